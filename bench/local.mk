@@ -1,0 +1,32 @@
+# bench: benchmark guests (built with the test guests' library and flags),
+# their native 32-bit twins, and the harness bench/run that times them all
+# side by side and prints one table of ratios.
+
+BENCH_NAMES = compute
+BENCH_ELFS = $(BENCH_NAMES:%=bench/%.elf)
+BENCH_NATIVE = $(BENCH_NAMES:%=bench/%-native)
+
+$(BENCH_NAMES:%=bench/%.o): bench/%.o: $(srcdir)/bench/guests/%.c \
+		$(srcdir)/bench/loops.h $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -c -o $@ $<
+
+$(BENCH_ELFS): bench/%.elf: bench/%.o $(GUEST_LIB_OBJS) \
+		$(srcdir)/tests/guests/lib/guest.ld
+	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+# Native twins: same loop, same compiler options, as 32-bit Linux programs.
+$(BENCH_NATIVE): bench/%-native: $(srcdir)/bench/native/%.c \
+		$(srcdir)/bench/loops.h
+	$(AM_V_CCLD)$(MKDIR_P) $(@D) && $(CC) -m32 -march=i686 -O2 \
+		-fno-pic -no-pie -fcf-protection=none \
+		-fno-asynchronous-unwind-tables -mgeneral-regs-only \
+		-fno-tree-loop-distribute-patterns -o $@ $<
+
+noinst_DATA += $(BENCH_ELFS) $(BENCH_NATIVE)
+CLEANFILES += $(BENCH_ELFS) $(BENCH_NATIVE) $(BENCH_NAMES:%=bench/%.o)
+EXTRA_DIST += bench/run bench/loops.h bench/guests bench/native
+
+# `make bench` runs every benchmark and prints the report.
+bench: all
+	$(SHELL) $(srcdir)/bench/run --build $(abs_top_builddir)
+.PHONY: bench

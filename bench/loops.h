@@ -1,0 +1,67 @@
+/*
+ * loops.h - the work the benchmarks time, shared by the benchmark guests
+ * (ring 0 under bt386 and QEMU) and the native 32-bit host programs, so
+ * every column of the report runs the very same C compiled the same way.
+ *
+ * Each loop returns a checksum that the harness compares across engines:
+ * a fast wrong answer is not a result.
+ */
+#ifndef BT386_BENCH_LOOPS_H
+#define BT386_BENCH_LOOPS_H
+
+#include <stdint.h>
+
+#define BENCH_BUF_SIZE 4096
+
+static inline uint64_t bench_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* A mixing step behind a real call, so calls and returns are measured. */
+static __attribute__((noinline)) uint32_t bench_mix(uint32_t h, uint32_t v)
+{
+	h ^= v;
+	h *= 0x01000193u;
+	return h ^ (h >> 13);
+}
+
+/*
+ * compute: checksum a buffer (Adler/Fletcher style, byte loads, adds,
+ * shifts), with a call every 64 bytes; `rounds` passes over the buffer.
+ */
+static __attribute__((noinline)) uint32_t
+bench_compute(const uint8_t *buf, uint32_t len, uint32_t rounds)
+{
+	uint32_t a = 1, b = 0, h = 0x811c9dc5u;
+
+	for (uint32_t r = 0; r < rounds; r++) {
+		for (uint32_t i = 0; i < len; i++) {
+			a += buf[i];
+			b += a;
+			if ((i & 63) == 63)
+				h = bench_mix(h, a ^ (b << 3));
+		}
+		a &= 0xffff;
+		b &= 0xffff;
+	}
+	return h ^ (b << 16) ^ a;
+}
+
+static inline void bench_fill(uint8_t *buf, uint32_t len)
+{
+	uint32_t x = 12345;
+
+	for (uint32_t i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+}
+
+/* Rounds per benchmark: about 0.1-1 s natively... see bench/run. */
+#define BENCH_COMPUTE_ROUNDS 2000
+
+#endif

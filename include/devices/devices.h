@@ -1,0 +1,112 @@
+/*
+ * devices.h - the PC's core devices: how the monitor attaches them to a
+ * machine, drives them and reads their counters.
+ *
+ * Each dev_NAME_init() allocates the device, stores it in its struct machine
+ * field where there is one, and registers its ports on &m->bus. It returns 0,
+ * or -1 after printing a message to stderr. The order matters: the PIC
+ * first (it installs the bus IRQ handler and interrupt acknowledge), then
+ * pit, uart (COM1), cmos, i8042, port80, debugexit. m->mem.size must be set
+ * before dev_cmos_init().
+ *
+ * All of these run on the vCPU thread.
+ */
+#ifndef BT386_DEVICES_DEVICES_H
+#define BT386_DEVICES_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+struct dev_pic;
+struct dev_pit;
+struct dev_uart;
+struct dev_cmos;
+struct dev_i8042;
+
+int dev_pic_init(struct machine *m);  /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
+int dev_pit_init(struct machine *m);  /* 8254: 0x40-0x43, port B 0x61 */
+int dev_uart_init(struct machine *m); /* 16550A COM1: 0x3f8, IRQ4 */
+int dev_cmos_init(struct machine *m); /* MC146818: 0x70-0x71, IRQ8 */
+int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
+int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
+int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
+
+/*
+ * Undo every init above that ran (cancels the devices' timers and frees
+ * them); the bus registrations are left to bus_init(). Safe on a machine
+ * whose devices were never (or only partly) initialised.
+ */
+void devices_destroy(struct machine *m);
+/*
+ * The RESET line: put every device back in its power-on state (as after
+ * init) without touching the bus registrations. CMOS RAM and the clock
+ * survive, as they do on a PC; its interrupt enables and flags do not.
+ * Call it when the machine reboots.
+ */
+void devices_reset(struct machine *m);
+void dev_pic_reset(struct dev_pic *pic);
+void dev_pit_reset(struct dev_pit *pit);
+void dev_uart_reset(struct dev_uart *u);
+void dev_cmos_reset(struct dev_cmos *c);
+void dev_i8042_reset(struct dev_i8042 *k);
+void dev_pic_destroy(struct machine *m);
+void dev_pit_destroy(struct machine *m);
+void dev_uart_destroy(struct machine *m);
+void dev_cmos_destroy(struct machine *m);
+void dev_i8042_destroy(struct machine *m);
+void dev_port80_destroy(struct machine *m);
+
+/*
+ * Move console input into COM1's receive FIFO while it has room. The
+ * monitor calls it when the I/O thread reports input; the UART also calls
+ * it itself when the guest reads RBR or LSR.
+ */
+void dev_uart_pump_input(struct dev_uart *u);
+/*
+ * On a PC, MCR.OUT2 enables the UART's interrupt line (and loopback mode
+ * disconnects it); that is the default. QEMU does not model the gate, and
+ * some guests (xv6) never set OUT2, so it can be switched off.
+ */
+void dev_uart_set_out2_gating(struct dev_uart *u, bool on);
+
+/* The last value written to the POST code port (0 if none). */
+uint8_t dev_port80_last(const struct machine *m);
+
+/* Counters: plain fields, incremented by the devices, never reset. */
+struct dev_pic_stats {
+	uint64_t raised[16]; /* rising edges seen on each IRQ line */
+	uint64_t acks;	     /* interrupt acknowledge cycles */
+	uint64_t spurious;   /* acks that found no request (IRQ7/IRQ15) */
+	uint64_t eois;	     /* EOI commands (OCW2) */
+};
+struct dev_pit_stats {
+	uint64_t irq0;	     /* IRQ0 edges delivered */
+	uint64_t lost_ticks; /* IRQ0 periods skipped because the host lagged */
+	uint64_t reloads;    /* counts written by the guest */
+};
+struct dev_uart_stats {
+	uint64_t tx_bytes; /* bytes the guest transmitted (incl. loopback) */
+	uint64_t rx_bytes; /* bytes the guest received */
+	uint64_t overruns; /* received bytes lost to a full FIFO */
+	uint64_t irqs;	   /* rising edges of the IRQ line */
+};
+struct dev_cmos_stats {
+	uint64_t irqs;	    /* IRQ8 assertions */
+	uint64_t periodic;  /* periodic-interrupt flags raised (PF) */
+	uint64_t time_sets; /* guest writes of the clock */
+};
+struct dev_i8042_stats {
+	uint64_t kbd_commands; /* bytes written to the keyboard */
+	uint64_t aux_timeouts; /* bytes sent to the (absent) mouse */
+	uint64_t resets;       /* reset requests (0xfe, output port, 0x92) */
+	uint64_t irqs;	       /* IRQ1/IRQ12 assertions */
+};
+
+const struct dev_pic_stats *dev_pic_stats(const struct dev_pic *pic);
+const struct dev_pit_stats *dev_pit_stats(const struct dev_pit *pit);
+const struct dev_uart_stats *dev_uart_stats(const struct dev_uart *u);
+const struct dev_cmos_stats *dev_cmos_stats(const struct dev_cmos *c);
+const struct dev_i8042_stats *dev_i8042_stats(const struct dev_i8042 *k);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * machine.h - one virtual PC: its CPU, memory, buses, devices and options.
+ *
+ * The machine is built by the monitor from the command line, devices are
+ * attached to its bus in the order of the device table (monitor/machine.c),
+ * and the run loop drives its vCPU through the selected engine.
+ */
+#ifndef BT386_MONITOR_MACHINE_H
+#define BT386_MONITOR_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/bus.h"
+#include "mmu/mem.h"
+#include "vcpu.h"
+
+enum engine {
+	ENGINE_INTERP,
+	ENGINE_BT,
+};
+
+struct machine_options {
+	const char *kernel; /* -kernel FILE (NULL: the built-in demo) */
+	const char *append; /* -append STR */
+	const char *initrd; /* -initrd FILE */
+	uint64_t mem_size;  /* -m SIZE, bytes */
+	bool no_reboot;	    /* -no-reboot: triple fault / reset ends the run */
+	bool stats;	    /* --stats */
+	enum engine engine; /* --engine */
+	const char *trace;  /* --trace=CHANNELS */
+	/* Booted when no kernel is given (the demo built into bt386). */
+	const void *builtin_image;
+	size_t builtin_size;
+};
+
+struct machine {
+	struct machine_options opt;
+	struct vcpu cpu;
+	struct guest_mem mem;
+	struct bus bus;
+	/* Per-device state, owned by the device files (opaque here). */
+	struct dev_pic *pic;
+	struct dev_pit *pit;
+	struct dev_uart *com1;
+	struct dev_cmos *cmos;
+	struct dev_i8042 *i8042;
+};
+
+/*
+ * Request that the vCPU stop at the next instruction boundary and return
+ * to the monitor loop with `reason` (debug exit, reset, ...). Called from
+ * device callbacks on the vCPU thread.
+ */
+void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * monitor.h - the monitor's entry points: building the machine, the run
+ * loop, the I/O thread and the host feature checks.
+ */
+#ifndef BT386_MONITOR_MONITOR_H
+#define BT386_MONITOR_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/machine.h"
+
+/* Process exit statuses besides the debug-exit status (v << 1) | 1. */
+#define MON_EXIT_OK 0	   /* guest powered off / halted for good / user quit */
+#define MON_EXIT_ERROR 1   /* bad input or a monitor error */
+#define MON_EXIT_CRASHED 2 /* the guest crashed (triple fault, engine stop) */
+
+/* Print "bt386: <message>" on stderr. */
+void mon_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mon_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Host features (hostcheck.c). */
+enum host_need {
+	HOST_NEED_ALWAYS,   /* every engine */
+	HOST_NEED_DIRECT,   /* binary translation and direct execution */
+	HOST_NEED_OPTIONAL, /* used when present */
+};
+/* Check the host for `engine`; print what is missing; -1 if required
+ * features are missing. `verbose` prints the whole table. */
+int mon_check_host(enum engine engine, bool verbose);
+
+/* Machine construction (machine.c). */
+int machine_init(struct machine *m, char *err, size_t errlen);
+/* Load the kernel (or the built-in demo) and set the boot CPU state. */
+int machine_boot(struct machine *m, char *err, size_t errlen);
+
+/* The I/O thread (events.c). */
+int mon_events_start(struct machine *m);
+void mon_events_stop(void);
+/* vCPU thread: sleep until a host event or an interrupt may be pending. */
+void mon_events_wait(void);
+/* Any thread: make the vCPU return to the monitor loop. */
+void mon_kick(struct machine *m);
+/* True when the user asked to stop (signal, Ctrl-A x). */
+bool mon_quit_requested(void);
+
+/* The run loop (loop.c): returns the process exit status. */
+int mon_run(struct machine *m);
+
+/* The built-in demo guest (demo_image.S). */
+extern const unsigned char bt386_demo_elf[];
+extern const unsigned char bt386_demo_elf_end[];
+
+#endif

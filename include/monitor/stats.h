@@ -1,0 +1,68 @@
+/*
+ * stats.h - the monitor's counters, printed by --stats.
+ *
+ * Every counter is declared once in STATS_COUNTERS and lives in one global
+ * struct, so incrementing one is a plain add (no locks: counters are only
+ * written on the vCPU thread; the I/O thread has its own, marked io_).
+ * Arrays (per vector, per opcode) are declared separately below.
+ */
+#ifndef BT386_MONITOR_STATS_H
+#define BT386_MONITOR_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bt/ops.h"
+
+/* X(name, description) */
+#define STATS_COUNTERS(X)                                                   \
+	X(insns_interp, "instructions executed by the interpreter")         \
+	X(insns_bt, "guest instructions executed in the code cache")        \
+	X(insns_de, "guest instructions executed directly (estimate)")      \
+	X(interrupts, "external interrupts delivered")                      \
+	X(exceptions, "exceptions delivered")                               \
+	X(double_faults, "double faults")                                   \
+	X(triple_faults, "triple faults")                                   \
+	X(pio_reads, "port reads")                                          \
+	X(pio_writes, "port writes")                                        \
+	X(pio_unclaimed, "accesses to unclaimed ports")                     \
+	X(mmio_accesses, "MMIO accesses")                                   \
+	X(tlb_flushes, "interpreter TLB flushes")                           \
+	X(tlb_misses, "interpreter TLB misses (page walks)")                \
+	X(hlt_waits, "hlt: waits for an interrupt")                         \
+	X(exits_event, "exits for host events")                             \
+	X(exits_budget, "exits when the instruction budget ran out")        \
+	X(timer_fires, "host timer callbacks")                              \
+	X(pit_lost_ticks, "PIT ticks dropped because the host fell behind") \
+	X(mode_switches, "CPU mode changes (real/protected/paging)")        \
+	X(task_switches, "hardware task switches")                          \
+	X(interp_unsupported, "instructions the interpreter does not know") \
+	X(shadow_fills, "hidden page faults filled")                        \
+	X(shadow_guest_pf, "host faults that were guest page faults")       \
+	X(shadow_emulated, "host faults emulated (traced/code/MMIO)")       \
+	X(shadow_unmaps, "shadow pages dropped")                            \
+	X(shadow_flushes, "whole-shadow flushes")                           \
+	X(shadow_cr3_writes, "CR3 writes seen by the shadow")               \
+	X(shadow_pages_mapped, "shadow pages mapped now")                   \
+	X(shadow_pages_peak, "shadow pages mapped at most")                 \
+	X(traces, "frames traced as page tables")                           \
+	X(trace_hits, "writes to traced page-table frames")                 \
+	X(code_frame_writes, "writes to frames holding translated code")
+
+struct stats {
+#define STATS_FIELD(name, desc) uint64_t name;
+	STATS_COUNTERS(STATS_FIELD)
+#undef STATS_FIELD
+	uint64_t exceptions_by_vector[32];
+	uint64_t interp_by_op[X86_OP_COUNT];
+};
+
+extern struct stats stats;
+
+#define STAT_INC(name) (stats.name++)
+#define STAT_ADD(name, n) (stats.name += (n))
+
+/* Print every non-zero counter. */
+void stats_print(FILE *out);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * vcpu.h - architectural state of the virtual CPU.
+ *
+ * One struct vcpu per guest processor. Every engine (interpreter, BT, DE,
+ * KVM) reads and writes the guest state here when it is not live in host
+ * registers. The layout is fixed: translated code reaches fields through
+ * r15 with offsets taken from this struct (offsetof), so new fields go at
+ * the end of their group, never in the middle of the hot first part.
+ *
+ * Invariants:
+ *  - eflags holds the full guest EFLAGS (bit 1 set, reserved bits clear).
+ *  - seg[] are descriptor caches: base/limit/attr are what the guest loaded
+ *    when it wrote the selector, as on hardware (not re-read from the GDT).
+ *  - cpl is the DPL of the SS cache in protected mode (equal to CS.RPL after
+ *    every control transfer; they differ only right after mov cr0 sets PE,
+ *    where hardware is at CPL 0), 0 in real mode, 3 in virtual-8086.
+ */
+#ifndef BT386_VCPU_H
+#define BT386_VCPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "x86.h"
+
+struct machine;
+struct interp_tlb;
+
+/* A segment register with its hidden descriptor cache. */
+struct x86_seg {
+	uint32_t base;
+	uint32_t limit; /* byte granular: the last valid offset */
+	uint16_t sel;
+	uint16_t attr; /* access byte | X86_DESC_{AVL,L,DB,G} */
+};
+
+/* A descriptor-table register (GDTR, IDTR). */
+struct x86_dtr {
+	uint32_t base;
+	uint16_t limit;
+};
+
+/* Why an engine returned to the monitor loop. */
+enum vcpu_exit {
+	VCPU_EXIT_NONE,
+	VCPU_EXIT_BUDGET,   /* ran the requested number of instructions */
+	VCPU_EXIT_EVENT,    /* a host event (timer, input, kick) is pending */
+	VCPU_EXIT_HLT,	    /* hlt: wait for an interrupt */
+	VCPU_EXIT_SHUTDOWN, /* triple fault */
+	VCPU_EXIT_RESET,    /* reset requested (i8042, triple fault + reboot) */
+	VCPU_EXIT_DEBUGEXIT, /* the guest wrote the debug-exit port */
+	VCPU_EXIT_ERROR,     /* the engine cannot go on (message in vcpu) */
+};
+
+struct vcpu {
+	/* Hot part: general registers and flags, in encoding order. */
+	uint32_t regs[8];
+	uint32_t eip;
+	uint32_t eflags;
+
+	struct x86_seg seg[X86_NR_SREGS];
+	struct x86_seg ldtr;
+	struct x86_seg tr;
+	struct x86_dtr gdtr;
+	struct x86_dtr idtr;
+
+	uint32_t cr0, cr2, cr3, cr4;
+	uint32_t dr[8];
+	int cpl;
+
+	/* Model-specific registers that hold state. */
+	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t apic_base;
+	uint64_t pat;
+	uint64_t misc_enable;
+	uint64_t tsc_offset; /* guest TSC = host TSC + tsc_offset */
+	uint64_t mtrr_def_type;
+
+	/* Execution control. */
+	bool halted;	  /* in hlt, waiting for an interrupt */
+	bool intr_shadow; /* after sti / mov ss: no interrupt before next */
+	bool nmi_pending;
+	volatile int kick;    /* set by other threads: return to the loop */
+	int debug_exit_value; /* for VCPU_EXIT_DEBUGEXIT */
+	char error[160];      /* for VCPU_EXIT_ERROR */
+
+	/* Set on the vCPU thread by devices (debug exit, reset): why to stop
+	 * at the next instruction boundary. `kick` is also set. */
+	enum vcpu_exit stop_reason;
+
+	/* Interpreter: where a raised exception unwinds to, and what it is. */
+	jmp_buf *fault_jmp;
+	uint32_t insn_eip; /* EIP of the instruction being executed */
+	uint32_t insn_esp; /* ESP before it (restored when it faults) */
+	int exc_vector;	   /* the exception being raised */
+	uint32_t exc_err;
+	bool exc_has_err;
+	int delivering; /* vector being delivered, or -1 (for #DF rules) */
+	struct interp_tlb *tlb;
+
+	struct machine *machine;
+};
+
+/* Segment-cache helpers. */
+static inline bool x86_seg_present(const struct x86_seg *s)
+{
+	return s->attr & X86_DESC_P;
+}
+
+static inline bool vcpu_protected(const struct vcpu *cpu)
+{
+	return cpu->cr0 & X86_CR0_PE;
+}
+
+static inline bool vcpu_v86(const struct vcpu *cpu)
+{
+	return cpu->eflags & X86_FL_VM;
+}
+
+static inline bool vcpu_paging(const struct vcpu *cpu)
+{
+	return cpu->cr0 & X86_CR0_PG;
+}
+
+/* Code segment default size is 32 bits (not in real mode or v8086). */
+static inline bool vcpu_code32(const struct vcpu *cpu)
+{
+	return vcpu_protected(cpu) && !vcpu_v86(cpu) &&
+	       (cpu->seg[X86_CS].attr & X86_DESC_DB);
+}
+
+static inline bool vcpu_stack32(const struct vcpu *cpu)
+{
+	return vcpu_protected(cpu) && !vcpu_v86(cpu) &&
+	       (cpu->seg[X86_SS].attr & X86_DESC_DB);
+}
+
+/* Put the vCPU in its power-on state (real mode at F000:FFF0). */
+void vcpu_reset(struct vcpu *cpu);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * interp.c - the interpreter loop: fetch, decode, dispatch, and the
+ * exception machinery around it.
+ *
+ * One instruction at a time:
+ *   1. at the boundary, take a pending external interrupt if EFLAGS.IF is
+ *      set and no interrupt shadow (sti, mov ss) is in force;
+ *   2. fetch up to 15 bytes at CS:EIP, decode with the shared opcode table;
+ *   3. advance EIP past the instruction and call the handler of its op.
+ *
+ * A handler that faults calls interp_raise*(), which longjmps back here;
+ * EIP and ESP are restored to their values at the start of the
+ * instruction (faults are restartable) and the exception is delivered.
+ * A fault while delivering an exception becomes #DF per the SDM's
+ * benign/contributory/page-fault classes; a fault while delivering #DF is
+ * a triple fault (VCPU_EXIT_SHUTDOWN, which the monitor turns into a reset
+ * or, with -no-reboot, the end of the run).
+ *
+ * Runs on the vCPU thread. cpu->kick is the only field other threads write.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bt/interp_priv.h"
+
+static interp_fn handlers[X86_OP_COUNT];
+
+static void init_handlers(void)
+{
+	static bool ready;
+
+	if (ready)
+		return;
+	interp_register_alu(handlers);
+	interp_register_string(handlers);
+	interp_register_stack(handlers);
+	interp_register_branch(handlers);
+	interp_register_seg(handlers);
+	interp_register_intr(handlers);
+	interp_register_sys(handlers);
+	ready = true;
+}
+
+/* ---- raising ------------------------------------------------------- */
+
+static _Noreturn void unwind(struct vcpu *cpu, int vector, bool has_err,
+			     uint32_t err)
+{
+	cpu->exc_vector = vector;
+	cpu->exc_has_err = has_err;
+	cpu->exc_err = err;
+	longjmp(*cpu->fault_jmp, 1);
+}
+
+_Noreturn void interp_raise(struct vcpu *cpu, int vector)
+{
+	unwind(cpu, vector, false, 0);
+}
+
+_Noreturn void interp_raise_err(struct vcpu *cpu, int vector, uint32_t err)
+{
+	unwind(cpu, vector, true, err);
+}
+
+_Noreturn void interp_raise_pf(struct vcpu *cpu, uint32_t lin, uint32_t err)
+{
+	cpu->cr2 = lin;
+	unwind(cpu, X86_EXC_PF, true, err);
+}
+
+_Noreturn void interp_gp0(struct vcpu *cpu)
+{
+	unwind(cpu, X86_EXC_GP, true, 0);
+}
+
+_Noreturn void interp_ud(struct vcpu *cpu)
+{
+	unwind(cpu, X86_EXC_UD, false, 0);
+}
+
+_Noreturn void interp_fatal(struct vcpu *cpu, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cpu->error, sizeof(cpu->error), fmt, ap);
+	va_end(ap);
+	unwind(cpu, -1, false, 0);
+}
+
+/* ---- delivering ---------------------------------------------------- */
+
+static bool contributory(int v)
+{
+	return v == X86_EXC_DE || (v >= X86_EXC_TS && v <= X86_EXC_GP);
+}
+
+/*
+ * Deliver exception `vec`. cpu->eip is the address to return to (the
+ * faulting instruction for faults, the next one for traps).
+ */
+static enum vcpu_exit deliver_exception(struct vcpu *cpu, int vector,
+					bool error_code, uint32_t error)
+{
+	jmp_buf jb, *saved = cpu->fault_jmp;
+	uint32_t eip = cpu->eip, esp = cpu->regs[X86_ESP];
+	uint16_t tr = cpu->tr.sel;
+	/* Live across setjmp: must not sit in registers. */
+	volatile int vec = vector;
+	volatile bool has_err = error_code;
+	volatile uint32_t err = error;
+
+	for (;;) {
+		int prev = cpu->delivering;
+
+		if (prev == X86_EXC_DF) {
+			STAT_INC(triple_faults);
+			cpu->delivering = -1;
+			cpu->fault_jmp = saved;
+			return VCPU_EXIT_SHUTDOWN;
+		}
+		if (prev >= 0 && ((contributory(prev) && contributory(vec)) ||
+				  (prev == X86_EXC_PF &&
+				   (vec == X86_EXC_PF || contributory(vec))))) {
+			STAT_INC(double_faults);
+			vec = X86_EXC_DF;
+			has_err = true;
+			err = 0;
+		}
+		cpu->delivering = vec;
+		cpu->fault_jmp = &jb;
+		if (setjmp(jb) == 0) {
+			interp_deliver(cpu, vec, false, has_err, err);
+			STAT_INC(exceptions);
+			if (vec < 32)
+				stats.exceptions_by_vector[vec]++;
+			cpu->delivering = -1;
+			cpu->fault_jmp = saved;
+			return VCPU_EXIT_NONE;
+		}
+		/* The delivery itself faulted. */
+		if (cpu->exc_vector < 0) {
+			cpu->delivering = -1;
+			cpu->fault_jmp = saved;
+			return VCPU_EXIT_ERROR;
+		}
+		if (cpu->tr.sel != tr) {
+			/* A task gate switched tasks before the fault: the
+			 * switch moved insn_eip/insn_esp to the new task. */
+			cpu->eip = cpu->insn_eip;
+			cpu->regs[X86_ESP] = cpu->insn_esp;
+		} else {
+			cpu->eip = eip;
+			cpu->regs[X86_ESP] = esp;
+		}
+		vec = cpu->exc_vector;
+		has_err = cpu->exc_has_err;
+		err = cpu->exc_err;
+	}
+}
+
+/* Take the interrupt the controller is signalling. */
+static enum vcpu_exit take_interrupt(struct vcpu *cpu)
+{
+	jmp_buf jb;
+	int vec;
+
+	cpu->halted = false;
+	cpu->insn_eip = cpu->eip;
+	cpu->insn_esp = cpu->regs[X86_ESP];
+	vec = bus_intr_ack(&cpu->machine->bus);
+	cpu->fault_jmp = &jb;
+	if (setjmp(jb) == 0) {
+		interp_deliver(cpu, vec, false, false, 0);
+		STAT_INC(interrupts);
+		return VCPU_EXIT_NONE;
+	}
+	if (cpu->exc_vector < 0)
+		return VCPU_EXIT_ERROR;
+	/* External interrupts are benign: the fault is delivered next. */
+	cpu->eip = cpu->insn_eip;
+	cpu->regs[X86_ESP] = cpu->insn_esp;
+	return deliver_exception(cpu, cpu->exc_vector, cpu->exc_has_err,
+				 cpu->exc_err);
+}
+
+/* ---- executing ----------------------------------------------------- */
+
+/* x87/MMX/SSE: the architectural #NM/#UD checks, then "unsupported". */
+static void fpu_insn(struct vcpu *cpu, const struct x86_insn *in)
+{
+	unsigned op = in->info->op;
+
+	if (op == X86_OP_X87) {
+		if (cpu->cr0 & (X86_CR0_EM | X86_CR0_TS))
+			interp_raise(cpu, X86_EXC_NM);
+	} else if (op == X86_OP_MMX || op == X86_OP_SSE ||
+		   op == X86_OP_FXSAVE || op == X86_OP_FXRSTOR ||
+		   op == X86_OP_LDMXCSR || op == X86_OP_STMXCSR) {
+		if (cpu->cr0 & X86_CR0_EM)
+			interp_ud(cpu);
+		if (op != X86_OP_MMX && op != X86_OP_FXSAVE &&
+		    op != X86_OP_FXRSTOR && !(cpu->cr4 & X86_CR4_OSFXSR))
+			interp_ud(cpu);
+		if (cpu->cr0 & X86_CR0_TS)
+			interp_raise(cpu, X86_EXC_NM);
+	}
+	STAT_INC(interp_unsupported);
+	interp_fatal(cpu,
+		     "%s at %04x:%08x is not supported by the interpreter "
+		     "(x87/MMX/SSE execution is not implemented yet)",
+		     in->info->name, cpu->seg[X86_CS].sel, cpu->insn_eip);
+}
+
+static enum vcpu_exit execute_one(struct vcpu *cpu)
+{
+	uint8_t buf[X86_MAX_INSN_LEN];
+	struct x86_insn in;
+	unsigned n;
+	int len;
+	bool tf;
+	interp_fn fn;
+	jmp_buf jb;
+
+	cpu->insn_eip = cpu->eip;
+	cpu->insn_esp = cpu->regs[X86_ESP];
+	cpu->fault_jmp = &jb;
+	if (setjmp(jb)) {
+		if (cpu->exc_vector < 0)
+			return VCPU_EXIT_ERROR;
+		cpu->eip = cpu->insn_eip;
+		cpu->regs[X86_ESP] = cpu->insn_esp;
+		return deliver_exception(cpu, cpu->exc_vector, cpu->exc_has_err,
+					 cpu->exc_err);
+	}
+
+	n = interp_fetch(cpu, cpu->eip, buf, sizeof(buf));
+	len = x86_decode(&in, buf, n, vcpu_code32(cpu));
+	while (len == X86_DEC_TRUNC && n < sizeof(buf)) {
+		/* Raises the fault of the first byte it cannot fetch. */
+		n += interp_fetch(cpu, cpu->eip + n, buf + n, sizeof(buf) - n);
+		len = x86_decode(&in, buf, n, vcpu_code32(cpu));
+	}
+	if (len == X86_DEC_TOOLONG || len == X86_DEC_TRUNC)
+		interp_gp0(cpu);
+	if (len == X86_DEC_INVALID)
+		interp_ud(cpu);
+
+	if (in.info->flags & X86_F_NOSUP)
+		fpu_insn(cpu, &in);
+	fn = handlers[in.info->op];
+	if (!fn) {
+		STAT_INC(interp_unsupported);
+		interp_fatal(cpu,
+			     "instruction %s at %04x:%08x is not implemented "
+			     "in the interpreter",
+			     in.info->name, cpu->seg[X86_CS].sel, cpu->eip);
+	}
+
+	cpu->eip += (uint32_t)len;
+	if (!vcpu_code32(cpu))
+		cpu->eip &= 0xffff;
+	tf = cpu->eflags & X86_FL_TF;
+	fn(cpu, &in);
+	STAT_INC(insns_interp);
+	stats.interp_by_op[in.info->op]++;
+
+	/* Single-step trap after the instruction; INT n/INT3/INTO/INT1
+	 * clear TF on their way to the handler and raise none. */
+	if (tf && !cpu->halted && in.info->op != X86_OP_INT &&
+	    in.info->op != X86_OP_INT3 && in.info->op != X86_OP_INTO &&
+	    in.info->op != X86_OP_INT1) {
+		/* Single-step trap after the instruction. */
+		cpu->dr[6] |= 1u << 14;
+		return deliver_exception(cpu, X86_EXC_DB, false, 0);
+	}
+	return VCPU_EXIT_NONE;
+}
+
+/* One instruction boundary: an interrupt, or an instruction. */
+static enum vcpu_exit boundary(struct vcpu *cpu)
+{
+	bool shadow = cpu->intr_shadow;
+
+	cpu->intr_shadow = false;
+	if (!shadow && cpu->machine->bus.intr && (cpu->eflags & X86_FL_IF))
+		return take_interrupt(cpu);
+	if (cpu->halted)
+		return VCPU_EXIT_HLT;
+	return execute_one(cpu);
+}
+
+static enum vcpu_exit check_kick(struct vcpu *cpu)
+{
+	enum vcpu_exit r;
+
+	if (!__atomic_exchange_n(&cpu->kick, 0, __ATOMIC_ACQUIRE))
+		return VCPU_EXIT_NONE;
+	r = cpu->stop_reason;
+	cpu->stop_reason = VCPU_EXIT_NONE;
+	return r != VCPU_EXIT_NONE ? r : VCPU_EXIT_EVENT;
+}
+
+enum vcpu_exit bt_interp_step(struct vcpu *cpu)
+{
+	enum vcpu_exit r;
+
+	init_handlers();
+	r = boundary(cpu);
+	if (r == VCPU_EXIT_NONE)
+		r = check_kick(cpu);
+	if (r == VCPU_EXIT_NONE && cpu->halted)
+		r = VCPU_EXIT_HLT;
+	return r;
+}
+
+enum vcpu_exit bt_interp_run(struct vcpu *cpu, uint64_t budget)
+{
+	enum vcpu_exit r;
+
+	init_handlers();
+	for (uint64_t i = 0; i < budget; i++) {
+		r = check_kick(cpu);
+		if (r != VCPU_EXIT_NONE)
+			return r;
+		r = boundary(cpu);
+		if (r != VCPU_EXIT_NONE)
+			return r;
+	}
+	r = check_kick(cpu);
+	return r != VCPU_EXIT_NONE ? r : VCPU_EXIT_BUDGET;
+}

@@ -1,0 +1,132 @@
+/*
+ * interp_string.c - MOVS CMPS STOS LODS SCAS, with REP / REPE / REPNE.
+ *
+ * The address size selects (E)SI, (E)DI and (E)CX; the source is
+ * seg:(E)SI where a segment override applies, the destination is always
+ * ES:(E)DI; DF chooses the direction. With a REP prefix and (E)CX = 0
+ * nothing happens. F2 on MOVS/STOS/LODS repeats like F3.
+ *
+ * Each iteration does its memory accesses before it updates registers,
+ * and commits (E)SI/(E)DI/(E)CX as it ends, as the hardware does: a fault
+ * in iteration k leaves the registers of iteration k-1 and EIP at the
+ * instruction, so it resumes. For the same reason a long REP runs at most
+ * REP_CHUNK iterations per execution and then leaves EIP at the
+ * instruction, so that the loop can take interrupts between chunks and
+ * simply executes it again.
+ */
+#include "bt/interp_flags.h"
+#include "bt/interp_int.h"
+
+#define REP_CHUNK 4096
+
+struct str {
+	unsigned size;	/* element size: 1, 2, 4 */
+	unsigned asz;	/* address size: 2 or 4 */
+	uint32_t delta; /* +size or -size per DF */
+	int src;	/* source segment */
+};
+
+static void advance(struct vcpu *cpu, const struct str *s, unsigned reg)
+{
+	int_set_areg(cpu, reg, s->asz, int_areg(cpu, reg, s->asz) + s->delta);
+}
+
+static uint32_t src_read(struct vcpu *cpu, const struct str *s)
+{
+	return interp_read(cpu, s->src, int_areg(cpu, X86_ESI, s->asz),
+			   s->size);
+}
+
+static uint32_t dst_read(struct vcpu *cpu, const struct str *s)
+{
+	return interp_read(cpu, X86_ES, int_areg(cpu, X86_EDI, s->asz),
+			   s->size);
+}
+
+static void compare(struct vcpu *cpu, const struct str *s, uint32_t a,
+		    uint32_t b)
+{
+	static const hf_bin_fn fn[3] = hf_tab3(cmp);
+	uint32_t fl = cpu->eflags;
+
+	fn[hf_idx(s->size)](a, b, &fl);
+	interp_set_arith(cpu, fl, X86_FL_ARITH);
+}
+
+/* One iteration of the string operation `op`. */
+static void step(struct vcpu *cpu, unsigned op, const struct str *s)
+{
+	uint32_t a, b;
+
+	switch (op) {
+	case X86_OP_MOVS:
+		a = src_read(cpu, s);
+		interp_write(cpu, X86_ES, int_areg(cpu, X86_EDI, s->asz),
+			     s->size, a);
+		advance(cpu, s, X86_ESI);
+		advance(cpu, s, X86_EDI);
+		break;
+	case X86_OP_CMPS:
+		a = src_read(cpu, s);
+		b = dst_read(cpu, s);
+		compare(cpu, s, a, b);
+		advance(cpu, s, X86_ESI);
+		advance(cpu, s, X86_EDI);
+		break;
+	case X86_OP_STOS:
+		interp_write(cpu, X86_ES, int_areg(cpu, X86_EDI, s->asz),
+			     s->size, interp_reg_get(cpu, X86_EAX, s->size));
+		advance(cpu, s, X86_EDI);
+		break;
+	case X86_OP_LODS:
+		a = src_read(cpu, s);
+		interp_reg_put(cpu, X86_EAX, s->size, a);
+		advance(cpu, s, X86_ESI);
+		break;
+	default: /* SCAS */
+		b = dst_read(cpu, s);
+		compare(cpu, s, interp_reg_get(cpu, X86_EAX, s->size), b);
+		advance(cpu, s, X86_EDI);
+		break;
+	}
+}
+
+static void op_string(struct vcpu *cpu, const struct x86_insn *in)
+{
+	unsigned op = in->info->op;
+	struct str s = {
+		.size = (in->opcode & 1) ? in->opsize : 1,
+		.asz = in->addrsize,
+		.src = in->seg,
+	};
+	bool cond = op == X86_OP_CMPS || op == X86_OP_SCAS;
+	bool repne =
+		(in->prefixes & X86_P_REPNE) && !(in->prefixes & X86_P_REP);
+
+	s.delta = (cpu->eflags & X86_FL_DF) ? -s.size : s.size;
+	if (!(in->prefixes & (X86_P_REP | X86_P_REPNE))) {
+		step(cpu, op, &s);
+		return;
+	}
+	for (unsigned n = 0; n < REP_CHUNK; n++) {
+		uint32_t count = int_areg(cpu, X86_ECX, s.asz);
+
+		if (count == 0)
+			return;
+		step(cpu, op, &s);
+		int_set_areg(cpu, X86_ECX, s.asz, count - 1);
+		if (cond && !(cpu->eflags & X86_FL_ZF) != repne)
+			return;
+	}
+	if (int_areg(cpu, X86_ECX, s.asz) != 0)
+		cpu->eip = cpu->insn_eip;
+}
+
+void interp_register_string(interp_fn *table)
+{
+	table[X86_OP_MOVS] = op_string;
+	table[X86_OP_CMPS] = op_string;
+	table[X86_OP_STOS] = op_string;
+	table[X86_OP_LODS] = op_string;
+	table[X86_OP_SCAS] = op_string;
+}

@@ -1,0 +1,26 @@
+/*
+ * debugexit.c - an isa-debug-exit compatible port at 0xf4 (4 ports).
+ *
+ * A write of value v (of any size, at any of the four ports) ends the run:
+ * the monitor exits with status (v << 1) | 1, as QEMU does with
+ * -device isa-debug-exit,iobase=0xf4,iosize=4, so test guests report their
+ * result the same way under both. Reads return all ones (no register).
+ */
+#include "devices/devices.h"
+#include "monitor/machine.h"
+
+#define DEBUGEXIT_BASE 0xf4
+#define DEBUGEXIT_LEN 4
+
+static void debugexit_write(void *opaque, uint32_t offset, unsigned size,
+			    uint32_t value)
+{
+	machine_request_exit(opaque, VCPU_EXIT_DEBUGEXIT, (int)value);
+}
+
+int dev_debugexit_init(struct machine *m)
+{
+	bus_register_pio(&m->bus, "debug-exit", DEBUGEXIT_BASE, DEBUGEXIT_LEN,
+			 NULL, debugexit_write, m);
+	return 0;
+}

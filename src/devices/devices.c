@@ -1,0 +1,35 @@
+/*
+ * devices.c - resetting and tearing down the core devices of a machine.
+ *
+ * Reset is the motherboard's RESET line: each device returns to its
+ * power-on state and keeps its bus registrations. Teardown cancels each device's host timers before freeing it (an armed
+ * timer left in the monitor's list would fire into freed memory), then
+ * clears the machine's pointers. The bus keeps stale registrations until
+ * bus_init() is called again.
+ */
+#include "devices/devices.h"
+#include "monitor/machine.h"
+
+void devices_reset(struct machine *m)
+{
+	if (m->pic)
+		dev_pic_reset(m->pic);
+	if (m->pit)
+		dev_pit_reset(m->pit);
+	if (m->com1)
+		dev_uart_reset(m->com1);
+	if (m->cmos)
+		dev_cmos_reset(m->cmos);
+	if (m->i8042)
+		dev_i8042_reset(m->i8042);
+}
+
+void devices_destroy(struct machine *m)
+{
+	dev_port80_destroy(m);
+	dev_i8042_destroy(m);
+	dev_cmos_destroy(m);
+	dev_uart_destroy(m);
+	dev_pit_destroy(m);
+	dev_pic_destroy(m);
+}

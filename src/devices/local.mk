@@ -1,0 +1,16 @@
+# src/devices: the PC's core devices on the port/MMIO bus, and the host
+# timers and console they use (src/monitor files listed here on purpose:
+# they belong to this subsystem's owner).
+libbt386_a_SOURCES += \
+	src/devices/bus.c \
+	src/devices/devices.c \
+	src/devices/pic.c \
+	src/devices/pit.c \
+	src/devices/uart.c \
+	src/devices/cmos.c \
+	src/devices/i8042.c \
+	src/devices/port80.c \
+	src/devices/debugexit.c \
+	src/monitor/timer.c \
+	src/monitor/console.c
+noinst_HEADERS += include/devices/devices.h

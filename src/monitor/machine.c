@@ -1,0 +1,87 @@
+/*
+ * machine.c - building one virtual PC and the requests devices make of it.
+ *
+ * The device table below is the machine: devices are created in this
+ * order, each registering its ports and MMIO ranges on the bus. The
+ * interrupt controller comes first because the others raise its lines.
+ */
+#include "monitor/machine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "devices/devices.h"
+#include "monitor/monitor.h"
+#include "bt/interp.h"
+#include "monitor/multiboot.h"
+
+struct device_entry {
+	const char *name;
+	int (*init)(struct machine *m);
+};
+
+static const struct device_entry device_table[] = {
+	{"8259A PIC pair", dev_pic_init},
+	{"8254 PIT", dev_pit_init},
+	{"16550A UART (COM1)", dev_uart_init},
+	{"MC146818 CMOS/RTC", dev_cmos_init},
+	{"i8042 keyboard controller", dev_i8042_init},
+	{"POST port 0x80", dev_port80_init},
+	{"debug exit (0xf4)", dev_debugexit_init},
+};
+
+void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value)
+{
+	m->cpu.stop_reason = reason;
+	if (reason == VCPU_EXIT_DEBUGEXIT)
+		m->cpu.debug_exit_value = value;
+	__atomic_store_n(&m->cpu.kick, 1, __ATOMIC_RELEASE);
+}
+
+int machine_init(struct machine *m, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (mem_reserve_low4g(why, sizeof(why)) < 0) {
+		/* Only direct execution and translation need the reservation. */
+		if (m->opt.engine != ENGINE_INTERP) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+	}
+	if (mem_init(&m->mem, m->opt.mem_size, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "-m: %s", why);
+		return -1;
+	}
+	bus_init(&m->bus);
+	m->cpu.machine = m;
+	for (size_t i = 0; i < sizeof(device_table) / sizeof(device_table[0]);
+	     i++) {
+		if (device_table[i].init(m) < 0) {
+			snprintf(err, errlen, "cannot create device: %s",
+				 device_table[i].name);
+			return -1;
+		}
+	}
+	/* QEMU does not gate COM1's interrupt with MCR.OUT2, and teaching
+	 * kernels (xv6) rely on that; Linux sets OUT2 anyway. */
+	dev_uart_set_out2_gating(m->com1, false);
+	return 0;
+}
+
+int machine_boot(struct machine *m, char *err, size_t errlen)
+{
+	vcpu_reset(&m->cpu);
+	devices_reset(m);
+	m->cpu.delivering = -1;
+	if (m->cpu.tlb)
+		bt_interp_flush_tlb(&m->cpu);
+	memset(m->mem.physmap, 0, m->mem.size);
+	if (!m->opt.kernel)
+		return multiboot_load_image(
+			m, m->opt.builtin_image, m->opt.builtin_size,
+			"built-in demo", m->opt.append ? m->opt.append : "",
+			err, errlen);
+	return multiboot_load(m, m->opt.kernel,
+			      m->opt.append ? m->opt.append : "", err, errlen);
+}

@@ -1,0 +1,120 @@
+# tests/guests: freestanding 32-bit multiboot test kernels, their library,
+# the demo kernel, and the tests that run them under every engine.
+#
+# The guests are built with their own rules and flags (never AM_CFLAGS,
+# which may carry sanitizer or host-only flags): gcc -m32, freestanding,
+# linked at 1 MiB by tests/guests/lib/guest.ld. Outputs go to the build
+# tree (tests/guests/NAME.elf), sources are read from $(srcdir), so
+# out-of-tree builds work. The ELF files are part of `make all` because
+# scripts and benchmarks run them too.
+
+# QEMU's TCG does not check segment limits and rights on memory accesses,
+# so seglimits runs under bt386's engines only. (Plain lists: automake
+# reads TESTS itself and does not understand make functions.)
+GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
+	segments alu
+GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits
+
+GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -fno-tree-loop-distribute-patterns \
+	-mgeneral-regs-only -nostdlib -static -O2 -Wall -Werror \
+	-I$(srcdir)/tests/guests/lib
+GUEST_LINK_FLAGS = -m32 -nostdlib -static -no-pie -Wl,-melf_i386 \
+	-Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+	-Wl,--no-warn-rwx-segments -Wl,-T,$(srcdir)/tests/guests/lib/guest.ld
+
+GUEST_LIB_HDRS = $(srcdir)/tests/guests/lib/guest.h \
+	$(srcdir)/tests/guests/lib/cpu.h
+GUEST_LIB_C = init serial libc divdi3 check desc trap pic paging
+GUEST_LIB_ASM = boot isr
+GUEST_LIB_OBJS = $(GUEST_LIB_ASM:%=tests/guests/lib/%.o) \
+	$(GUEST_LIB_C:%=tests/guests/lib/%.o)
+
+GUEST_DEMO_C = kernel user
+GUEST_DEMO_OBJS = $(GUEST_DEMO_C:%=tests/guests/demo/%.o)
+GUEST_DEMO_HDRS = $(srcdir)/tests/guests/demo/demo.h
+
+GUEST_ELFS = $(GUEST_NAMES:%=tests/guests/%.elf) tests/guests/demo.elf
+GUEST_OBJS = $(GUEST_NAMES:%=tests/guests/%.o) $(GUEST_LIB_OBJS) \
+	$(GUEST_DEMO_OBJS)
+
+$(GUEST_LIB_C:%=tests/guests/lib/%.o): tests/guests/lib/%.o: \
+		$(srcdir)/tests/guests/lib/%.c $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -c -o $@ $<
+
+$(GUEST_LIB_ASM:%=tests/guests/lib/%.o): tests/guests/lib/%.o: \
+		$(srcdir)/tests/guests/lib/%.S
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -c -o $@ $<
+
+$(GUEST_NAMES:%=tests/guests/%.o): tests/guests/%.o: \
+		$(srcdir)/tests/guests/%.c $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -c -o $@ $<
+
+tests/guests/alu.o: $(srcdir)/tests/guests/alu-cases.h
+
+$(GUEST_NAMES:%=tests/guests/%.elf): tests/guests/%.elf: \
+		tests/guests/%.o $(GUEST_LIB_OBJS) \
+		$(srcdir)/tests/guests/lib/guest.ld
+	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+$(GUEST_DEMO_OBJS): tests/guests/demo/%.o: $(srcdir)/tests/guests/demo/%.c \
+		$(GUEST_LIB_HDRS) $(GUEST_DEMO_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -c -o $@ $<
+
+tests/guests/demo.elf: $(GUEST_DEMO_OBJS) $(GUEST_LIB_OBJS) \
+		$(srcdir)/tests/guests/lib/guest.ld
+	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $(GUEST_DEMO_OBJS) \
+		$(GUEST_LIB_OBJS)
+
+# Built by `make` (all). This fragment defines noinst_DATA; fragments
+# included later (bench/local.mk) append to it.
+noinst_DATA = $(GUEST_ELFS)
+
+# Tests: one wrapper script per (emulator, guest), generated into
+# tests/guests/run/EMULATOR/NAME.sh. Each runs run-guest.sh, which compares
+# the serial output with tests/guests/expected/NAME.out and requires exit
+# status 1 (debug-exit value 0). QEMU runs are skipped when configure found
+# no qemu-system-i386. The demo (timing-dependent output) is checked by
+# run-demo.sh for its banner, summary and exit status.
+# Spelled out: automake generates one rule per word of TESTS and cannot
+# expand make functions or substitution references there.
+GUEST_TEST_WRAPPERS = \
+	tests/guests/run/interp/demo.sh \
+	tests/guests/run/interp/hello.sh \
+	tests/guests/run/interp/exceptions.sh \
+	tests/guests/run/interp/interrupts.sh \
+	tests/guests/run/interp/paging.sh \
+	tests/guests/run/interp/usermode.sh \
+	tests/guests/run/interp/string.sh \
+	tests/guests/run/interp/segments.sh \
+	tests/guests/run/interp/alu.sh \
+	tests/guests/run/interp/seglimits.sh \
+	tests/guests/run/qemu/hello.sh \
+	tests/guests/run/qemu/exceptions.sh \
+	tests/guests/run/qemu/interrupts.sh \
+	tests/guests/run/qemu/paging.sh \
+	tests/guests/run/qemu/usermode.sh \
+	tests/guests/run/qemu/string.sh \
+	tests/guests/run/qemu/segments.sh \
+	tests/guests/run/qemu/alu.sh \
+	tests/guests/run/qemu/demo.sh
+check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
+TESTS += $(GUEST_TEST_WRAPPERS)
+
+tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	emu=`dirname $*` && emu=`basename $$emu` && name=`basename $*` && \
+	case $$emu in qemu) ;; *) emu=bt386:$$emu ;; esac && \
+	case $$name in demo) script=run-demo.sh ;; *) script=run-guest.sh ;; esac && \
+	{ echo '#!/bin/sh'; \
+	  echo '# generated by tests/guests/local.mk'; \
+	  echo "exec \"\$$top_srcdir/tests/guests/$$script\" $$emu \"\$$top_builddir/tests/guests/$$name.elf\""; \
+	} > $@-t && chmod +x $@-t && mv $@-t $@
+
+CLEANFILES += $(GUEST_ELFS) $(GUEST_OBJS) $(GUEST_TEST_WRAPPERS)
+
+EXTRA_DIST += tests/guests/run-guest.sh tests/guests/run-demo.sh \
+	tests/guests/README.md tests/guests/lib tests/guests/demo \
+	tests/guests/expected \
+	$(GUEST_NAMES:%=tests/guests/%.c) tests/guests/alu-cases.h

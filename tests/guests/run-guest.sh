@@ -1,0 +1,94 @@
+#!/bin/sh
+# run-guest.sh EMULATOR GUEST.elf
+#
+# Boots a test guest under EMULATOR and passes when its serial output equals
+# tests/guests/expected/NAME.out (line endings normalised) AND the emulator
+# exits with status 1 (the guest wrote 0 to the debug-exit port: all checks
+# passed). EMULATOR is bt386:ENGINE (interp, bt, ...) or qemu.
+#
+# Environment: top_srcdir, top_builddir (exported by the test harness),
+# QEMU_I386 (empty: qemu runs are skipped with status 77), GUEST_TIMEOUT
+# (seconds, default 60), GUEST_KEEP=1 keeps the output files.
+set -u
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 bt386:ENGINE|qemu GUEST.elf" >&2
+	exit 99
+fi
+emu=$1
+elf=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$here/../..}
+top_builddir=${top_builddir:-.}
+timeout_s=${GUEST_TIMEOUT:-60}
+name=$(basename "$elf" .elf)
+expected=$top_srcdir/tests/guests/expected/$name.out
+
+if [ ! -f "$elf" ]; then
+	echo "$elf: no such guest (run make first)" >&2
+	exit 99
+fi
+
+case $emu in
+bt386:*)
+	engine=${emu#bt386:}
+	bt386=$top_builddir/bt386
+	if [ ! -x "$bt386" ]; then
+		echo "$bt386: not built" >&2
+		exit 99
+	fi
+	set -- "$bt386" --engine="$engine" -m 64M -nographic -no-reboot \
+		-kernel "$elf" -append "guest=$name"
+	;;
+qemu)
+	if [ -z "${QEMU_I386:-}" ]; then
+		echo "SKIP: qemu-system-i386 not found by configure"
+		exit 77
+	fi
+	# -serial stdio cannot be combined with -nographic (both claim
+	# stdio); -display none and -monitor none keep stdio for COM1 only.
+	# QEMU's default CPU (qemu32) has PSE, PGE and CX8.
+	set -- "$QEMU_I386" -kernel "$elf" -append "guest=$name" -m 64M \
+		-display none -serial stdio -monitor none -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	;;
+*)
+	echo "$0: unknown emulator '$emu' (bt386:ENGINE or qemu)" >&2
+	exit 99
+	;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/guest-$name.XXXXXX") || exit 99
+if [ -z "${GUEST_KEEP:-}" ]; then
+	trap 'rm -rf "$tmp"' EXIT
+fi
+
+echo "running: $*"
+timeout -k 5 "$timeout_s" "$@" </dev/null >"$tmp/raw" 2>"$tmp/stderr"
+status=$?
+tr -d '\r' <"$tmp/raw" >"$tmp/out"
+
+fail=0
+if [ $status -eq 124 ] || [ $status -eq 137 ]; then
+	echo "FAIL: timed out after ${timeout_s}s"
+	fail=1
+elif [ $status -ne 1 ]; then
+	echo "FAIL: exit status $status, expected 1 (debug-exit value 0)"
+	fail=1
+fi
+if ! diff -u "$expected" "$tmp/out" >"$tmp/diff"; then
+	echo "FAIL: output differs from $expected:"
+	cat "$tmp/diff"
+	fail=1
+fi
+if [ -s "$tmp/stderr" ]; then
+	echo "--- stderr:"
+	cat "$tmp/stderr"
+fi
+if [ $fail -ne 0 ]; then
+	echo "--- output:"
+	cat "$tmp/out"
+	exit 1
+fi
+echo "PASS: $name under $emu"
+exit 0

@@ -1,0 +1,70 @@
+#!/bin/sh
+# cli.sh - bad input gets one clear line on stderr and a non-zero status;
+# good flags are accepted. Run by `make check` (automake exports
+# top_builddir and top_srcdir).
+set -u
+bt386=${top_builddir:-.}/bt386
+guests=${top_builddir:-.}/tests/guests
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect_error NAME PATTERN ARGS...: status 1, one stderr line matching.
+expect_error() {
+	name=$1 pattern=$2
+	shift 2
+	"$bt386" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	status=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ $status -ne 1 ]; then
+		echo "not ok - $name: status $status, want 1"; fails=$((fails + 1))
+	elif [ "$lines" -ne 1 ]; then
+		echo "not ok - $name: $lines lines on stderr, want 1:"; cat "$tmp/err"
+		fails=$((fails + 1))
+	elif ! grep -q -- "$pattern" "$tmp/err"; then
+		echo "not ok - $name: message does not match '$pattern':"; cat "$tmp/err"
+		fails=$((fails + 1))
+	else
+		echo "ok - $name: $(cat "$tmp/err")"
+	fi
+}
+
+printf 'this is not an ELF file\n' >"$tmp/garbage.elf"
+head -c 200 "$guests/hello.elf" >"$tmp/truncated.elf"
+# A valid ELF whose multiboot header checksum is broken.
+cp "$guests/hello.elf" "$tmp/badsum.elf"
+off=$(od -A d -t x4 -v "$tmp/badsum.elf" | awk '
+	{ for (i = 2; i <= NF; i++) if ($i == "1badb002") { print $1 + (i - 2) * 4; exit } }')
+if [ -n "$off" ]; then
+	printf '\377\377\377\377' | dd of="$tmp/badsum.elf" bs=1 seek=$((off + 8)) \
+		conv=notrunc 2>/dev/null
+fi
+
+expect_error "missing kernel file" "nonexistent.elf" -kernel "$tmp/nonexistent.elf"
+expect_error "corrupt kernel (not ELF)" "garbage.elf" -kernel "$tmp/garbage.elf"
+expect_error "truncated kernel" "truncated.elf" -kernel "$tmp/truncated.elf"
+[ -n "$off" ] && expect_error "bad multiboot checksum" "badsum.elf" -kernel "$tmp/badsum.elf"
+expect_error "-m 0" "-m" -m 0 -kernel "$guests/hello.elf"
+expect_error "-m garbage" "-m" -m lots -kernel "$guests/hello.elf"
+expect_error "-m too large" "-m" -m 64G -kernel "$guests/hello.elf"
+expect_error "unknown flag" "unknown option" --frobnicate
+expect_error "missing flag argument" "needs an argument" -kernel
+expect_error "unknown engine" "unknown engine" --engine=warp -kernel "$guests/hello.elf"
+expect_error "bt engine not built yet" "not built yet" --engine=bt -kernel "$guests/hello.elf"
+
+# Good flags.
+if "$bt386" --help | grep -q -- "-kernel FILE"; then echo "ok - --help"; else
+	echo "not ok - --help"; fails=$((fails + 1)); fi
+if "$bt386" --version | grep -q "^bt386 "; then echo "ok - --version"; else
+	echo "not ok - --version"; fails=$((fails + 1)); fi
+"$bt386" -nographic -no-reboot -m 64 --stats -kernel "$guests/hello.elf" \
+	-append "guest=hello" >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+if [ $status -eq 1 ] && grep -q "insns_interp" "$tmp/err"; then
+	echo "ok - hello runs, --stats prints the instruction counter"
+else
+	echo "not ok - hello under --stats: status $status"; cat "$tmp/err"
+	fails=$((fails + 1))
+fi
+
+[ $fails -eq 0 ]
