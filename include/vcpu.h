@@ -100,6 +100,25 @@ struct vcpu {
 	struct interp_tlb *tlb;
 
 	struct machine *machine;
+
+	/*
+	 * Binary translation: what translated code and its trampolines reach
+	 * through r15 (offsets from offsetof; see src/bt/trampoline.c).
+	 */
+	struct {
+		uint64_t host_rsp;    /* monitor stack at bt_enter */
+		uint64_t ibl_table;   /* indirect-branch table in use */
+		uint64_t exit_site;   /* patchable jump that exited */
+		uint64_t callout;     /* descriptor of the current callout */
+		uint64_t counter;     /* scratch for --stats counting */
+		uint32_t exit_reason; /* enum bt_exit */
+		uint32_t fs_base;     /* FS/GS bases for segment-relative */
+		uint32_t gs_base;     /* accesses in translated code */
+		uint32_t in_cache;    /* executing translated code */
+		uint64_t blocks;      /* blocks executed (with --stats) */
+		uint64_t insns;       /* guest instructions executed (--stats) */
+		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
+	} bt;
 };
 
 /* Segment-cache helpers. */

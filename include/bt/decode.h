@@ -177,7 +177,7 @@ struct x86_opinfo {
 	struct x86_operand operand[3];
 	/* Decoder hints, derived from the operands by the table macros
 	 * (src/bt/optable_priv.h); only the decoder needs them. */
-	uint8_t ext;	  /* != 0: escape to a sub-table, never in insn->info */
+	uint8_t ext;	  /* escape or variant code (EXT_* in optable_priv.h) */
 	uint8_t imm;	  /* layout of the immediate bytes */
 	uint8_t addr;	  /* how the instruction addresses memory */
 	const char *name; /* mnemonic, for traces */

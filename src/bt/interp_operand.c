@@ -60,14 +60,14 @@ static inline unsigned opbytes(const struct x86_insn *in, unsigned i)
 	switch (in->info->operand[i].size) {
 	case SZ_B:
 		return 1;
-	case SZ_W:
-		return 2;
 	case SZ_D:
 		return 4;
 	case SZ_V:
 	case SZ_Z:
 		return in->opsize;
 	default:
+		/* SZ_W included: the register forms of mov r,sreg, smsw,
+		 * sldt and str take the operand size. */
 		return x86_operand_bytes(in, i);
 	}
 }

@@ -594,14 +594,18 @@ END_TEST
 /* ---- (b) capstone ---------------------------------------------------------- */
 
 /*
- * Thresholds: lengths/validity must agree on >= 99.5% of random byte
- * strings once the documented capstone bugs are excluded, and on the
- * whole corpus; operands on >= 99% of the integer instructions both
- * accept. The rates are printed for the project's notes.
+ * Thresholds: lengths/validity must agree on >= 99.9% of the random byte
+ * strings once the documented capstone bugs are excluded (measured:
+ * 99.97-99.99%; what remains is VEX/EVEX vvvv/L/W constraints we do not
+ * model and mixed 66+F2/F3 prefixes, where capstone lets the last one
+ * win and we let F2/F3 win), and on the whole corpus; operands on
+ * >= 99.9% of the integer instructions both accept. The seeds are fixed,
+ * so the rates are reproducible; they are printed for the project's
+ * notes.
  */
 #define RANDOM_N 200000
-#define MIN_RATE 99.5
-#define MIN_OPND_RATE 99.0
+#define MIN_RATE 99.9
+#define MIN_OPND_RATE 99.9
 
 START_TEST(test_vs_capstone)
 {
