@@ -1,19 +1,33 @@
 /*
  * loops.h - the work the benchmarks time, shared by the benchmark guests
- * (ring 0 under bt386 and QEMU) and the native 32-bit host programs, so
- * every column of the report runs the very same C compiled the same way.
+ * (ring 0 or ring 3 under bt386 and QEMU) and the native 32-bit host
+ * programs, so every column of the report runs the very same C compiled
+ * the same way. This file holds the helpers every loop uses and the
+ * compute loop; callret.h and indirect.h hold the others.
  *
  * Each loop returns a checksum that the harness compares across engines:
- * a fast wrong answer is not a result.
+ * a fast wrong answer is not a result. Loops are noinline and noclone so
+ * that gcc keeps one copy with a fixed calling convention, and every call
+ * the C asks for stays a real call. (`unused`: each program includes every
+ * loop of its header but needs only some.)
+ *
+ * BENCH_TEXT places the loop code in a chosen section: usercompute defines
+ * it as .user.text so that the same functions run in ring 3; elsewhere it
+ * is empty. A section does not change the generated code.
  */
 #ifndef BT386_BENCH_LOOPS_H
 #define BT386_BENCH_LOOPS_H
 
 #include <stdint.h>
 
+#ifndef BENCH_TEXT
+#define BENCH_TEXT
+#endif
+#define BENCH_FN static BENCH_TEXT __attribute__((noinline, noclone, unused))
+
 #define BENCH_BUF_SIZE 4096
 
-static inline uint64_t bench_rdtsc(void)
+static inline __attribute__((always_inline)) uint64_t bench_rdtsc(void)
 {
 	uint32_t lo, hi;
 
@@ -22,7 +36,7 @@ static inline uint64_t bench_rdtsc(void)
 }
 
 /* A mixing step behind a real call, so calls and returns are measured. */
-static __attribute__((noinline)) uint32_t bench_mix(uint32_t h, uint32_t v)
+BENCH_FN uint32_t bench_mix(uint32_t h, uint32_t v)
 {
 	h ^= v;
 	h *= 0x01000193u;
@@ -32,9 +46,12 @@ static __attribute__((noinline)) uint32_t bench_mix(uint32_t h, uint32_t v)
 /*
  * compute: checksum a buffer (Adler/Fletcher style, byte loads, adds,
  * shifts), with a call every 64 bytes; `rounds` passes over the buffer.
+ * The inner loop is a 9-instruction basic block ending in a backward
+ * conditional branch, plus a call and return to bench_mix() every 64
+ * iterations.
  */
-static __attribute__((noinline)) uint32_t
-bench_compute(const uint8_t *buf, uint32_t len, uint32_t rounds)
+BENCH_FN uint32_t bench_compute(const uint8_t *buf, uint32_t len,
+				uint32_t rounds)
 {
 	uint32_t a = 1, b = 0, h = 0x811c9dc5u;
 
@@ -61,7 +78,10 @@ static inline void bench_fill(uint8_t *buf, uint32_t len)
 	}
 }
 
-/* Rounds per benchmark: about 0.1-1 s natively... see bench/run. */
+/* Rounds when none are given (bench/run always gives them). */
 #define BENCH_COMPUTE_ROUNDS 2000
+/* What one round of compute is, for the report. */
+#define BENCH_COMPUTE_OPS BENCH_BUF_SIZE
+#define BENCH_COMPUTE_UNIT "byte"
 
 #endif

@@ -81,9 +81,10 @@ struct vcpu {
 	bool halted;	  /* in hlt, waiting for an interrupt */
 	bool intr_shadow; /* after sti / mov ss: no interrupt before next */
 	bool nmi_pending;
-	volatile int kick;    /* set by other threads: return to the loop */
-	int debug_exit_value; /* for VCPU_EXIT_DEBUGEXIT */
-	char error[160];      /* for VCPU_EXIT_ERROR */
+	bool interp_stop_at_cpl0; /* interpreter: return when CPL becomes 0 */
+	volatile int kick;	  /* set by other threads: return to the loop */
+	int debug_exit_value;	  /* for VCPU_EXIT_DEBUGEXIT */
+	char error[160];	  /* for VCPU_EXIT_ERROR */
 
 	/* Set on the vCPU thread by devices (debug exit, reset): why to stop
 	 * at the next instruction boundary. `kick` is also set. */
@@ -106,17 +107,20 @@ struct vcpu {
 	 * through r15 (offsets from offsetof; see src/bt/trampoline.c).
 	 */
 	struct {
-		uint64_t host_rsp;    /* monitor stack at bt_enter */
-		uint64_t ibl_table;   /* indirect-branch table in use */
-		uint64_t exit_site;   /* patchable jump that exited */
-		uint64_t callout;     /* descriptor of the current callout */
+		uint64_t host_rsp;  /* monitor stack at bt_enter */
+		uint64_t ibl_table; /* indirect-branch table in use */
+		uint64_t exit_site; /* patchable jump that exited */
+		uint64_t callout;   /* descriptor of the current callout */
+		uint64_t
+			enter_target; /* where enter jumps (a kick redirects) */
 		uint64_t counter;     /* scratch for --stats counting */
 		uint32_t exit_reason; /* enum bt_exit */
-		uint32_t fs_base;     /* FS/GS bases for segment-relative */
-		uint32_t gs_base;     /* accesses in translated code */
 		uint32_t in_cache;    /* executing translated code */
-		uint64_t blocks;      /* blocks executed (with --stats) */
-		uint64_t insns;       /* guest instructions executed (--stats) */
+		int32_t fault_vector; /* BT_EXIT_FAULT: exception, or -1 */
+		uint32_t fault_error;
+		uint32_t pending_exit; /* enum vcpu_exit a callout ended with */
+		uint64_t blocks;       /* blocks executed (with --stats) */
+		uint64_t insns; /* guest instructions executed (--stats) */
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 	} bt;
 };

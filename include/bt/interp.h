@@ -10,6 +10,7 @@
 #ifndef BT386_BT_INTERP_H
 #define BT386_BT_INTERP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vcpu.h"
@@ -23,6 +24,18 @@ enum vcpu_exit bt_interp_run(struct vcpu *cpu, uint64_t budget);
 
 /* Execute exactly one instruction (or deliver one pending interrupt). */
 enum vcpu_exit bt_interp_step(struct vcpu *cpu);
+
+/*
+ * Execute an instruction already decoded at `eip` (the translator's
+ * callouts): exceptions are delivered as for any interpreted instruction.
+ */
+struct x86_insn;
+enum vcpu_exit bt_interp_exec(struct vcpu *cpu, const struct x86_insn *in,
+			      uint32_t eip);
+
+/* Deliver an exception at cpu->eip (a fault another engine detected). */
+enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector,
+				   bool has_err, uint32_t err);
 
 /* Forget every cached translation of linear addresses (TLB flush). */
 void bt_interp_flush_tlb(struct vcpu *cpu);

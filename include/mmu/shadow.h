@@ -15,14 +15,33 @@
  * interpreter, through physmap) and reported with mmu_frame_written(),
  * which drops exactly the shadow mappings that depended on the entries
  * written. Frames holding translated code are protected the same way for
- * the translator.
+ * the translator. Because of the traces the shadow never holds a stale
+ * translation, so CR3 writes keep the regions whose PDE is unchanged.
  *
  * Views: the shadow is built for one privilege view at a time. The kernel
  * view (CPL 0) maps what the guest's supervisor may touch; the user view
- * (CPL 3, direct execution) never maps supervisor pages.
+ * (CPL 3, direct execution) never maps supervisor pages below the user
+ * boundary (user segments end at the boundary, so pages above it are out
+ * of user code's reach anyway). A user page is mapped with the same host
+ * protection in both views, so switching to the kernel view costs nothing.
  *
- * Threading: everything runs on the vCPU thread. shadow_fault() may run in
- * signal context (SIGSEGV handler): it does not allocate, lock or print.
+ * Host protection of a mapped page: read+exec, plus write only when the
+ * guest entry is writable at both levels, its Dirty bit is already set
+ * and the frame is neither FRAME_PT nor FRAME_CODE. Everything else that
+ * writes (first write to a clean page, CR0.WP=0 supervisor writes to
+ * read-only pages, traced and code frames) faults and is resolved by
+ * shadow_fault().
+ *
+ * Calling rules: call the event functions after the new register value is
+ * in struct vcpu (cr0/cr3/cr4). Physmap writers (interpreter, devices,
+ * DMA) that change a frame whose mmu_frame_flags[] has FRAME_WATCHED must
+ * call mmu_frame_written() afterwards.
+ *
+ * Threading: everything runs on the vCPU thread. Apart from shadow_init()
+ * and shadow_destroy(), every function here is async-signal-safe with
+ * respect to that thread: no allocation, no locks, no stdio; only
+ * preallocated memory and syscalls (errno is preserved). shadow_fault()
+ * is meant to be called from the SIGSEGV handler.
  */
 #ifndef BT386_MMU_SHADOW_H
 #define BT386_MMU_SHADOW_H
@@ -34,15 +53,15 @@ struct machine;
 struct vcpu;
 
 /* Per-frame flags (one byte per 4 KiB frame of guest RAM). */
-#define FRAME_PT 0x01	/* used as a page directory or page table */
+#define FRAME_PT 0x01   /* used as a page directory or page table */
 #define FRAME_CODE 0x02 /* holds code the translator has translated */
 #define FRAME_WATCHED (FRAME_PT | FRAME_CODE)
 
 /* Results of shadow_fault(). */
 enum shadow_result {
-	SHADOW_FILLED,	 /* mapped: restart the access */
-	SHADOW_GUEST_PF, /* the guest's own page fault: deliver #PF */
-	SHADOW_EMULATE,	 /* emulate the instruction (traced/code frame,
+	SHADOW_FILLED,     /* mapped: restart the access */
+	SHADOW_GUEST_PF,   /* the guest's own page fault: deliver #PF */
+	SHADOW_EMULATE,    /* emulate the instruction (traced/code frame,
 			    * MMIO, page below vm.mmap_min_addr, a write a
 			    * read-only mapping cannot express) */
 };
@@ -51,19 +70,41 @@ enum shadow_result {
 #define SHADOW_ACC_WRITE 0x1
 #define SHADOW_ACC_FETCH 0x4
 
-/* Set up (once, after mem_init). The low 4 GiB must be reserved. */
+/*
+ * Set up (once, after mem_init; again after shadow_destroy). The low
+ * 4 GiB must be reserved (mem_reserve_low4g). Starts in the kernel view
+ * with no user boundary. Returns -1 (errno set) if memory is short.
+ */
 int shadow_init(struct machine *m);
+/* Drop every mapping and free the state; mmu_frame_flags becomes NULL. */
+void shadow_destroy(struct machine *m);
 
 /* The per-frame flag array (frame_flags[paddr >> 12]); physmap writers
- * (interpreter, devices) check it and call mmu_frame_written(). */
+ * (interpreter, devices) check it and call mmu_frame_written(). NULL
+ * until shadow_init(). */
 extern uint8_t *mmu_frame_flags;
 
-/* Resolve a host fault at guest linear address `lin` (signal-safe). On
- * SHADOW_GUEST_PF, *pf_error is the guest #PF error code. */
-enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
-				uint32_t *pf_error);
+/*
+ * Resolve a host fault at guest linear address `lin` (signal-safe),
+ * walking the guest tables with the current view's privileges. On
+ * SHADOW_GUEST_PF, *pf_error is the guest #PF error code (CR2 = lin).
+ * On SHADOW_EMULATE the page may have been mapped read-only meanwhile.
+ */
+enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin,
+				unsigned acc, uint32_t *pf_error);
 
-/* Guest MMU events, with hardware semantics. */
+/*
+ * Guest MMU events, with hardware semantics.
+ *  - shadow_cr3_written: keeps the regions whose PDE in the new directory
+ *    equals the one they were filled from (mappings the guest cannot tell
+ *    from fresh walks), drops the rest. old_cr3 is informational.
+ *  - shadow_invlpg: drops the page (a 4 MiB page: its whole region).
+ *  - shadow_paging_changed: call after any write to CR0.PG/WP or
+ *    CR4.PSE/PGE/PAE; flushes when the meaning of the tables changed
+ *    (PG, PSE, PAE), not for WP or PGE (host protections never depend on
+ *    them, see docs/shadow-paging.md).
+ *  - shadow_flush_all: drop everything, untrace every page table.
+ */
 void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3);
 void shadow_invlpg(struct vcpu *cpu, uint32_t lin);
 void shadow_paging_changed(struct vcpu *cpu); /* CR0.PG/WP, CR4.PSE/PGE */
@@ -71,6 +112,20 @@ void shadow_flush_all(struct vcpu *cpu);
 
 /* Switch between the kernel (false) and user (true) view. */
 void shadow_set_user_view(struct vcpu *cpu, bool user);
+
+/*
+ * The user boundary: the first linear address user code cannot reach
+ * through its segments (DE limits user segments there). Supervisor pages
+ * at or above it stay mapped in the user view. 0 means 4 GiB (no
+ * boundary: every supervisor page is hidden in the user view).
+ */
+void shadow_set_user_boundary(struct vcpu *cpu, uint32_t boundary);
+/*
+ * A boundary for the current page directory: the lowest 4 MiB-aligned
+ * address above which no PDE grants user access (0 if the last PDE does,
+ * or with paging off; 4 MiB if none does). Reads up to 1024 PDEs.
+ */
+uint32_t shadow_user_boundary(struct vcpu *cpu);
 
 /*
  * A physmap writer changed guest physical [paddr, paddr + len) in frames
@@ -83,8 +138,33 @@ void mmu_frame_written(struct machine *m, uint32_t paddr, uint32_t len);
 void shadow_protect_code(struct machine *m, uint32_t frame);
 void shadow_unprotect_code(struct machine *m, uint32_t frame);
 /* Translator: called for writes to FRAME_CODE frames. */
-void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
-					     uint32_t len));
+void shadow_set_code_write_hook(void (*hook)(struct machine *m,
+					     uint32_t paddr, uint32_t len));
+
+/*
+ * Budget: at most max_pages pages mapped and about max_vmas host VMAs in
+ * the low 4 GiB (defaults: the slot pool, half of vm.max_map_count). Over
+ * it, the least recently filled pages are evicted. 0 keeps a value;
+ * max_pages is clamped to the slot pool, max_vmas to vm.max_map_count
+ * minus a reserve for the rest of the monitor.
+ */
+void shadow_set_budget(uint32_t max_pages, uint32_t max_vmas);
+
+/* State for tests, --stats and the debugger. */
+struct shadow_info {
+	uint32_t pages_mapped;
+	uint32_t vmas_estimate; /* host VMAs the shadow splits the low 4G in */
+	uint32_t max_pages, max_vmas;
+	uint32_t frames_traced; /* frames with FRAME_PT now (computed) */
+	uint64_t evictions;     /* pages evicted for the budget */
+	uint64_t untraces;      /* page tables untraced (unused or hot) */
+	uint64_t host_calls;    /* mmap/mprotect calls made */
+};
+void shadow_get_info(struct shadow_info *info);
+
+/* Check the internal invariants against the guest tables (tests; not
+ * signal-safe: it may print). Returns the number of violations. */
+int shadow_check(struct vcpu *cpu);
 
 /* Counters for --stats are in monitor/stats.h (shadow_*). */
 

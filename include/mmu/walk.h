@@ -30,6 +30,7 @@ struct mmu_walk_result {
 	bool writable;	    /* a write with these privileges would succeed */
 	bool user;	    /* user-accessible */
 	bool global;	    /* G bit honoured (CR4.PGE) */
+	uint32_t pde; /* the PDE used (A set unless NOSET); 0 with paging off */
 };
 
 /*

@@ -45,6 +45,11 @@ void mon_kick(struct machine *m);
 /* True when the user asked to stop (signal, Ctrl-A x). */
 bool mon_quit_requested(void);
 
+/* The vCPU thread's signal handlers (signals.c). */
+int mon_signals_init(struct machine *m);
+/* Any thread: interrupt the vCPU thread with the kick signal. */
+void mon_signal_kick(void);
+
 /* The run loop (loop.c): returns the process exit status. */
 int mon_run(struct machine *m);
 

@@ -47,7 +47,21 @@
 	X(shadow_pages_peak, "shadow pages mapped at most")                 \
 	X(traces, "frames traced as page tables")                           \
 	X(trace_hits, "writes to traced page-table frames")                 \
-	X(code_frame_writes, "writes to frames holding translated code")
+	X(code_frame_writes, "writes to frames holding translated code")    \
+	X(bt_translations, "blocks translated")                             \
+	X(bt_guest_insns_translated, "guest instructions translated")       \
+	X(bt_blocks, "translated blocks executed (counted with --stats)")   \
+	X(bt_chains, "direct exits chained")                                \
+	X(bt_ibl_misses, "indirect branches that missed the table")         \
+	X(bt_exits, "exits from the code cache")                            \
+	X(bt_callouts, "callouts executed")                                 \
+	X(bt_interp_fallbacks, "instructions declined to the interpreter")  \
+	X(bt_interp_slices, "interpreter runs for modes BT cannot run")     \
+	X(bt_cache_flushes, "code cache flushes")                           \
+	X(bt_invalidations, "blocks invalidated")                           \
+	X(bt_hash_survivals, "blocks kept after a write (same bytes)")      \
+	X(bt_faults, "host faults in translated code")                      \
+	X(bt_kicks, "kicks while in the code cache")
 
 struct stats {
 #define STATS_FIELD(name, desc) uint64_t name;
@@ -55,6 +69,8 @@ struct stats {
 #undef STATS_FIELD
 	uint64_t exceptions_by_vector[32];
 	uint64_t interp_by_op[X86_OP_COUNT];
+	uint64_t bt_callouts_by_op[X86_OP_COUNT];
+	uint64_t bt_interp_by_op[X86_OP_COUNT];
 };
 
 extern struct stats stats;

@@ -159,8 +159,8 @@ static inline void emit_store64(struct emit *e, unsigned reg, unsigned base,
 }
 
 /* mov dword [base + disp], imm32 */
-static inline void emit_store_imm32(struct emit *e, unsigned base,
-				    int32_t disp, uint32_t imm)
+static inline void emit_store_imm32(struct emit *e, unsigned base, int32_t disp,
+				    uint32_t imm)
 {
 	static const uint8_t op = 0xc7;
 

@@ -213,14 +213,48 @@ static void fpu_insn(struct vcpu *cpu, const struct x86_insn *in)
 		     in->info->name, cpu->seg[X86_CS].sel, cpu->insn_eip);
 }
 
+/* Run a decoded instruction at cpu->insn_eip (inside the setjmp). */
+static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
+{
+	interp_fn fn;
+	bool tf;
+
+	if (in->info->flags & X86_F_NOSUP)
+		fpu_insn(cpu, in);
+	fn = handlers[in->info->op];
+	if (!fn) {
+		STAT_INC(interp_unsupported);
+		interp_fatal(cpu,
+			     "instruction %s at %04x:%08x is not implemented "
+			     "in the interpreter",
+			     in->info->name, cpu->seg[X86_CS].sel, cpu->eip);
+	}
+
+	cpu->eip += in->len;
+	if (!vcpu_code32(cpu))
+		cpu->eip &= 0xffff;
+	tf = cpu->eflags & X86_FL_TF;
+	fn(cpu, in);
+	STAT_INC(insns_interp);
+	stats.interp_by_op[in->info->op]++;
+
+	/* Single-step trap after the instruction; INT n/INT3/INTO/INT1
+	 * clear TF on their way to the handler and raise none. */
+	if (tf && !cpu->halted && in->info->op != X86_OP_INT &&
+	    in->info->op != X86_OP_INT3 && in->info->op != X86_OP_INTO &&
+	    in->info->op != X86_OP_INT1) {
+		cpu->dr[6] |= 1u << 14;
+		return deliver_exception(cpu, X86_EXC_DB, false, 0);
+	}
+	return VCPU_EXIT_NONE;
+}
+
 static enum vcpu_exit execute_one(struct vcpu *cpu)
 {
 	uint8_t buf[X86_MAX_INSN_LEN];
 	struct x86_insn in;
 	unsigned n;
 	int len;
-	bool tf;
-	interp_fn fn;
 	jmp_buf jb;
 
 	cpu->insn_eip = cpu->eip;
@@ -246,36 +280,37 @@ static enum vcpu_exit execute_one(struct vcpu *cpu)
 		interp_gp0(cpu);
 	if (len == X86_DEC_INVALID)
 		interp_ud(cpu);
+	return run_decoded(cpu, &in);
+}
 
-	if (in.info->flags & X86_F_NOSUP)
-		fpu_insn(cpu, &in);
-	fn = handlers[in.info->op];
-	if (!fn) {
-		STAT_INC(interp_unsupported);
-		interp_fatal(cpu,
-			     "instruction %s at %04x:%08x is not implemented "
-			     "in the interpreter",
-			     in.info->name, cpu->seg[X86_CS].sel, cpu->eip);
+enum vcpu_exit bt_interp_exec(struct vcpu *cpu, const struct x86_insn *in,
+			      uint32_t eip)
+{
+	jmp_buf jb;
+
+	init_handlers();
+	cpu->eip = eip;
+	cpu->insn_eip = eip;
+	cpu->insn_esp = cpu->regs[X86_ESP];
+	cpu->fault_jmp = &jb;
+	if (setjmp(jb)) {
+		if (cpu->exc_vector < 0)
+			return VCPU_EXIT_ERROR;
+		cpu->eip = cpu->insn_eip;
+		cpu->regs[X86_ESP] = cpu->insn_esp;
+		return deliver_exception(cpu, cpu->exc_vector, cpu->exc_has_err,
+					 cpu->exc_err);
 	}
+	return run_decoded(cpu, in);
+}
 
-	cpu->eip += (uint32_t)len;
-	if (!vcpu_code32(cpu))
-		cpu->eip &= 0xffff;
-	tf = cpu->eflags & X86_FL_TF;
-	fn(cpu, &in);
-	STAT_INC(insns_interp);
-	stats.interp_by_op[in.info->op]++;
-
-	/* Single-step trap after the instruction; INT n/INT3/INTO/INT1
-	 * clear TF on their way to the handler and raise none. */
-	if (tf && !cpu->halted && in.info->op != X86_OP_INT &&
-	    in.info->op != X86_OP_INT3 && in.info->op != X86_OP_INTO &&
-	    in.info->op != X86_OP_INT1) {
-		/* Single-step trap after the instruction. */
-		cpu->dr[6] |= 1u << 14;
-		return deliver_exception(cpu, X86_EXC_DB, false, 0);
-	}
-	return VCPU_EXIT_NONE;
+enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector, bool has_err,
+				   uint32_t err)
+{
+	init_handlers();
+	cpu->insn_eip = cpu->eip;
+	cpu->insn_esp = cpu->regs[X86_ESP];
+	return deliver_exception(cpu, vector, has_err, err);
 }
 
 /* One instruction boundary: an interrupt, or an instruction. */
@@ -327,6 +362,8 @@ enum vcpu_exit bt_interp_run(struct vcpu *cpu, uint64_t budget)
 		r = boundary(cpu);
 		if (r != VCPU_EXIT_NONE)
 			return r;
+		if (cpu->interp_stop_at_cpl0 && cpu->cpl == 0)
+			return VCPU_EXIT_BUDGET;
 	}
 	r = check_kick(cpu);
 	return r != VCPU_EXIT_NONE ? r : VCPU_EXIT_BUDGET;

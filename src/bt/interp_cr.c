@@ -12,6 +12,7 @@
  * while it is set raises #DB with DR6.BD.
  */
 #include "bt/interp_prot.h"
+#include "mmu/events.h"
 
 #define CR0_WRITABLE                                                      \
 	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_NE | \
@@ -43,8 +44,10 @@ void interp_write_cr(struct vcpu *cpu, unsigned cr, uint32_t val)
 		if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
 			interp_gp0(cpu);
 		cpu->cr0 = val;
-		if ((old ^ val) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
+		if ((old ^ val) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)) {
 			interp_tlb_flush(cpu, true);
+			mmu_paging_changed(cpu);
+		}
 		if ((old ^ val) & (X86_CR0_PG | X86_CR0_PE))
 			STAT_INC(mode_switches);
 		interp_mode_changed(cpu);
@@ -53,16 +56,20 @@ void interp_write_cr(struct vcpu *cpu, unsigned cr, uint32_t val)
 		cpu->cr2 = val;
 		break;
 	case 3:
+		old = cpu->cr3;
 		cpu->cr3 = val & (X86_CR3_ADDR | X86_CR3_PWT | X86_CR3_PCD);
 		interp_tlb_flush(cpu, false);
+		mmu_cr3_written(cpu, old);
 		break;
 	case 4:
 		if (val & ~CR4_VALID)
 			interp_gp0(cpu);
 		old = cpu->cr4;
 		cpu->cr4 = val;
-		if ((old ^ val) & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PAE))
+		if ((old ^ val) & (X86_CR4_PSE | X86_CR4_PGE | X86_CR4_PAE)) {
 			interp_tlb_flush(cpu, true);
+			mmu_paging_changed(cpu);
+		}
 		break;
 	default:
 		interp_ud(cpu);
@@ -194,6 +201,7 @@ static void op_invlpg(struct vcpu *cpu, const struct x86_insn *in)
 		interp_ud(cpu);
 	need_cpl0(cpu);
 	lin = cpu->seg[in->seg].base + interp_ea(cpu, in);
+	mmu_invlpg(cpu, lin);
 	if (!(cpu->cr4 & X86_CR4_PSE)) {
 		interp_tlb_flush_page(cpu, lin);
 		return;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bt/interp_priv.h"
+#include "mmu/shadow.h"
 #include "mmu/walk.h"
 
 #define TLB_SIZE 256
@@ -173,6 +174,13 @@ static void phys_write(struct vcpu *cpu, struct interp_tlb_entry *e,
 {
 	if (e->host) {
 		memcpy(e->host + (lin & 0xfff), &val, size);
+		/* Page tables and translated code are watched: tell the
+		 * shadow and the translator what changed. */
+		if (mmu_frame_flags &&
+		    (mmu_frame_flags[e->ppage] & FRAME_WATCHED))
+			mmu_frame_written(cpu->machine,
+					  (e->ppage << 12) | (lin & 0xfff),
+					  size);
 		return;
 	}
 	STAT_INC(mmio_accesses);

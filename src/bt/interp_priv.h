@@ -76,8 +76,7 @@ uint32_t interp_read(struct vcpu *cpu, int seg, uint32_t off, unsigned size);
 void interp_write(struct vcpu *cpu, int seg, uint32_t off, unsigned size,
 		  uint32_t val);
 /* Check that a write would succeed (for read-modify-write ordering). */
-void interp_check_write(struct vcpu *cpu, int seg, uint32_t off,
-			unsigned size);
+void interp_check_write(struct vcpu *cpu, int seg, uint32_t off, unsigned size);
 uint64_t interp_read64(struct vcpu *cpu, int seg, uint32_t off);
 void interp_write64(struct vcpu *cpu, int seg, uint32_t off, uint64_t val);
 
@@ -121,8 +120,7 @@ uint32_t interp_get(struct vcpu *cpu, const struct x86_insn *in, unsigned i);
 void interp_put(struct vcpu *cpu, const struct x86_insn *in, unsigned i,
 		uint32_t val);
 /* Check operand `i` is writable before side effects (memory operands). */
-void interp_check_put(struct vcpu *cpu, const struct x86_insn *in,
-		      unsigned i);
+void interp_check_put(struct vcpu *cpu, const struct x86_insn *in, unsigned i);
 
 /* General registers by size: 8-bit numbers are AL CL DL BL AH CH DH BH. */
 uint32_t interp_reg_get(const struct vcpu *cpu, unsigned reg, unsigned size);

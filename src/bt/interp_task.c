@@ -16,6 +16,7 @@
  * when paging is on, as on hardware.
  */
 #include "bt/interp_prot.h"
+#include "mmu/events.h"
 
 /* The state a TSS holds, in 32-bit form. */
 struct tss_image {
@@ -191,8 +192,11 @@ void interp_task_switch(struct vcpu *cpu, uint16_t sel, uint32_t lo,
 	cpu->tr = ntr;
 	cpu->cr0 |= X86_CR0_TS;
 	if (new32 && vcpu_paging(cpu)) {
+		uint32_t old_cr3 = cpu->cr3;
+
 		cpu->cr3 = t.cr3 & (X86_CR3_ADDR | X86_CR3_PWT | X86_CR3_PCD);
 		interp_tlb_flush(cpu, false);
+		mmu_cr3_written(cpu, old_cr3);
 	}
 	if (new32) {
 		cpu->eflags = (t.eflags & X86_FL_MASK) | X86_FL_FIXED1;

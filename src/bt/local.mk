@@ -7,3 +7,4 @@ libbt386_a_SOURCES += src/bt/interp.c src/bt/interp_operand.c \
 include $(srcdir)/src/bt/decode.mk
 include $(srcdir)/src/bt/interp_int.mk
 include $(srcdir)/src/bt/interp_sys.mk
+include $(srcdir)/src/bt/bt.mk

@@ -94,16 +94,19 @@ int mmu_walk(struct vcpu *cpu, uint32_t lin, unsigned acc,
 		goto fault;
 	}
 
+	res->pde = pde;
 	if (!(acc & MMU_ACC_NOSET)) {
 		if (res->large) {
 			set_bits(mem, pde_paddr, pde,
 				 X86_PTE_A | (write ? X86_PTE_D : 0));
 			res->pte |= X86_PTE_A | (write ? X86_PTE_D : 0);
+			res->pde = res->pte;
 		} else {
 			set_bits(mem, pde_paddr, pde, X86_PTE_A);
 			set_bits(mem, res->pte_paddr, res->pte,
 				 X86_PTE_A | (write ? X86_PTE_D : 0));
 			res->pte |= X86_PTE_A | (write ? X86_PTE_D : 0);
+			res->pde |= X86_PTE_A;
 		}
 	}
 	return 0;

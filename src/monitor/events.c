@@ -42,6 +42,10 @@ void mon_kick(struct machine *m)
 	if (write(wakefd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
 		/* The counter is saturated: the vCPU is awake anyway. */
 	}
+	/* Translated (and directly executed) code checks no flag: it is
+	 * interrupted by a signal. */
+	if (m->bt_on)
+		mon_signal_kick();
 }
 
 bool mon_quit_requested(void)

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 
+#include "bt/bt.h"
 #include "bt/interp.h"
 #include "devices/devices.h"
 #include "monitor/console.h"
@@ -70,6 +71,8 @@ static int reboot(struct machine *m, const char *why)
 
 static enum vcpu_exit run_engine(struct machine *m)
 {
+	if (m->opt.engine == ENGINE_BT)
+		return bt_run(&m->cpu, RUN_BUDGET);
 	return bt_interp_run(&m->cpu, RUN_BUDGET);
 }
 

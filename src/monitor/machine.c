@@ -12,7 +12,9 @@
 
 #include "devices/devices.h"
 #include "monitor/monitor.h"
+#include "bt/bt.h"
 #include "bt/interp.h"
+#include "mmu/shadow.h"
 #include "monitor/multiboot.h"
 
 struct device_entry {
@@ -55,6 +57,21 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 	}
 	bus_init(&m->bus);
 	m->cpu.machine = m;
+	if (m->opt.engine == ENGINE_BT) {
+		if (shadow_init(m) < 0) {
+			snprintf(err, errlen, "cannot set up shadow paging");
+			return -1;
+		}
+		m->shadow_on = true;
+		if (bt_init(m, 0, m->opt.stats) < 0) {
+			snprintf(err, errlen, "cannot set up the code cache");
+			return -1;
+		}
+		if (mon_signals_init(m) < 0) {
+			snprintf(err, errlen, "cannot install signal handlers");
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < sizeof(device_table) / sizeof(device_table[0]);
 	     i++) {
 		if (device_table[i].init(m) < 0) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "bt/bt.h"
 #include "monitor/console.h"
 #include "monitor/monitor.h"
 #include "monitor/stats.h"
@@ -216,15 +217,13 @@ int main(int argc, char **argv)
 	m.opt.builtin_size = (size_t)(bt386_demo_elf_end - bt386_demo_elf);
 	parse_args(argc, argv, &m.opt);
 
-	if (m.opt.engine == ENGINE_BT) {
-		mon_error("--engine=bt: the binary translator is not built "
-			  "yet; use --engine=interp");
-		return MON_EXIT_ERROR;
-	}
 	if (m.opt.trace) {
-		mon_error("--trace=%s: no trace channels exist yet",
-			  m.opt.trace);
-		return MON_EXIT_ERROR;
+		if (strcmp(m.opt.trace, "bt") != 0) {
+			mon_error("--trace=%s: unknown channel (bt)",
+				  m.opt.trace);
+			return MON_EXIT_ERROR;
+		}
+		bt_trace_on = true;
 	}
 	if (m.opt.initrd) {
 		mon_error("-initrd: not supported yet (multiboot modules and "

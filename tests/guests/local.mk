@@ -12,8 +12,14 @@
 # so seglimits runs under bt386's engines only. (Plain lists: automake
 # reads TESTS itself and does not understand make functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
-	segments alu
+	segments alu smc
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits
+# Every guest that must pass under `--engine=bt`: each needs its
+# tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
+# like the others). smc's wrapper is not listed there yet: it goes in when
+# the translator handles self-modifying code.
+GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
+	segments alu seglimits smc
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -90,6 +96,17 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/segments.sh \
 	tests/guests/run/interp/alu.sh \
 	tests/guests/run/interp/seglimits.sh \
+	tests/guests/run/interp/smc.sh \
+	tests/guests/run/bt/hello.sh \
+	tests/guests/run/bt/exceptions.sh \
+	tests/guests/run/bt/interrupts.sh \
+	tests/guests/run/bt/paging.sh \
+	tests/guests/run/bt/usermode.sh \
+	tests/guests/run/bt/string.sh \
+	tests/guests/run/bt/segments.sh \
+	tests/guests/run/bt/alu.sh \
+	tests/guests/run/bt/seglimits.sh \
+	tests/guests/run/bt/demo.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -98,6 +115,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/string.sh \
 	tests/guests/run/qemu/segments.sh \
 	tests/guests/run/qemu/alu.sh \
+	tests/guests/run/qemu/smc.sh \
 	tests/guests/run/qemu/demo.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)

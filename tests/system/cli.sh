@@ -50,7 +50,7 @@ expect_error "-m too large" "-m" -m 64G -kernel "$guests/hello.elf"
 expect_error "unknown flag" "unknown option" --frobnicate
 expect_error "missing flag argument" "needs an argument" -kernel
 expect_error "unknown engine" "unknown engine" --engine=warp -kernel "$guests/hello.elf"
-expect_error "bt engine not built yet" "not built yet" --engine=bt -kernel "$guests/hello.elf"
+expect_error "unknown trace channel" "unknown channel" --trace=everything -kernel "$guests/hello.elf"
 
 # Good flags.
 if "$bt386" --help | grep -q -- "-kernel FILE"; then echo "ok - --help"; else

@@ -4,3 +4,4 @@ include $(srcdir)/tests/unit/interp.mk
 include $(srcdir)/tests/unit/devices.mk
 include $(srcdir)/tests/unit/monitor.mk
 include $(srcdir)/tests/unit/interp_sys.mk
+include $(srcdir)/tests/unit/shadow.mk

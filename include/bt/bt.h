@@ -1,0 +1,40 @@
+/*
+ * bt.h - the binary translation engine (--engine=bt).
+ *
+ * Guest kernel code (CPL 0, flat 32-bit segments) runs from a code cache
+ * of 64-bit host code; anything else (real mode, non-flat segments, user
+ * code until direct execution takes it) falls back to the interpreter.
+ * Runs on the vCPU thread.
+ */
+#ifndef BT386_BT_BT_H
+#define BT386_BT_BT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu.h"
+
+struct machine;
+
+/* Set up the code cache and trampolines (cache_size 0: default). */
+int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks);
+
+/* --trace=bt: print each block beside its translation. */
+extern bool bt_trace_on;
+
+/* Run guest code until the monitor is needed (like bt_interp_run). */
+enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget);
+
+/* Guest MMU events that may change which code a linear EIP means. */
+void bt_cr3_written(struct vcpu *cpu);
+void bt_invlpg(struct vcpu *cpu, uint32_t lin);
+void bt_paging_changed(struct vcpu *cpu);
+
+/* Signal context: a kick arrived; make translated code return soon. */
+void bt_kick_from_signal(struct vcpu *cpu, void *ucontext);
+/* Signal context: a host fault; true if it was handled (the context is
+ * redirected to the exit path or the access restarts). */
+bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
+			  void *ucontext);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * bt_priv.h - what the binary translator's files share.
+ *
+ * Files:
+ *   trampoline.c  host code generated once: enter/exit, callouts, the
+ *                 indirect-branch lookup, exit stubs' common tails;
+ *   cache.c       the code cache and block metadata: allocation, lookup
+ *                 by (EIP, mode key), chaining, invalidation, flushing;
+ *   translate.c   one guest basic block -> host code: scan, plan, emit,
+ *                 link (with xlate_ident.c and xlate_flow.c emitting the
+ *                 categories);
+ *   bt_run.c      the engine: the run loop, callouts' C side, the fault
+ *                 and kick signals.
+ *
+ * A block's layout in the cache:
+ *   body:  the host code of each guest instruction, in order
+ *   stubs: one exit stub per direct exit (jmp/jcc/fall-through), each
+ *          "mov [r15+eip], target; mov r11, &exit; jmp chain_tail";
+ *          the body's jump to an exit points at its stub until the exit
+ *          is chained, then straight at the target block's body.
+ */
+#ifndef BT386_BT_BT_PRIV_H
+#define BT386_BT_BT_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bt/bt.h"
+#include "bt/decode.h"
+#include "vcpu.h"
+
+/* Why translated code returned to bt_run (vcpu->bt.exit_reason). */
+enum bt_exit {
+	BT_EXIT_NONE,
+	BT_EXIT_CHAIN,	  /* direct branch to an untranslated/unlinked target */
+	BT_EXIT_IBL_MISS, /* indirect branch target not in the lookup table */
+	BT_EXIT_STOP,	  /* a callout changed the machine state: look again */
+	BT_EXIT_FAULT,	  /* a host fault the signal handler turned into an
+			   * exit (guest exception or emulation) */
+	BT_EXIT_KICK,	  /* kicked while in the cache */
+};
+
+/* Translation categories (DESIGN.md 3.2). */
+enum bt_cat {
+	BT_CAT_IDENT,
+	BT_CAT_INLINE,
+	BT_CAT_CALLOUT,
+	BT_CAT_INTERP,
+	BT_NR_CATS,
+};
+
+struct tc_block;
+struct tc_page;
+struct machine;
+
+/* A direct exit of a block: a patchable jump and its stub. */
+struct tc_exit {
+	uint8_t *site;	 /* the rel32 to patch */
+	uint8_t *stub;	 /* where it points when unlinked */
+	uint32_t target; /* guest EIP */
+	struct tc_block *owner;
+	struct tc_block *linked; /* target block when chained */
+	struct tc_exit *next_in; /* next exit chained into the same block */
+};
+
+/*
+ * A callout or interpreter fallback: the decoded instruction is kept so
+ * the C side runs the interpreter's handler without fetching again.
+ */
+struct bt_callout {
+	struct x86_insn insn;
+	uint32_t eip;	   /* guest EIP of the instruction */
+	uint32_t next_eip; /* EIP after it */
+	uint8_t cat;	   /* BT_CAT_CALLOUT or BT_CAT_INTERP */
+	struct tc_block *block;
+};
+
+/* Host code offset -> guest instruction, for precise faults. */
+struct tc_insn_map {
+	uint16_t host_off;  /* start of the instruction's host code */
+	uint16_t guest_off; /* guest EIP - block EIP */
+};
+
+struct tc_block {
+	uint32_t eip;
+	uint32_t key;	/* mode key */
+	uint32_t frame; /* guest physical frame of the code */
+	uint32_t guest_len;
+	uint64_t hash; /* xxh64 of the guest bytes */
+	uint8_t *host; /* body */
+	uint32_t host_len;
+	uint16_t n_insns;
+	uint8_t n_exits;
+	bool dead;
+	struct tc_exit exit[2];
+	struct tc_exit *incoming; /* exits of other blocks chained to us */
+	struct tc_block *hash_next;
+	struct tc_block *page_next; /* blocks of the same code page */
+	struct tc_page *page;
+	struct tc_insn_map *map; /* n_insns entries */
+};
+
+/* A guest linear code page with translations, and the frame it mapped
+ * to when they were made. */
+struct tc_page {
+	uint32_t lin;	/* linear page number */
+	uint32_t frame; /* physical frame number */
+	struct tc_block *blocks;
+	struct tc_page *hash_next;
+	struct tc_page *all_next;
+};
+
+/* Sizes. */
+#define BT_MAX_BLOCK_INSNS 64
+#define BT_CACHE_DEFAULT (64u << 20)
+#define BT_IBL_BITS 16
+#define BT_IBL_SIZE (1u << BT_IBL_BITS)
+
+/* An entry of the indirect-branch lookup table. neg_eip = -EIP, so that
+ * translated code can compare without touching flags (lea + jrcxz). */
+struct bt_ibl_entry {
+	uint32_t neg_eip;
+	uint32_t key;
+	uint8_t *host;
+};
+
+/* ---- trampoline.c -------------------------------------------------- */
+
+struct bt_tramps {
+	/* uint32_t enter(struct vcpu *cpu): to cpu->bt.enter_target */
+	uint32_t (*enter)(struct vcpu *cpu);
+	uint8_t *enter_end;
+	uint8_t *kick_exit; /* enter's target after a kick */
+	uint8_t *exit;	    /* jmp here with exit_reason set */
+	uint8_t *ibl_end;
+	uint8_t *callout_end;
+	uint8_t *exit_chain; /* r11 = struct tc_exit *, [r15+eip] set */
+	uint8_t *ibl;	     /* r13d = target EIP */
+	uint8_t *ibl_miss;   /* what empty table entries point at */
+	uint8_t *callout;    /* call with r11 = struct bt_callout * */
+	uint8_t *fault_exit; /* the signal handler resumes here */
+};
+
+extern struct bt_tramps bt_tramps;
+
+/* Generate the trampolines at the start of the cache. */
+void bt_tramps_init(uint8_t *at, uint8_t **end);
+
+/* ---- cache.c ------------------------------------------------------- */
+
+int bt_cache_init(uint32_t size);
+/* Space for code: [*start, *end) of the free area; commit with
+ * bt_cache_commit(new_top). */
+void bt_cache_space(uint8_t **start, uint8_t **end);
+void bt_cache_commit(uint8_t *top);
+bool bt_cache_contains(const void *host);
+/* Metadata allocation (reset on flush). NULL when full. */
+void *bt_meta_alloc(size_t size);
+
+struct tc_block *bt_lookup(uint32_t eip, uint32_t key);
+void bt_insert(struct tc_block *b);
+/* The block whose body holds host address `rip` (signal-safe). */
+struct tc_block *bt_block_at(const void *rip);
+/* Chain exit `x` to block `to`. */
+void bt_chain(struct tc_exit *x, struct tc_block *to);
+/* Unlink every exit of `b` (kick: make it return at its end). */
+void bt_unlink_block(struct tc_block *b);
+void bt_invalidate_block(struct tc_block *b);
+/* Invalidate blocks whose code lies in guest physical frame `frame`,
+ * keeping those whose bytes did not change. */
+void bt_invalidate_frame(struct machine *m, uint32_t frame, bool check_hash);
+/* Drop every block whose linear code page no longer maps to its frame. */
+void bt_revalidate_pages(struct vcpu *cpu);
+void bt_flush_cache(struct machine *m, const char *why);
+void bt_cache_set_machine(struct machine *m);
+/* The indirect-branch table (per mode key; cleared when it changes). */
+void bt_ibl_insert(struct vcpu *cpu, struct tc_block *b);
+void bt_ibl_clear(void);
+extern struct bt_ibl_entry *bt_ibl_table;
+extern struct bt_ibl_entry *bt_ibl_empty; /* all misses: used by kicks */
+/* Bumped whenever blocks are invalidated (callouts compare it). */
+extern uint64_t bt_generation;
+
+/* ---- translate.c --------------------------------------------------- */
+
+/* Translate the block at cpu->eip (mode key `key`). NULL when the first
+ * instruction cannot be translated (the caller interprets it). */
+struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key);
+
+/* ---- bt_run.c ------------------------------------------------------ */
+
+uint32_t bt_mode_key(const struct vcpu *cpu);
+/* Can FS/GS-relative accesses through `s` run inline? */
+bool bt_seg_inline_ok(const struct x86_seg *s);
+/* Can the current state run in the code cache? */
+bool bt_mode_ok(const struct vcpu *cpu);
+/* Shadow hook: guest physical [paddr, paddr + len) with code changed. */
+void bt_code_written(struct machine *m, uint32_t paddr, uint32_t len);
+/* Callout entry from the trampoline: 0 = continue, 1 = exit. */
+uint32_t bt_callout_c(struct vcpu *cpu);
+
+extern bool bt_count_blocks;
+
+/* ---- bt_trace.c ---------------------------------------------------- */
+
+extern bool bt_trace_on;
+
+#endif

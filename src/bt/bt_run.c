@@ -1,0 +1,402 @@
+/*
+ * bt_run.c - the binary translation engine: when to run translated code,
+ * what to do when it comes back, and the two signals that reach it.
+ *
+ * The loop (vCPU thread, normal context):
+ *   - states the code cache cannot run (real/v8086 mode, non-flat
+ *     segments, CPL 3 until direct execution runs it, TF, an interrupt
+ *     shadow or a deliverable interrupt) go to the interpreter;
+ *   - otherwise look the block up by (EIP, mode key), translating on a
+ *     miss, and enter it; on return, chain the exit that was taken, fill
+ *     the indirect-branch table, deliver a fault, or go round again.
+ *
+ * Signals (signal context, no allocation, no locks):
+ *   - SIGSEGV/SIGFPE/SIGILL/SIGBUS with RIP in a block: a hidden page
+ *     fault is filled (shadow_fault) and the access restarts; anything
+ *     else becomes BT_EXIT_FAULT with the guest state of the faulting
+ *     instruction (registers from the context, EIP from the block's map)
+ *     by resuming the context at the exit trampoline;
+ *   - the kick signal: make translated code come back soon: swap in the
+ *     empty indirect-branch table, unlink the block being executed,
+ *     redirect a pending enter (see bt_kick_from_signal).
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "bt/bt_priv.h"
+#include "bt/emit.h"
+#include "bt/interp.h"
+#include "mmu/shadow.h"
+#include "monitor/machine.h"
+#include "monitor/stats.h"
+
+static uint32_t current_key = ~0u;
+
+int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
+{
+	struct vcpu *cpu = &m->cpu;
+
+	if (bt_cache_init(cache_size) < 0)
+		return -1;
+	bt_cache_set_machine(m);
+	bt_count_blocks = count_blocks;
+	shadow_set_code_write_hook(bt_code_written);
+	for (unsigned i = 0; i < 256; i++)
+		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
+	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_table;
+	m->bt_on = true;
+	return 0;
+}
+
+/* ---- modes ----------------------------------------------------------- */
+
+static bool flat(const struct x86_seg *s)
+{
+	return s->base == 0 && s->limit == 0xffffffffu &&
+	       (s->attr & (X86_DESC_P | X86_DESC_DB)) ==
+		       (X86_DESC_P | X86_DESC_DB);
+}
+
+static bool flat_data(const struct x86_seg *s)
+{
+	return flat(s) && !(s->attr & X86_DESC_CODE) && (s->attr & X86_DESC_RW);
+}
+
+bool bt_seg_inline_ok(const struct x86_seg *s)
+{
+	return s->limit == 0xffffffffu &&
+	       (s->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
+			   X86_DESC_DC | X86_DESC_RW)) ==
+		       (X86_DESC_P | X86_DESC_S | X86_DESC_RW);
+}
+
+bool bt_mode_ok(const struct vcpu *cpu)
+{
+	return (cpu->cr0 & X86_CR0_PE) && !(cpu->eflags & X86_FL_VM) &&
+	       cpu->cpl == 0 && flat(&cpu->seg[X86_CS]) &&
+	       flat_data(&cpu->seg[X86_SS]) && flat_data(&cpu->seg[X86_DS]) &&
+	       flat_data(&cpu->seg[X86_ES]);
+}
+
+/*
+ * The mode key: what a translation depends on besides its EIP. FS and GS
+ * may have any base (translated code adds it), but only a segment with a
+ * 4 GiB limit, present and writable, lets FS/GS-relative accesses run
+ * inline without limit and rights checks.
+ */
+uint32_t bt_mode_key(const struct vcpu *cpu)
+{
+	return ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
+	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
+	       ((uint32_t)cpu->cpl << 2) |
+	       (bt_seg_inline_ok(&cpu->seg[X86_FS]) ? 0x10 : 0) |
+	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0);
+}
+
+/* ---- MMU events ------------------------------------------------------ */
+
+void bt_cr3_written(struct vcpu *cpu)
+{
+	bt_revalidate_pages(cpu);
+}
+
+void bt_invlpg(struct vcpu *cpu, uint32_t lin)
+{
+	(void)lin;
+	bt_revalidate_pages(cpu);
+}
+
+void bt_paging_changed(struct vcpu *cpu)
+{
+	bt_revalidate_pages(cpu);
+}
+
+void bt_code_written(struct machine *m, uint32_t paddr, uint32_t len)
+{
+	uint32_t first = paddr >> 12, last = (paddr + len - 1) >> 12;
+
+	STAT_INC(code_frame_writes);
+	for (uint32_t f = first; f <= last; f++)
+		bt_invalidate_frame(m, f, true);
+}
+
+/* ---- callouts (called from the callout trampoline) -------------------- */
+
+uint32_t bt_callout_c(struct vcpu *cpu)
+{
+	const struct bt_callout *co =
+		(const struct bt_callout *)(uintptr_t)cpu->bt.callout;
+	uint64_t generation = bt_generation;
+	uint32_t key = bt_mode_key(cpu);
+	enum vcpu_exit r;
+
+	if (co->cat == BT_CAT_INTERP) {
+		STAT_INC(bt_interp_fallbacks);
+		stats.bt_interp_by_op[co->insn.info->op]++;
+	} else {
+		STAT_INC(bt_callouts);
+		stats.bt_callouts_by_op[co->insn.info->op]++;
+	}
+	cpu->bt.in_cache = 0;
+	r = bt_interp_exec(cpu, &co->insn, co->eip);
+	cpu->bt.in_cache = 1;
+	if (r != VCPU_EXIT_NONE) {
+		cpu->bt.pending_exit = r;
+		return 1;
+	}
+	if ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip ||
+	    generation != bt_generation || bt_mode_key(cpu) != key ||
+	    !bt_mode_ok(cpu) || cpu->kick || cpu->halted || cpu->intr_shadow ||
+	    (cpu->eflags & X86_FL_TF) || cpu->delivering >= 0)
+		return 1;
+	if ((cpu->eflags & X86_FL_IF) && cpu->machine->bus.intr)
+		return 1;
+	return 0;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static bool in_range(uintptr_t rip, const uint8_t *lo, const uint8_t *hi)
+{
+	return rip >= (uintptr_t)lo && rip < (uintptr_t)hi;
+}
+
+void bt_kick_from_signal(struct vcpu *cpu, void *ucontext)
+{
+	ucontext_t *uc = ucontext;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t rip = (uintptr_t)g[REG_RIP];
+	struct tc_block *b;
+
+	STAT_INC(bt_kicks);
+	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
+	cpu->bt.enter_target = (uint64_t)(uintptr_t)bt_tramps.kick_exit;
+	if (!bt_cache_contains((void *)rip))
+		return;
+	if (in_range(rip, bt_tramps.ibl, bt_tramps.ibl_end)) {
+		/* Restart the lookup with the guest's RCX: it reads the
+		 * empty table and misses. */
+		if (rip != (uintptr_t)bt_tramps.ibl &&
+		    rip < (uintptr_t)bt_tramps.ibl_miss)
+			g[REG_RCX] = g[REG_R11];
+		if (rip < (uintptr_t)bt_tramps.ibl_miss)
+			g[REG_RIP] = (greg_t)(uintptr_t)bt_tramps.ibl;
+		return;
+	}
+	if (in_range(rip, bt_tramps.callout, bt_tramps.callout_end)) {
+		/* Returning into the block that called: unlink it. */
+		uintptr_t ret = *(uintptr_t *)(uintptr_t)g[REG_RSP];
+
+		b = bt_block_at((void *)ret);
+		if (b)
+			bt_unlink_block(b);
+		return;
+	}
+	b = bt_block_at((void *)rip);
+	if (b)
+		bt_unlink_block(b);
+}
+
+/* Index of the guest instruction whose host code holds `off`. */
+static unsigned insn_at(const struct tc_block *b, uint32_t off)
+{
+	unsigned i = 0;
+
+	while (i + 1 < b->n_insns && b->map[i + 1].host_off <= off)
+		i++;
+	return i;
+}
+
+bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
+			  void *ucontext)
+{
+	siginfo_t *si = siginfo;
+	ucontext_t *uc = ucontext;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t rip = (uintptr_t)g[REG_RIP];
+	struct tc_block *b = bt_block_at((void *)rip);
+	int vector = -1;
+	uint32_t err = 0;
+	unsigned i;
+
+	if (!b)
+		return false;
+	STAT_INC(bt_faults);
+	switch (sig) {
+	case SIGSEGV:
+		if ((uintptr_t)si->si_addr < (1ull << 32) &&
+		    (si->si_code == SEGV_MAPERR ||
+		     si->si_code == SEGV_ACCERR)) {
+			uint32_t lin = (uint32_t)(uintptr_t)si->si_addr;
+			unsigned acc = (g[REG_ERR] & 2) ? SHADOW_ACC_WRITE : 0;
+
+			switch (shadow_fault(cpu, lin, acc, &err)) {
+			case SHADOW_FILLED:
+				return true;
+			case SHADOW_GUEST_PF:
+				vector = X86_EXC_PF;
+				cpu->cr2 = lin;
+				break;
+			case SHADOW_EMULATE:
+				vector = -1;
+				break;
+			}
+		} else {
+			vector = -1; /* let the interpreter find out */
+		}
+		break;
+	case SIGFPE:
+		vector = X86_EXC_DE;
+		break;
+	case SIGILL:
+		vector = X86_EXC_UD;
+		break;
+	default:
+		vector = -1;
+		break;
+	}
+	i = insn_at(b, (uint32_t)(rip - (uintptr_t)b->host));
+	cpu->eip = b->eip + b->map[i].guest_off;
+	cpu->bt.fault_vector = vector;
+	cpu->bt.fault_error = err;
+	cpu->bt.exit_reason = BT_EXIT_FAULT;
+	g[REG_RIP] = (greg_t)(uintptr_t)bt_tramps.fault_exit;
+	return true;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static enum vcpu_exit take_kick(struct vcpu *cpu)
+{
+	enum vcpu_exit r;
+
+	if (!__atomic_exchange_n(&cpu->kick, 0, __ATOMIC_ACQUIRE))
+		return VCPU_EXIT_NONE;
+	r = cpu->stop_reason;
+	cpu->stop_reason = VCPU_EXIT_NONE;
+	return r != VCPU_EXIT_NONE ? r : VCPU_EXIT_EVENT;
+}
+
+static struct tc_block *block_for(struct vcpu *cpu, uint32_t key)
+{
+	struct tc_block *b = bt_lookup(cpu->eip, key);
+
+	return b ? b : bt_translate(cpu, key);
+}
+
+static void sync_counters(struct vcpu *cpu)
+{
+	stats.bt_blocks = cpu->bt.blocks;
+	stats.insns_bt = cpu->bt.insns;
+}
+
+enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
+{
+	struct bus *bus = &cpu->machine->bus;
+	enum vcpu_exit r;
+
+	(void)budget;
+	for (;;) {
+		struct tc_block *b;
+		uint32_t key, reason;
+
+		r = take_kick(cpu);
+		if (r != VCPU_EXIT_NONE)
+			return r;
+		if (cpu->bt.pending_exit) {
+			r = (enum vcpu_exit)cpu->bt.pending_exit;
+			cpu->bt.pending_exit = 0;
+			return r;
+		}
+		if (!bt_mode_ok(cpu) || cpu->intr_shadow || cpu->halted ||
+		    (cpu->eflags & X86_FL_TF) ||
+		    (bus->intr && (cpu->eflags & X86_FL_IF))) {
+			/* The interpreter: one instruction (or interrupt)
+			 * near kernel code, a slice of user code. */
+			STAT_INC(bt_interp_slices);
+			if (cpu->cpl == 3 && !cpu->halted) {
+				cpu->interp_stop_at_cpl0 = true;
+				r = bt_interp_run(cpu, 10000);
+				cpu->interp_stop_at_cpl0 = false;
+				if (r == VCPU_EXIT_BUDGET)
+					r = VCPU_EXIT_NONE;
+			} else {
+				r = bt_interp_step(cpu);
+			}
+			if (r != VCPU_EXIT_NONE)
+				return r;
+			continue;
+		}
+
+		key = bt_mode_key(cpu);
+		if (key != current_key) {
+			bt_ibl_clear();
+			current_key = key;
+		}
+		b = block_for(cpu, key);
+		if (!b) {
+			/* Declined: the interpreter runs this instruction. */
+			STAT_INC(bt_interp_fallbacks);
+			r = bt_interp_step(cpu);
+			if (r != VCPU_EXIT_NONE)
+				return r;
+			continue;
+		}
+
+		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
+		cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_table;
+		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))
+			continue;
+		reason = bt_tramps.enter(cpu);
+		STAT_INC(bt_exits);
+		if (bt_count_blocks)
+			sync_counters(cpu);
+
+		switch (reason) {
+		case BT_EXIT_CHAIN: {
+			struct tc_exit *x =
+				(struct tc_exit *)(uintptr_t)cpu->bt.exit_site;
+			struct tc_block *to;
+
+			if (x->owner->dead)
+				break;
+			if (x->linked) {
+				/* Unlinked by a kick: link again. */
+				patch_rel32(x->site, x->linked->host);
+				break;
+			}
+			to = block_for(cpu, key);
+			if (to && !x->owner->dead)
+				bt_chain(x, to);
+			break;
+		}
+		case BT_EXIT_IBL_MISS: {
+			struct tc_block *to = block_for(cpu, key);
+
+			STAT_INC(bt_ibl_misses);
+			if (to)
+				bt_ibl_insert(cpu, to);
+			break;
+		}
+		case BT_EXIT_FAULT:
+			if (cpu->bt.fault_vector >= 0) {
+				bool has_err =
+					cpu->bt.fault_vector == X86_EXC_PF;
+
+				r = bt_interp_exception(
+					cpu, cpu->bt.fault_vector, has_err,
+					cpu->bt.fault_error);
+			} else {
+				r = bt_interp_step(cpu);
+			}
+			if (r != VCPU_EXIT_NONE)
+				return r;
+			break;
+		default:
+			break;
+		}
+	}
+}

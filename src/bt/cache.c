@@ -1,0 +1,359 @@
+/*
+ * cache.c - the code cache and what it knows about its blocks.
+ *
+ * Host code lives in one RWX region above 4 GiB (rel32 jumps reach all of
+ * it); the trampolines sit at its start, blocks follow in allocation
+ * order, so the block holding a host address is found by binary search
+ * (signal-safe: no locks, no allocation). Metadata (blocks, exits, maps,
+ * callout descriptors) comes from a bump arena. When either runs out, the
+ * whole cache is flushed (counted); nothing is freed piecemeal.
+ *
+ * Invariants:
+ *  - a live block is in the lookup hash, on its code page's list and (if
+ *    an indirect target) possibly in the IBL table; a dead block is in
+ *    none of them and no chained jump points at it;
+ *  - every frame with a live block is FRAME_CODE-protected in the shadow;
+ *  - blocks never span a page, so one code page owns each block.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xxhash.h>
+
+#include "bt/bt_priv.h"
+#include "bt/emit.h"
+#include "mmu/shadow.h"
+#include "mmu/walk.h"
+#include "monitor/machine.h"
+#include "monitor/stats.h"
+
+#define HASH_BITS 16
+#define PAGE_HASH_BITS 12
+#define META_SIZE (48u << 20)
+
+static uint8_t *cache_base, *cache_top, *cache_end, *blocks_start;
+static uint8_t *meta_base, *meta_top, *meta_end;
+static struct tc_block *hash[1u << HASH_BITS];
+static struct tc_page *pages[1u << PAGE_HASH_BITS];
+static struct tc_page *all_pages;
+static struct tc_block **order; /* blocks by host address */
+static size_t nr_order, max_order;
+static struct machine *machine_of_cache;
+
+struct bt_ibl_entry *bt_ibl_table;
+struct bt_ibl_entry *bt_ibl_empty;
+uint64_t bt_generation;
+
+static unsigned hash_of(uint32_t eip, uint32_t key)
+{
+	return (unsigned)((eip * 0x9e3779b1u) ^ (key * 0x85ebca6bu)) >>
+	       (32 - HASH_BITS);
+}
+
+static unsigned page_hash(uint32_t lin)
+{
+	return (lin * 0x9e3779b1u) >> (32 - PAGE_HASH_BITS);
+}
+
+int bt_cache_init(uint32_t size)
+{
+	uint8_t *tramp_end;
+
+	if (!size)
+		size = BT_CACHE_DEFAULT;
+	cache_base = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	meta_base = mmap(NULL, META_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	bt_ibl_table = calloc(BT_IBL_SIZE, sizeof(*bt_ibl_table));
+	bt_ibl_empty = calloc(BT_IBL_SIZE, sizeof(*bt_ibl_empty));
+	max_order = size / 32;
+	order = calloc(max_order, sizeof(*order));
+	if (cache_base == MAP_FAILED || meta_base == MAP_FAILED ||
+	    !bt_ibl_table || !bt_ibl_empty || !order)
+		return -1;
+	cache_end = cache_base + size;
+	meta_end = meta_base + META_SIZE;
+	meta_top = meta_base;
+	bt_tramps_init(cache_base, &tramp_end);
+	blocks_start = (uint8_t *)(((uintptr_t)tramp_end + 63) & ~63ul);
+	cache_top = blocks_start;
+	for (unsigned i = 0; i < BT_IBL_SIZE; i++) {
+		bt_ibl_empty[i].host = bt_tramps.ibl_miss;
+		bt_ibl_table[i].host = bt_tramps.ibl_miss;
+	}
+	return 0;
+}
+
+void bt_cache_space(uint8_t **start, uint8_t **end)
+{
+	*start = cache_top;
+	*end = cache_end;
+}
+
+void bt_cache_commit(uint8_t *top)
+{
+	cache_top = (uint8_t *)(((uintptr_t)top + 15) & ~15ul);
+}
+
+bool bt_cache_contains(const void *host)
+{
+	return (const uint8_t *)host >= cache_base &&
+	       (const uint8_t *)host < cache_end;
+}
+
+void *bt_meta_alloc(size_t size)
+{
+	uint8_t *p = meta_top;
+
+	size = (size + 15) & ~(size_t)15;
+	if ((size_t)(meta_end - meta_top) < size)
+		return NULL;
+	meta_top += size;
+	memset(p, 0, size);
+	return p;
+}
+
+struct tc_block *bt_lookup(uint32_t eip, uint32_t key)
+{
+	for (struct tc_block *b = hash[hash_of(eip, key)]; b; b = b->hash_next)
+		if (b->eip == eip && b->key == key)
+			return b;
+	return NULL;
+}
+
+static struct tc_page *page_get(uint32_t lin, uint32_t frame, bool create)
+{
+	struct tc_page **head = &pages[page_hash(lin)], *p;
+
+	for (p = *head; p; p = p->hash_next)
+		if (p->lin == lin)
+			return p;
+	if (!create)
+		return NULL;
+	p = bt_meta_alloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	p->lin = lin;
+	p->frame = frame;
+	p->hash_next = *head;
+	*head = p;
+	p->all_next = all_pages;
+	all_pages = p;
+	return p;
+}
+
+void bt_insert(struct tc_block *b)
+{
+	struct tc_block **head = &hash[hash_of(b->eip, b->key)];
+	struct tc_page *p = page_get(b->eip >> 12, b->frame, true);
+
+	b->hash_next = *head;
+	*head = b;
+	if (p) {
+		b->page = p;
+		b->page_next = p->blocks;
+		p->blocks = b;
+	}
+	if (nr_order < max_order)
+		order[nr_order++] = b;
+	if (machine_of_cache)
+		shadow_protect_code(machine_of_cache, b->frame);
+}
+
+struct tc_block *bt_block_at(const void *rip)
+{
+	size_t lo = 0, hi = nr_order;
+	const uint8_t *r = rip;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (order[mid]->host <= r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	{
+		struct tc_block *b = order[lo - 1];
+
+		/* Body or stubs: both belong to the block. */
+		if (r < b->host + b->host_len)
+			return b;
+	}
+	return NULL;
+}
+
+void bt_chain(struct tc_exit *x, struct tc_block *to)
+{
+	if (x->linked || to->dead || x->owner->dead)
+		return;
+	patch_rel32(x->site, to->host);
+	x->linked = to;
+	x->next_in = to->incoming;
+	to->incoming = x;
+	STAT_INC(bt_chains);
+}
+
+static void unlink_exit(struct tc_exit *x)
+{
+	struct tc_exit **pp;
+
+	if (!x->linked)
+		return;
+	patch_rel32(x->site, x->stub);
+	for (pp = &x->linked->incoming; *pp; pp = &(*pp)->next_in)
+		if (*pp == x) {
+			*pp = x->next_in;
+			break;
+		}
+	x->linked = NULL;
+	x->next_in = NULL;
+}
+
+/* Signal-safe: only patches jumps back to their stubs. The incoming
+ * lists are fixed up lazily (an exit whose site points at its stub but
+ * is still listed as linked is re-chained by bt_chain's caller). */
+void bt_unlink_block(struct tc_block *b)
+{
+	for (unsigned i = 0; i < b->n_exits; i++)
+		if (b->exit[i].linked)
+			patch_rel32(b->exit[i].site, b->exit[i].stub);
+}
+
+void bt_invalidate_block(struct tc_block *b)
+{
+	struct tc_block **pp;
+
+	if (b->dead)
+		return;
+	b->dead = true;
+	bt_generation++;
+	STAT_INC(bt_invalidations);
+	for (pp = &hash[hash_of(b->eip, b->key)]; *pp; pp = &(*pp)->hash_next)
+		if (*pp == b) {
+			*pp = b->hash_next;
+			break;
+		}
+	if (b->page)
+		for (pp = &b->page->blocks; *pp; pp = &(*pp)->page_next)
+			if (*pp == b) {
+				*pp = b->page_next;
+				break;
+			}
+	for (unsigned i = 0; i < b->n_exits; i++)
+		unlink_exit(&b->exit[i]);
+	while (b->incoming)
+		unlink_exit(b->incoming);
+	{
+		struct bt_ibl_entry *e =
+			&bt_ibl_table[b->eip & (BT_IBL_SIZE - 1)];
+
+		if (e->host == b->host) {
+			e->neg_eip = 0;
+			e->host = bt_tramps.ibl_miss;
+		}
+	}
+}
+
+static bool frame_has_blocks(uint32_t frame)
+{
+	for (struct tc_page *p = all_pages; p; p = p->all_next)
+		if (p->frame == frame && p->blocks)
+			return true;
+	return false;
+}
+
+void bt_invalidate_frame(struct machine *m, uint32_t frame, bool check_hash)
+{
+	for (struct tc_page *p = all_pages; p; p = p->all_next) {
+		struct tc_block *b, *next;
+
+		if (p->frame != frame)
+			continue;
+		for (b = p->blocks; b; b = next) {
+			next = b->page_next;
+			if (check_hash &&
+			    mem_is_ram(&m->mem, (frame << 12), 4096)) {
+				const uint8_t *src =
+					(const uint8_t *)mem_ptr(&m->mem,
+								 frame << 12) +
+					(b->eip & 0xfff);
+
+				if (XXH3_64bits(src, b->guest_len) == b->hash) {
+					STAT_INC(bt_hash_survivals);
+					continue;
+				}
+			}
+			bt_invalidate_block(b);
+		}
+	}
+	if (!frame_has_blocks(frame))
+		shadow_unprotect_code(m, frame);
+}
+
+void bt_revalidate_pages(struct vcpu *cpu)
+{
+	for (struct tc_page *p = all_pages; p; p = p->all_next) {
+		struct mmu_walk_result r;
+		uint32_t err;
+		bool same;
+
+		if (!p->blocks)
+			continue;
+		same = mmu_walk(cpu, p->lin << 12, MMU_ACC_NOSET, &r, &err) ==
+			       0 &&
+		       (r.paddr >> 12) == p->frame;
+		if (!same) {
+			uint32_t frame = p->frame;
+
+			while (p->blocks)
+				bt_invalidate_block(p->blocks);
+			if (!frame_has_blocks(frame))
+				shadow_unprotect_code(cpu->machine, frame);
+		}
+	}
+}
+
+void bt_ibl_insert(struct vcpu *cpu, struct tc_block *b)
+{
+	struct bt_ibl_entry *e = &bt_ibl_table[b->eip & (BT_IBL_SIZE - 1)];
+
+	(void)cpu;
+	e->neg_eip = (uint32_t)-b->eip;
+	e->key = b->key;
+	e->host = b->host;
+}
+
+void bt_ibl_clear(void)
+{
+	for (unsigned i = 0; i < BT_IBL_SIZE; i++) {
+		bt_ibl_table[i].neg_eip = 0;
+		bt_ibl_table[i].host = bt_tramps.ibl_miss;
+	}
+}
+
+void bt_flush_cache(struct machine *m, const char *why)
+{
+	(void)why;
+	STAT_INC(bt_cache_flushes);
+	bt_generation++;
+	for (struct tc_page *p = all_pages; p; p = p->all_next)
+		if (p->blocks)
+			shadow_unprotect_code(m, p->frame);
+	memset(hash, 0, sizeof(hash));
+	memset(pages, 0, sizeof(pages));
+	all_pages = NULL;
+	nr_order = 0;
+	cache_top = blocks_start;
+	meta_top = meta_base;
+	bt_ibl_clear();
+}
+
+void bt_cache_set_machine(struct machine *m)
+{
+	machine_of_cache = m;
+}

@@ -1,0 +1,203 @@
+/*
+ * trampoline.c - host code shared by all translations, generated once at
+ * the start of the code cache with the emitter (so struct offsets come
+ * from offsetof, never from hand-kept assembly constants).
+ *
+ *   enter        C -> cache: save host callee-saved registers and the
+ *                monitor stack, load guest registers and flags, jump.
+ *   exit         cache -> C: store guest registers and flags, return
+ *                vcpu->bt.exit_reason to the caller of enter.
+ *   exit_chain   tail of every direct-exit stub (r11 = struct tc_exit *).
+ *   ibl          indirect-branch lookup: r13d = guest target EIP; jumps
+ *                to the translation or exits with BT_EXIT_IBL_MISS. It
+ *                changes no host flag (the guest's flags are live).
+ *   callout      called from translated code with r11 = struct
+ *                bt_callout *: stores the guest state, calls
+ *                bt_callout_c(), reloads the state or exits.
+ *
+ * Guest flags in the cache: CF PF AF ZF SF OF and DF live in host
+ * RFLAGS; IF, IOPL and the other system flags stay in vcpu->eflags.
+ */
+#include <stddef.h>
+
+#include "bt/bt_priv.h"
+#include "bt/emit.h"
+
+#define GUEST_HOST_FLAGS                                             \
+	(X86_FL_CF | X86_FL_PF | X86_FL_AF | X86_FL_ZF | X86_FL_SF | \
+	 X86_FL_DF | X86_FL_OF)
+
+#define OFF(field) ((int32_t)offsetof(struct vcpu, field))
+
+struct bt_tramps bt_tramps;
+
+static void store_guest_regs(struct emit *e)
+{
+	for (unsigned r = 0; r < 8; r++)
+		emit_store32(e, host_reg_of(r), HR_VCPU, OFF(regs[r]));
+}
+
+static void load_guest_regs(struct emit *e)
+{
+	for (unsigned r = 0; r < 8; r++)
+		emit_load32(e, host_reg_of(r), HR_VCPU, OFF(regs[r]));
+}
+
+/* and/or r32, imm32 */
+static void emit_alu_imm32(struct emit *e, unsigned ext, unsigned reg,
+			   uint32_t imm)
+{
+	emit_rex(e, false, 0, 0, reg, false);
+	emit_u8(e, 0x81);
+	emit_u8(e, (uint8_t)(0xc0 | (ext << 3) | (reg & 7)));
+	emit_u32(e, imm);
+}
+
+/* Merge host RFLAGS into vcpu->eflags (uses r10, r11; host stack). */
+static void save_guest_flags(struct emit *e)
+{
+	emit_u8(e, 0x9c); /* pushfq */
+	emit_pop(e, HR_R11);
+	emit_load32(e, HR_R10, HR_VCPU, OFF(eflags));
+	emit_alu_imm32(e, 4, HR_R10, ~(uint32_t)GUEST_HOST_FLAGS); /* and */
+	emit_alu_imm32(e, 4, HR_R11, GUEST_HOST_FLAGS);		   /* and */
+	/* or r10d, r11d */
+	emit_rex(e, false, HR_R11, 0, HR_R10, false);
+	emit_u8(e, 0x09);
+	emit_u8(e, (uint8_t)(0xc0 | ((HR_R11 & 7) << 3) | (HR_R10 & 7)));
+	emit_store32(e, HR_R10, HR_VCPU, OFF(eflags));
+}
+
+/* Load host RFLAGS from vcpu->eflags (uses rax: call before loading
+ * guest registers). */
+static void load_guest_flags(struct emit *e)
+{
+	emit_load32(e, HR_RAX, HR_VCPU, OFF(eflags));
+	emit_alu_imm32(e, 4, HR_RAX, GUEST_HOST_FLAGS); /* and */
+	emit_alu_imm32(e, 1, HR_RAX, X86_FL_FIXED1);	/* or */
+	emit_push(e, HR_RAX);
+	emit_u8(e, 0x9d); /* popfq */
+}
+
+static void emit_sub_rsp8(struct emit *e)
+{
+	static const uint8_t b[] = {0x48, 0x83, 0xec, 0x08};
+
+	emit_bytes(e, b, sizeof(b));
+}
+
+static void emit_add_rsp8(struct emit *e)
+{
+	static const uint8_t b[] = {0x48, 0x83, 0xc4, 0x08};
+
+	emit_bytes(e, b, sizeof(b));
+}
+
+void bt_tramps_init(uint8_t *at, uint8_t **end)
+{
+	struct emit e = {.p = at, .end = at + 4096};
+	static const unsigned saved[] = {HR_RBP, HR_RBX, HR_R12,
+					 HR_R13, HR_R14, HR_R15};
+	uint8_t *restore, *ibl_hit_jrcxz, *miss;
+
+	/* enter(cpu = rdi): jumps to vcpu->bt.enter_target, read by the very
+	 * last instruction so that a kick can redirect it (bt_run.c). */
+	bt_tramps.enter = (uint32_t(*)(struct vcpu *))e.p;
+	for (unsigned i = 0; i < 6; i++)
+		emit_push(&e, saved[i]);
+	emit_sub_rsp8(&e);
+	emit_mov_rr64(&e, HR_VCPU, HR_RDI);
+	emit_store64(&e, HR_RSP, HR_VCPU, OFF(bt.host_rsp));
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.in_cache), 1);
+	load_guest_flags(&e);
+	load_guest_regs(&e);
+	/* jmp [r15 + enter_target] */
+	emit_bytes(&e, (const uint8_t[]){0x41, 0xff, 0xa7}, 3);
+	emit_u32(&e, (uint32_t)OFF(bt.enter_target));
+	bt_tramps.enter_end = e.p;
+
+	/* exit: guest state in host registers */
+	bt_tramps.exit = e.p;
+	bt_tramps.fault_exit = e.p;
+	store_guest_regs(&e);
+	save_guest_flags(&e);
+	restore = e.p; /* guest state already in the vcpu */
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.in_cache), 0);
+	emit_load32(&e, HR_RAX, HR_VCPU, OFF(bt.exit_reason));
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.host_rsp));
+	emit_add_rsp8(&e);
+	for (int i = 5; i >= 0; i--)
+		emit_pop(&e, saved[i]);
+	emit_u8(&e, 0xc3); /* ret */
+
+	/* kick_exit: where a kick sends enter (guest state is loaded) */
+	bt_tramps.kick_exit = e.p;
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_KICK);
+	emit_jmp(&e, bt_tramps.exit);
+
+	/* exit_chain: the stub set [r15+eip]; r11 = struct tc_exit * */
+	bt_tramps.exit_chain = e.p;
+	emit_store64(&e, HR_R11, HR_VCPU, OFF(bt.exit_site));
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_CHAIN);
+	emit_jmp(&e, bt_tramps.exit);
+
+	/* ibl: r13d = target EIP. No flag-changing instruction. It can be
+	 * restarted from its first instruction with the guest's RCX (a kick
+	 * does that after swapping in the empty table). */
+	bt_tramps.ibl = e.p;
+	emit_mov_rr64(&e, HR_R11, HR_RCX);
+	/* movzx ecx, r13w */
+	emit_bytes(&e, (const uint8_t[]){0x41, 0x0f, 0xb7, 0xcd}, 4);
+	emit_load64(&e, HR_R14, HR_VCPU, OFF(bt.ibl_table));
+	/* lea rcx, [rcx + rcx] */
+	emit_bytes(&e, (const uint8_t[]){0x48, 0x8d, 0x0c, 0x09}, 4);
+	/* mov r10, [r14 + rcx*8 + 8] */
+	emit_bytes(&e, (const uint8_t[]){0x4d, 0x8b, 0x54, 0xce, 0x08}, 5);
+	/* mov ecx, [r14 + rcx*8] */
+	emit_bytes(&e, (const uint8_t[]){0x41, 0x8b, 0x0c, 0xce}, 4);
+	/* lea ecx, [rcx + r13] */
+	emit_bytes(&e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
+	/* jrcxz hit */
+	emit_u8(&e, 0xe3);
+	ibl_hit_jrcxz = e.p;
+	emit_u8(&e, 0);
+	emit_mov_rr64(&e, HR_RCX, HR_R11);
+	miss = e.p;
+	emit_store32(&e, HR_R13, HR_VCPU, OFF(eip));
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_IBL_MISS);
+	emit_jmp(&e, bt_tramps.exit);
+	*ibl_hit_jrcxz = (uint8_t)(e.p - (ibl_hit_jrcxz + 1));
+	emit_mov_rr64(&e, HR_RCX, HR_R11);
+	emit_jmp_reg(&e, HR_R10);
+	bt_tramps.ibl_miss = miss;
+	bt_tramps.ibl_end = e.p;
+
+	/* callout: call with r11 = struct bt_callout * */
+	bt_tramps.callout = e.p;
+	emit_store64(&e, HR_R11, HR_VCPU, OFF(bt.callout));
+	store_guest_regs(&e);
+	save_guest_flags(&e);
+	emit_mov_rr64(&e, HR_RDI, HR_VCPU);
+	emit_sub_rsp8(&e);
+	emit_mov_imm64(&e, HR_R11, (uint64_t)(uintptr_t)bt_callout_c);
+	emit_call_reg(&e, HR_R11);
+	emit_add_rsp8(&e);
+	/* test eax, eax; jnz stop */
+	emit_bytes(&e, (const uint8_t[]){0x85, 0xc0, 0x0f, 0x85}, 4);
+	{
+		uint8_t *jnz = e.p;
+
+		emit_u32(&e, 0);
+		load_guest_flags(&e);
+		load_guest_regs(&e);
+		emit_u8(&e, 0xc3); /* ret */
+		patch_rel32(jnz, e.p);
+	}
+	/* stop: the C side stored the state; drop the return address and
+	 * leave through the restore half of exit. */
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_STOP);
+	emit_jmp(&e, restore);
+
+	bt_tramps.callout_end = e.p;
+	*end = e.p;
+}

@@ -1,0 +1,697 @@
+/*
+ * translate.c - one guest basic block into host code.
+ *
+ * bt_translate() runs four passes:
+ *   scan  decode guest instructions from EIP to the end of the block
+ *         (control flow, an instruction that stops translation, the end
+ *         of the page, or BT_MAX_BLOCK_INSNS);
+ *   plan  choose each instruction's category (IDENT, INLINE, CALLOUT,
+ *         INTERP) from its sensitivity class and encoding;
+ *   emit  write the body, instruction by instruction, recording where
+ *         each guest instruction's host code starts (precise faults), then
+ *         one stub per direct exit;
+ *   link  register the block (lookup hash, code page, code protection).
+ *
+ * Host sequences keep the rule that makes every fault restartable: the
+ * first host instruction that can fault comes before any change to guest
+ * state, so a fault anywhere in a guest instruction's code leaves the
+ * guest exactly as it was before that instruction.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "bt/bt_priv.h"
+#include "bt/bt_trace.h"
+#include "bt/emit.h"
+#include "mmu/walk.h"
+#include "monitor/machine.h"
+#include "monitor/stats.h"
+
+#define OFF(field) ((int32_t)offsetof(struct vcpu, field))
+
+bool bt_count_blocks;
+bool bt_trace_on;
+
+static const char *const cat_names[BT_NR_CATS] = {
+	[BT_CAT_IDENT] = "IDENT",
+	[BT_CAT_INLINE] = "INLINE",
+	[BT_CAT_CALLOUT] = "CALLOUT",
+	[BT_CAT_INTERP] = "INTERP",
+};
+
+static void trace_block(const struct tc_block *b, const uint8_t *guest,
+			const uint8_t *cats)
+{
+	struct bt_trace_insn t[BT_MAX_BLOCK_INSNS];
+
+	for (unsigned i = 0; i < b->n_insns; i++) {
+		t[i].guest_off = b->map[i].guest_off;
+		t[i].host_off = b->map[i].host_off;
+		t[i].category = cat_names[cats[i] < BT_NR_CATS ? cats[i] : 0];
+	}
+	bt_trace_print(b->eip, guest, b->guest_len, b->host, b->host_len, t,
+		       b->n_insns);
+}
+
+struct xlate {
+	struct vcpu *cpu;
+	struct emit e;
+	struct tc_block *b;
+	const uint8_t *page; /* physmap address of the guest code page */
+	uint32_t eip;	     /* block start */
+	unsigned n;
+	bool ends_with_flow; /* the last instruction leaves the block */
+	unsigned n_exits;
+	uint8_t *exit_site[2];
+	uint32_t exit_target[2];
+	/* Not cleared between blocks (filled by scan). */
+	struct x86_insn insn[BT_MAX_BLOCK_INSNS];
+	uint8_t cat[BT_MAX_BLOCK_INSNS];
+};
+
+static bool is_gpr_operand(const struct x86_insn *in, unsigned i)
+{
+	const struct x86_operand *op = &in->info->operand[i];
+
+	switch (op->kind) {
+	case OPK_G:
+	case OPK_Z:
+		return true;
+	case OPK_E:
+	case OPK_R:
+		return in->mod == 3 || op->kind == OPK_R;
+	default:
+		return false;
+	}
+}
+
+static unsigned gpr_number(const struct x86_insn *in, unsigned i)
+{
+	switch (in->info->operand[i].kind) {
+	case OPK_G:
+		return in->reg;
+	case OPK_Z:
+		return in->opcode & 7;
+	default:
+		return in->rm;
+	}
+}
+
+/* ---- IDENT: re-encode the guest instruction for the host ----------- */
+
+/*
+ * Emit `in` as a host instruction. With mem_base >= 0, the memory operand
+ * is replaced by [mem_base + 0] (a host register holding the address).
+ * Returns false if the instruction cannot be expressed (the caller falls
+ * back): 16-bit addressing, a REX prefix needed next to AH..BH, ...
+ */
+static bool emit_ident(struct xlate *x, const struct x86_insn *in,
+		       const uint8_t *bytes, int mem_base)
+{
+	struct emit *e = &x->e;
+	unsigned oplen = in->map == 0 ? 1 : (in->map == 1 ? 2 : 3);
+	unsigned modrm_pos = in->prefix_len + oplen;
+	bool has_modrm = in->info->flags & X86_F_MODRM;
+	bool mem = has_modrm && in->mod != 3;
+	bool sib = mem && in->rm == 4;
+	bool rex_r = false, rex_b = false, byte_hi = false;
+	unsigned tail;
+	uint8_t op0 = bytes[in->prefix_len];
+
+	if (in->enc != X86_ENC_LEGACY)
+		return false;
+	if (in->has_mem && in->addrsize != 4)
+		return false;
+
+	for (unsigned i = 0; i < in->info->nr_operands; i++) {
+		unsigned size, r;
+
+		if (!is_gpr_operand(in, i))
+			continue;
+		size = x86_operand_bytes(in, i);
+		r = gpr_number(in, i);
+		if (size == 1) {
+			byte_hi |= r >= 4;
+			continue;
+		}
+		if (r != 4)
+			continue;
+		if (in->info->operand[i].kind == OPK_G)
+			rex_r = true;
+		else
+			rex_b = true;
+	}
+	/* inc/dec r32 (0x40-0x4f) are REX prefixes on the host. */
+	if (in->map == 0 && op0 >= 0x40 && op0 <= 0x4f && (op0 & 7) == 4)
+		rex_b = true;
+	if (mem && mem_base < 0 && sib && in->base == X86_ESP)
+		rex_b = true;
+	if (mem && mem_base >= 8)
+		rex_b = true;
+	if ((rex_r || rex_b) && byte_hi)
+		return false;
+
+	/* Prefixes: 0x67 first (32-bit addresses on the host), then the
+	 * guest's own, without segment overrides (flat) and 0x67. */
+	if (in->has_mem)
+		emit_u8(e, 0x67);
+	for (unsigned i = 0; i < in->prefix_len; i++) {
+		uint8_t p = bytes[i];
+
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e ||
+		    p == 0x64 || p == 0x65 || p == 0x67)
+			continue;
+		emit_u8(e, p);
+	}
+	if (rex_r || rex_b)
+		emit_u8(e, (uint8_t)(0x40 | (rex_r ? 4 : 0) | (rex_b ? 1 : 0)));
+
+	if (in->map == 0 && op0 >= 0x40 && op0 <= 0x4f) {
+		emit_u8(e, 0xff);
+		emit_u8(e, (uint8_t)(0xc0 | (op0 >= 0x48 ? 8 : 0) | (op0 & 7)));
+		return true;
+	}
+	emit_bytes(e, bytes + in->prefix_len, oplen);
+	if (!has_modrm) {
+		emit_bytes(e, bytes + modrm_pos, in->len - modrm_pos);
+		return true;
+	}
+
+	tail = modrm_pos + 1;
+	if (!mem) {
+		emit_u8(e, bytes[modrm_pos]);
+	} else if (mem_base >= 0) {
+		unsigned rm = (unsigned)mem_base & 7;
+
+		emit_u8(e, (uint8_t)(0x40 | ((in->reg & 7) << 3) | rm));
+		if (rm == 4)
+			emit_u8(e, 0x24);
+		emit_u8(e, 0);
+		tail += (sib ? 1 : 0) + in->disp_len;
+	} else if (in->mod == 0 && in->rm == 5) {
+		/* [disp32]: RIP-relative on the host; use the SIB form. */
+		emit_u8(e, (uint8_t)(((in->reg & 7) << 3) | 4));
+		emit_u8(e, 0x25);
+	} else {
+		emit_u8(e, bytes[modrm_pos]);
+		if (sib) {
+			emit_u8(e, bytes[modrm_pos + 1]);
+			tail++;
+		}
+	}
+	emit_bytes(e, bytes + tail, in->len - tail);
+	return true;
+}
+
+/*
+ * lea/mov host_reg, <the guest's memory operand>: `opcode` with ModRM.reg
+ * = host_reg and the operand re-encoded (32-bit address size).
+ */
+static bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
+				const uint8_t *bytes, uint8_t opcode,
+				unsigned host_reg)
+{
+	struct emit *e = &x->e;
+	unsigned modrm_pos =
+		in->prefix_len + (in->map == 0 ? 1 : (in->map == 1 ? 2 : 3));
+	bool sib = in->rm == 4;
+	bool rex_b = sib && in->base == X86_ESP;
+	unsigned tail = modrm_pos + 1 + (sib ? 1 : 0);
+
+	if (in->addrsize != 4 || in->mod == 3)
+		return false;
+	emit_u8(e, 0x67);
+	if (host_reg >= 8 || rex_b)
+		emit_u8(e, (uint8_t)(0x40 | (host_reg >= 8 ? 4 : 0) |
+				     (rex_b ? 1 : 0)));
+	emit_u8(e, opcode);
+	if (in->mod == 0 && in->rm == 5) {
+		emit_u8(e, (uint8_t)(((host_reg & 7) << 3) | 4));
+		emit_u8(e, 0x25);
+	} else {
+		emit_u8(e, (uint8_t)((in->mod << 6) | ((host_reg & 7) << 3) |
+				     in->rm));
+		if (sib)
+			emit_u8(e, bytes[modrm_pos + 1]);
+	}
+	emit_bytes(e, bytes + tail, in->disp_len);
+	return true;
+}
+
+/* ---- INLINE sequences ---------------------------------------------- */
+
+/* mov [r12d + disp], r32 / mov r32, [r12d + disp] (32-bit address) */
+static void emit_stack_store(struct emit *e, unsigned reg, int32_t disp)
+{
+	static const uint8_t op = 0x89;
+
+	emit_u8(e, 0x67);
+	emit_op_mem(e, false, &op, 1, reg, HR_R12, disp);
+}
+
+static void emit_stack_load(struct emit *e, unsigned reg, int32_t disp)
+{
+	static const uint8_t op = 0x8b;
+
+	emit_u8(e, 0x67);
+	emit_op_mem(e, false, &op, 1, reg, HR_R12, disp);
+}
+
+static void emit_stack_store_imm(struct emit *e, int32_t disp, uint32_t imm)
+{
+	static const uint8_t op = 0xc7;
+
+	emit_u8(e, 0x67);
+	emit_op_mem(e, false, &op, 1, 0, HR_R12, disp);
+	emit_u32(e, imm);
+}
+
+static void emit_esp_add(struct emit *e, int32_t delta)
+{
+	emit_lea32(e, HR_R12, HR_R12, delta);
+}
+
+static void add_exit(struct xlate *x, uint8_t *site, uint32_t target)
+{
+	x->exit_site[x->n_exits] = site;
+	x->exit_target[x->n_exits] = target;
+	x->n_exits++;
+}
+
+/* A direct jump to guest `target`, chained later. */
+static void emit_exit_jmp(struct xlate *x, uint32_t target)
+{
+	add_exit(x, emit_jmp(&x->e, x->e.p), target);
+}
+
+static void emit_ibl(struct xlate *x)
+{
+	emit_jmp(&x->e, bt_tramps.ibl);
+}
+
+/* Operand 0 of a jmp/call r/m32 into r13d. */
+static bool load_target(struct xlate *x, const struct x86_insn *in,
+			const uint8_t *bytes)
+{
+	if (in->mod == 3) {
+		emit_mov_rr32(&x->e, HR_R13, host_reg_of(in->rm));
+		return true;
+	}
+	if (in->prefixes & X86_P_SEG &&
+	    (in->seg == X86_FS || in->seg == X86_GS))
+		return false;
+	return emit_with_guest_mem(x, in, bytes, 0x8b, HR_R13);
+}
+
+static bool emit_inline(struct xlate *x, const struct x86_insn *in,
+			const uint8_t *bytes, uint32_t eip)
+{
+	struct emit *e = &x->e;
+	uint32_t next = eip + in->len;
+	uint32_t target = next + in->imm;
+
+	switch (in->info->op) {
+	case X86_OP_JMP:
+		emit_exit_jmp(x, target);
+		return true;
+	case X86_OP_JCC:
+		add_exit(x, emit_jcc(e, x86_insn_cc(in), e->p), target);
+		emit_exit_jmp(x, next);
+		return true;
+	case X86_OP_LOOP:
+	case X86_OP_LOOPE:
+	case X86_OP_LOOPNE:
+	case X86_OP_JCXZ:
+		/* 67 Ex 05: loop on ECX over the fall-through jump. */
+		emit_u8(e, 0x67);
+		emit_u8(e, in->info->op == X86_OP_LOOP	   ? 0xe2
+			   : in->info->op == X86_OP_LOOPE  ? 0xe1
+			   : in->info->op == X86_OP_LOOPNE ? 0xe0
+							   : 0xe3);
+		emit_u8(e, 5);
+		emit_exit_jmp(x, next);
+		emit_exit_jmp(x, target);
+		return true;
+	case X86_OP_CALL:
+		emit_stack_store_imm(e, -4, next);
+		emit_esp_add(e, -4);
+		emit_exit_jmp(x, target);
+		return true;
+	case X86_OP_CALL_IND:
+		if (!load_target(x, in, bytes))
+			return false;
+		emit_stack_store_imm(e, -4, next);
+		emit_esp_add(e, -4);
+		emit_ibl(x);
+		return true;
+	case X86_OP_JMP_IND:
+		if (!load_target(x, in, bytes))
+			return false;
+		emit_ibl(x);
+		return true;
+	case X86_OP_RET:
+		emit_stack_load(e, HR_R13, 0);
+		emit_esp_add(e, 4 + (in->info->nr_operands
+					     ? (int32_t)(in->imm & 0xffff)
+					     : 0));
+		emit_ibl(x);
+		return true;
+	case X86_OP_PUSH: {
+		const struct x86_operand *op = &in->info->operand[0];
+
+		if (op->kind == OPK_I || op->kind == OPK_IS) {
+			uint32_t v =
+				op->kind == OPK_IS
+					? (uint32_t)(int32_t)(int8_t)in->imm
+					: in->imm;
+
+			emit_stack_store_imm(e, -4, v);
+		} else if (is_gpr_operand(in, 0)) {
+			emit_stack_store(e, host_reg_of(gpr_number(in, 0)), -4);
+		} else {
+			if (!emit_with_guest_mem(x, in, bytes, 0x8b, HR_R13))
+				return false;
+			emit_stack_store(e, HR_R13, -4);
+		}
+		emit_esp_add(e, -4);
+		return true;
+	}
+	case X86_OP_POP:
+		if (is_gpr_operand(in, 0)) {
+			unsigned r = gpr_number(in, 0);
+
+			emit_stack_load(e, host_reg_of(r), 0);
+			if (r != X86_ESP)
+				emit_esp_add(e, 4);
+			return true;
+		}
+		/* pop [mem]: the address uses ESP after the pop: decline
+		 * those, the rest read the stack first. */
+		if (in->base == X86_ESP || in->index == X86_ESP)
+			return false;
+		emit_stack_load(e, HR_R13, 0);
+		if (!emit_with_guest_mem(x, in, bytes, 0x89, HR_R13))
+			return false;
+		emit_esp_add(e, 4);
+		return true;
+	case X86_OP_LEAVE: {
+		/* mov r13d, [ebp]; lea r12d, [rbp + 4]; mov ebp, r13d */
+		static const uint8_t op = 0x8b;
+
+		emit_u8(e, 0x67);
+		emit_op_mem(e, false, &op, 1, HR_R13, HR_RBP, 0);
+		emit_lea32(e, HR_R12, HR_RBP, 4);
+		emit_mov_rr32(e, HR_RBP, HR_R13);
+		return true;
+	}
+	case X86_OP_CLI: {
+		/* Byte 1 of EFLAGS through a table: no host flag changes. */
+		static const uint8_t movzx[] = {0x0f, 0xb6};
+		static const uint8_t movb = 0x88;
+
+		emit_op_mem(e, false, movzx, 2, HR_R13, HR_R15,
+			    OFF(eflags) + 1);
+		/* movzx r13d, byte [r15 + r13 + cli_table] */
+		emit_bytes(e, (const uint8_t[]){0x47, 0x0f, 0xb6, 0xac, 0x2f},
+			   5);
+		emit_u32(e, (uint32_t)OFF(bt.cli_table));
+		emit_op_mem(e, false, &movb, 1, HR_R13, HR_R15,
+			    OFF(eflags) + 1);
+		return true;
+	}
+	case X86_OP_MOV_FROM_SREG: {
+		static const uint8_t movzxw[] = {0x0f, 0xb7};
+
+		emit_op_mem(e, false, movzxw, 2, host_reg_of(in->rm), HR_R15,
+			    OFF(seg[in->reg].sel));
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* FS/GS-relative memory operand: address = segment base + offset. */
+static bool emit_segment_relative(struct xlate *x, const struct x86_insn *in,
+				  const uint8_t *bytes)
+{
+	struct emit *e = &x->e;
+
+	if (!(in->info->flags & X86_F_MODRM) || in->mod == 3)
+		return false;
+	if (!emit_with_guest_mem(x, in, bytes, 0x8d, HR_R13))
+		return false;
+	emit_load32(e, HR_R14, HR_R15, OFF(seg[in->seg].base));
+	/* lea r13d, [r14 + r13] (32-bit: wraps like the guest) */
+	emit_bytes(e, (const uint8_t[]){0x67, 0x47, 0x8d, 0x2c, 0x2e}, 5);
+	return emit_ident(x, in, bytes, HR_R13);
+}
+
+/* ---- plan ------------------------------------------------------------ */
+
+static bool inline_op(const struct x86_insn *in)
+{
+	switch (in->info->op) {
+	case X86_OP_JMP:
+	case X86_OP_JCC:
+	case X86_OP_CALL:
+	case X86_OP_CALL_IND:
+	case X86_OP_JMP_IND:
+	case X86_OP_RET:
+	case X86_OP_LOOP:
+	case X86_OP_LOOPE:
+	case X86_OP_LOOPNE:
+	case X86_OP_JCXZ:
+		return in->opsize == 4 && in->addrsize == 4;
+	case X86_OP_PUSH:
+	case X86_OP_POP:
+		return in->opsize == 4 && in->addrsize == 4 &&
+		       !(in->prefixes & X86_P_SEG && in->has_mem);
+	case X86_OP_LEAVE:
+		return in->opsize == 4;
+	case X86_OP_CLI:
+		return true;
+	case X86_OP_MOV_FROM_SREG:
+		return in->mod == 3 && in->opsize == 4;
+	default:
+		return false;
+	}
+}
+
+static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in)
+{
+	const struct x86_opinfo *info = in->info;
+
+	if (inline_op(in))
+		return BT_CAT_INLINE;
+	switch (info->sens) {
+	case SENS_NONE:
+		if (info->flags & X86_F_NOSUP)
+			return BT_CAT_CALLOUT; /* #UD per the virtual CPU */
+		return BT_CAT_IDENT;
+	case SENS_NO64:
+		if (info->op == X86_OP_INC || info->op == X86_OP_DEC)
+			return BT_CAT_IDENT;
+		return BT_CAT_CALLOUT;
+	case SENS_FPU:
+		if (cpu->cr0 & (X86_CR0_TS | X86_CR0_EM))
+			return BT_CAT_CALLOUT; /* #NM / #UD */
+		if (in->enc != X86_ENC_LEGACY || info->op == X86_OP_OTHER)
+			return BT_CAT_INTERP;
+		return BT_CAT_IDENT;
+	default:
+		return BT_CAT_CALLOUT;
+	}
+}
+
+/* ---- emit ------------------------------------------------------------ */
+
+static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
+			 enum bt_cat cat)
+{
+	struct bt_callout *co = bt_meta_alloc(sizeof(*co));
+
+	if (!co) {
+		x->e.overflow = true;
+		return;
+	}
+	co->insn = x->insn[i];
+	co->eip = eip;
+	co->next_eip = eip + x->insn[i].len;
+	co->cat = (uint8_t)cat;
+	co->block = x->b;
+	emit_mov_imm64(&x->e, HR_R11, (uint64_t)(uintptr_t)co);
+	emit_call(&x->e, bt_tramps.callout);
+}
+
+/* Add 64-bit counter [r15 + off] += n without touching host flags. */
+static void emit_count(struct emit *e, int32_t off, int32_t n)
+{
+	static const uint8_t lea = 0x8d;
+
+	emit_load64(e, HR_R13, HR_R15, off);
+	emit_op_mem(e, true, &lea, 1, HR_R13, HR_R13, n);
+	emit_store64(e, HR_R13, HR_R15, off);
+}
+
+static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
+{
+	const struct x86_insn *in = &x->insn[i];
+	const uint8_t *bytes = x->page + (eip & 0xfff);
+	bool fsgs = (in->prefixes & X86_P_SEG) && in->has_mem &&
+		    (in->seg == X86_FS || in->seg == X86_GS);
+
+	/* Overrides of segments that need checks: the interpreter. */
+	if ((in->prefixes & X86_P_SEG) && in->has_mem &&
+	    (in->seg == X86_CS ||
+	     (fsgs && !bt_seg_inline_ok(&x->cpu->seg[in->seg]))) &&
+	    x->cat[i] != BT_CAT_CALLOUT) {
+		x->cat[i] = BT_CAT_CALLOUT;
+		emit_callout(x, i, eip, BT_CAT_CALLOUT);
+		return true;
+	}
+	switch (x->cat[i]) {
+	case BT_CAT_IDENT:
+		if (fsgs ? emit_segment_relative(x, in, bytes)
+			 : emit_ident(x, in, bytes, -1))
+			return true;
+		break;
+	case BT_CAT_INLINE:
+		if (emit_inline(x, in, bytes, eip))
+			return true;
+		break;
+	default:
+		emit_callout(x, i, eip, (enum bt_cat)x->cat[i]);
+		return true;
+	}
+	return false;
+}
+
+/* ---- the passes ---------------------------------------------------- */
+
+static void scan_and_plan(struct xlate *x)
+{
+	uint32_t eip = x->eip;
+
+	x->n = 0;
+	x->ends_with_flow = false;
+	while (x->n < BT_MAX_BLOCK_INSNS) {
+		struct x86_insn *in = &x->insn[x->n];
+		unsigned off = eip & 0xfff;
+		int len;
+		enum bt_cat cat;
+
+		/* Blocks never leave their page (one frame per block). */
+		if ((eip ^ x->eip) & ~0xfffu)
+			break;
+		len = x86_decode(in, x->page + off, 4096 - off, true);
+
+		if (len <= 0)
+			break; /* invalid, or crosses the page: not here */
+		cat = plan(x->cpu, in);
+		x->cat[x->n++] = (uint8_t)cat;
+		eip += (uint32_t)len;
+		/* Only control flow ends a block: after a callout that
+		 * changes the mode, the C side leaves the block itself. */
+		if (in->info->flags & X86_F_STOP) {
+			x->ends_with_flow = true;
+			break;
+		}
+	}
+}
+
+static void emit_stubs(struct xlate *x)
+{
+	struct tc_block *b = x->b;
+
+	b->n_exits = (uint8_t)x->n_exits;
+	for (unsigned i = 0; i < x->n_exits; i++) {
+		struct tc_exit *ex = &b->exit[i];
+
+		ex->site = x->exit_site[i];
+		ex->target = x->exit_target[i];
+		ex->owner = b;
+		ex->stub = x->e.p;
+		emit_store_imm32(&x->e, HR_R15, OFF(eip), ex->target);
+		emit_mov_imm64(&x->e, HR_R11, (uint64_t)(uintptr_t)ex);
+		emit_jmp(&x->e, bt_tramps.exit_chain);
+		patch_rel32(ex->site, ex->stub);
+	}
+}
+
+struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
+{
+	struct machine *m = cpu->machine;
+	struct mmu_walk_result r;
+	struct xlate *x;
+	static struct xlate xl;
+	struct tc_block *b;
+	uint8_t *start, *end;
+	uint32_t err, eip;
+
+	if (mmu_walk(cpu, cpu->eip, MMU_ACC_NOSET, &r, &err) < 0 ||
+	    !mem_is_ram(&m->mem, r.paddr & ~0xfffu, 4096) ||
+	    bus_mmio_find(&m->bus, r.paddr & ~0xfffu))
+		return NULL; /* the interpreter raises the fault / runs it */
+
+	x = &xl;
+	memset(x, 0, offsetof(struct xlate, insn));
+	x->cpu = cpu;
+	x->eip = cpu->eip;
+	x->page = (const uint8_t *)mem_ptr(&m->mem, r.paddr & ~0xfffu);
+	scan_and_plan(x);
+	if (x->n == 0 || (x->n == 1 && x->cat[0] == BT_CAT_INTERP))
+		return NULL;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		b = bt_meta_alloc(sizeof(*b));
+		if (b)
+			b->map = bt_meta_alloc(x->n * sizeof(*b->map));
+		bt_cache_space(&start, &end);
+		if (b && b->map && end - start > 4096)
+			break;
+		bt_flush_cache(m, "full");
+		b = NULL;
+	}
+	if (!b)
+		return NULL;
+	x->b = b;
+	x->e = (struct emit){.p = start, .end = end};
+	b->eip = x->eip;
+	b->key = key;
+	b->frame = r.paddr >> 12;
+	b->host = start;
+
+	if (bt_count_blocks) {
+		emit_count(&x->e, OFF(bt.blocks), 1);
+		emit_count(&x->e, OFF(bt.insns), (int32_t)x->n);
+	}
+	eip = x->eip;
+	for (unsigned i = 0; i < x->n; i++) {
+		b->map[i].host_off = (uint16_t)(x->e.p - start);
+		b->map[i].guest_off = (uint16_t)(eip - x->eip);
+		if (!emit_insn(x, i, eip)) {
+			/* Could not express it after all: interpret it. */
+			x->cat[i] = BT_CAT_INTERP;
+			emit_callout(x, i, eip, BT_CAT_INTERP);
+		}
+		eip += x->insn[i].len;
+	}
+	b->n_insns = (uint16_t)x->n;
+	b->guest_len = eip - x->eip;
+	if (!x->ends_with_flow)
+		emit_exit_jmp(x, eip);
+	emit_stubs(x);
+	if (x->e.overflow)
+		return NULL;
+	b->host_len = (uint32_t)(x->e.p - start);
+	b->hash = XXH3_64bits(x->page + (x->eip & 0xfff), b->guest_len);
+	bt_cache_commit(x->e.p);
+	bt_insert(b);
+	STAT_INC(bt_translations);
+	STAT_ADD(bt_guest_insns_translated, x->n);
+	if (bt_trace_on)
+		trace_block(b, x->page + (x->eip & 0xfff), x->cat);
+	return b;
+}

@@ -1,0 +1,682 @@
+/*
+ * shadow.c - hidden page faults and the guest MMU events.
+ *
+ * shadow_fault() is called from the SIGSEGV handler (direct execution)
+ * or the code cache's fault path (binary translation) when guest code
+ * touched a linear page the host has no (suitable) mapping for. It walks
+ * the guest tables with the current view's privileges; the walk sets
+ * Accessed (and Dirty on writes) only if the access is allowed. Then:
+ *  - guest refuses the access            -> SHADOW_GUEST_PF + error code;
+ *  - page below vm.mmap_min_addr, MMIO   -> SHADOW_EMULATE, never mapped;
+ *  - otherwise the page is mapped (with the neighbours of its aligned
+ *    16-page group that need no guest-visible side effect: translated,
+ *    Accessed already set, consecutive frames, same protection; one
+ *    mmap, one host VMA) read+exec, writable only if the guest allows the
+ *    write at both levels, Dirty is set and the frame is not watched;
+ *  - a write the mapping cannot take (traced / code frame, CR0.WP=0
+ *    supervisor write to a read-only page) -> SHADOW_EMULATE.
+ *
+ * Before mapping, the directory and the page table the walk used are
+ * traced (shadow_trace.c), so from then on every change to an entry the
+ * mapping was built from drops it: the shadow never holds a translation
+ * the current tables do not give. That is why a CR3 write may keep every
+ * region whose PDE is the same in the new directory (docs/shadow-paging.md
+ * has the argument) and why CR0.WP and CR4.PGE changes need no flush.
+ *
+ * Everything but shadow_init/destroy/check is async-signal-safe.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mmu/shadow_priv.h"
+#include "mmu/walk.h"
+#include "monitor/machine.h"
+#include "monitor/stats.h"
+
+uint8_t *mmu_frame_flags;
+
+#define LOW4G (1ull << 32)
+#define PDE_KEY_PT (X86_PTE_ADDR | X86_PTE_PS | X86_PTE_U | X86_PTE_W | X86_PTE_P)
+#define PDE_KEY_4M (PDE_KEY_PT | X86_PTE_D)
+#define MODE_BITS_CR4 (X86_CR4_PSE | X86_CR4_PAE)
+
+/* ---- helpers --------------------------------------------------------- */
+
+static uint32_t phys_read32(uint32_t paddr)
+{
+	uint32_t v;
+
+	if (!mem_is_ram(&sh.m->mem, paddr, 4))
+		return 0;
+	memcpy(&v, mem_ptr(&sh.m->mem, paddr), 4);
+	return v;
+}
+
+/*
+ * What of a PDE the region's mappings depend on: the table or 4 MiB
+ * frame (with the reserved bits 13..21 of a 4 MiB PDE: setting one makes
+ * the walk fault), P, U/S, R/W, PS, and Dirty for a 4 MiB page (a clean
+ * large page is mapped read-only). Not Accessed, caching or free bits.
+ */
+static uint32_t pde_key(uint32_t pde)
+{
+	if (!(pde & X86_PTE_P))
+		return 0;
+	if ((pde & X86_PTE_PS) && sh.pse)
+		return pde & PDE_KEY_4M;
+	return pde & PDE_KEY_PT;
+}
+
+static bool region_large(uint32_t j)
+{
+	return sh.paging && sh.pse && (sh.region_pde[j] & X86_PTE_PS);
+}
+
+/* RAM and no MMIO range overlapping the frame (e.g. VGA at 0xa0000). */
+static bool frame_mappable(uint32_t frame)
+{
+	const struct bus *bus = &sh.m->bus;
+	uint64_t lo = (uint64_t)frame << 12, hi = lo + 4096;
+
+	if (frame >= sh.nframes)
+		return false;
+	for (unsigned i = 0; i < bus->nr_mmio; i++) {
+		uint64_t b = bus->mmio[i].base, e = b + bus->mmio[i].len;
+
+		if (b < hi && lo < e)
+			return false;
+	}
+	return true;
+}
+
+/* SL_GW / SL_USER of a walked page, and SL_HW if it may be writable. */
+static uint8_t page_flags(const struct mmu_walk_result *w, uint32_t frame)
+{
+	uint8_t fl = 0;
+	bool gw, user;
+
+	if (!sh.paging) {
+		gw = user = true;
+	} else {
+		uint32_t eff = w->large
+				       ? w->pte
+				       : w->pte & (w->pde | ~(X86_PTE_U | X86_PTE_W));
+
+		/* Not w->writable: CR0.WP=0 lets the supervisor write
+		 * read-only pages, which we emulate instead of mapping. */
+		gw = (eff & X86_PTE_W) && (w->pte & X86_PTE_D);
+		user = w->user;
+	}
+	if (gw)
+		fl |= SL_GW;
+	if (user)
+		fl |= SL_USER;
+	if (gw && !(mmu_frame_flags[frame] & FRAME_WATCHED))
+		fl |= SL_HW;
+	return fl;
+}
+
+/* ---- mode, directory switches, flushes -------------------------------- */
+
+void sh_flush(void)
+{
+	uint8_t *ff = mmu_frame_flags;
+
+	if (sh.mapped)
+		sh_host_reserve_all();
+	for (uint32_t j = 0; j < SH_REGIONS; j++)
+		if (sh.region_count[j])
+			sh_region_unlink(j);
+	sh_rmap_reset();
+	memset(sh.region_count, 0, sizeof(sh.region_count));
+	memset(sh.region_sup, 0, sizeof(sh.region_sup));
+	memset(sh.region_map, 0, sizeof(sh.region_map));
+	memset(sh.sup_map, 0, sizeof(sh.sup_map));
+	/* No mapping depends on any table now: untrace them all. */
+	for (uint32_t f = 0; f < sh.nframes; f++)
+		ff[f] &= (uint8_t)~FRAME_PT;
+	sh.flush_pending = false;
+	STAT_INC(shadow_flushes);
+}
+
+void sh_settle(void)
+{
+	if (sh.flush_pending)
+		sh_flush();
+}
+
+/*
+ * The directory changed (CR3 write): keep the regions whose PDE in the
+ * new directory has the key they were filled with, drop the rest.
+ */
+static void switch_pd(uint32_t new_pd)
+{
+	bool kept = false;
+
+	for (uint32_t w = 0; w < SH_REGIONS / 32; w++) {
+		uint32_t bits = sh.region_map[w];
+
+		while (bits) {
+			uint32_t j = w * 32 + (uint32_t)__builtin_ctz(bits);
+			uint32_t pa = (new_pd << 12) | (j << 2);
+			uint32_t pde = phys_read32(pa);
+
+			bits &= bits - 1;
+			if (!pde_key(pde) ||
+			    pde_key(pde) != pde_key(sh.region_pde[j])) {
+				sh_drop_region(j);
+				continue;
+			}
+			kept = true;
+			/* The kept mappings are used through this PDE: set
+			 * Accessed as a walk would (early, as hardware may
+			 * for speculative translations). */
+			if (!(pde & X86_PTE_A)) {
+				pde |= X86_PTE_A;
+				memcpy(mem_ptr(&sh.m->mem, pa), &pde, 4);
+			}
+		}
+	}
+	sh.pd_frame = new_pd;
+	if (kept)
+		sh_trace(new_pd);
+}
+
+/*
+ * Bring the shadow in line with the vCPU's paging mode: a change of
+ * CR0.PG, CR4.PSE or CR4.PAE changes what every entry means (flush); a
+ * different CR3 is a directory switch. Cheap when nothing changed, so
+ * every entry point calls it (a missed event cannot leave stale maps).
+ */
+static void sync_mode(struct vcpu *cpu)
+{
+	bool pg = cpu->cr0 & X86_CR0_PG;
+	bool pse = cpu->cr4 & X86_CR4_PSE;
+	bool pae = cpu->cr4 & X86_CR4_PAE;
+	uint32_t pd = cpu->cr3 >> 12;
+
+	if (pg != sh.paging || (pg && (pse != sh.pse || pae != sh.pae))) {
+		sh_flush();
+		sh.paging = pg;
+		sh.pse = pse;
+		sh.pae = pae;
+		sh.pd_frame = pd;
+		return;
+	}
+	if (pg && pd != sh.pd_frame)
+		switch_pd(pd);
+}
+
+/* PAE tables are not walked yet (mmu/walk.c): nothing gets mapped. */
+static bool unsupported_mode(void)
+{
+	return sh.paging && sh.pae;
+}
+
+/* ---- fills ------------------------------------------------------------ */
+
+/*
+ * Make region j ready for a fill from walk w: its PDE key must be the
+ * one its mappings came from (always so while traces work; a large page
+ * whose Dirty bit this walk just set is fine too), and the directory and
+ * the page table are traced before anything is mapped from them.
+ */
+static void prepare_region(uint32_t j, const struct mmu_walk_result *w)
+{
+	uint32_t key = pde_key(w->pde);
+
+	if (sh.region_count[j]) {
+		uint32_t old = pde_key(sh.region_pde[j]);
+
+		if (old != key && !(w->large && (old | X86_PTE_D) == key))
+			sh_drop_region(j);
+	}
+	sh_trace(sh.pd_frame);
+	if (!w->large) {
+		uint32_t pt = w->pde >> 12;
+
+		sh_trace(pt);
+		if (sh.region_pt[j] != pt + 1) {
+			sh_region_unlink(j);
+			sh_region_link(j, pt);
+		}
+	} else {
+		sh_region_unlink(j);
+	}
+	sh.region_pde[j] = w->pde;
+}
+
+/*
+ * May neighbour p join the run as frame `frame` with host writability
+ * `hw`? Only if mapping it early is invisible to the guest: present for
+ * this view, Accessed already set (a walk sets nothing new), RAM.
+ */
+static bool neighbour(struct vcpu *cpu, uint32_t p, uint32_t frame,
+		      unsigned acc, uint8_t hw, uint8_t *flags)
+{
+	struct mmu_walk_result w;
+	uint32_t err;
+
+	if (p < sh.min_lpn || sh.slot_of[p] || frame >= sh.nframes)
+		return false;
+	if (mmu_walk(cpu, p << 12, (acc & MMU_ACC_USER) | MMU_ACC_NOSET, &w,
+		     &err) < 0)
+		return false;
+	if (w.paddr >> 12 != frame || !frame_mappable(frame))
+		return false;
+	if (sh.paging && !(w.pte & X86_PTE_A))
+		return false;
+	*flags = page_flags(&w, frame);
+	return (*flags & SL_HW) == hw;
+}
+
+/*
+ * Map page lpn as walk w found it. Returns the page's slot flags, or -1
+ * if the host refused the mapping.
+ */
+static int fill(struct vcpu *cpu, uint32_t lpn, const struct mmu_walk_result *w,
+		unsigned acc)
+{
+	uint32_t frame = w->paddr >> 12, j = lpn / SH_REGION_PAGES;
+	uint32_t lo = lpn, hi = lpn, group = lpn & ~(SH_CLUSTER - 1);
+	uint8_t fl[SH_CLUSTER], hw;
+	uint32_t s;
+
+	if (!sh_make_room(SH_CLUSTER))
+		return -1;
+	if (sh.paging)
+		prepare_region(j, w);
+	fl[lpn - group] = page_flags(w, frame);
+	hw = fl[lpn - group] & SL_HW;
+
+	s = sh.slot_of[lpn];
+	if (s && sh.slot[s].frame == frame) {
+		/* Mapped already: a write to a clean or watched page. */
+		struct sh_slot *e = &sh.slot[s];
+
+		e->flags = (uint8_t)((e->flags & ~SL_GW) |
+				     (fl[lpn - group] & SL_GW));
+		sh_set_writable(s, hw);
+		sh_slot_touch(s);
+		return e->flags;
+	}
+	if (s)
+		sh_drop_page(lpn);
+
+	while (lo > group && neighbour(cpu, lo - 1, frame - (lpn - lo) - 1,
+				       acc, hw, &fl[lo - 1 - group]))
+		lo--;
+	while (hi < group + SH_CLUSTER - 1 &&
+	       neighbour(cpu, hi + 1, frame + (hi + 1 - lpn), acc, hw,
+			 &fl[hi + 1 - group]))
+		hi++;
+	if (!sh_host_map(lo, hi - lo + 1, frame - (lpn - lo), hw))
+		return -1;
+	for (uint32_t p = lo; p <= hi; p++)
+		sh_slot_add(p, frame - lpn + p, fl[p - group]);
+	sh.fills += hi - lo + 1;
+	return fl[lpn - group];
+}
+
+static enum shadow_result fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
+				uint32_t *pf_error)
+{
+	struct mmu_walk_result w;
+	uint32_t lpn = lin >> 12, frame;
+	unsigned wacc = (acc & (SHADOW_ACC_WRITE | SHADOW_ACC_FETCH)) |
+			(sh.user_view ? MMU_ACC_USER : 0);
+	int fl;
+
+	sync_mode(cpu);
+	if (lpn < sh.min_lpn || unsupported_mode())
+		goto emulate;
+	if (mmu_walk(cpu, lin, wacc, &w, pf_error) < 0) {
+		STAT_INC(shadow_guest_pf);
+		return SHADOW_GUEST_PF;
+	}
+	frame = w.paddr >> 12;
+	if (!frame_mappable(frame))
+		goto emulate;
+	fl = fill(cpu, lpn, &w, wacc);
+	if (fl < 0)
+		goto emulate;
+	if ((acc & SHADOW_ACC_WRITE) && !(fl & SL_HW)) {
+		if (mmu_frame_flags[frame] & FRAME_PT)
+			STAT_INC(trace_hits);
+		else if (mmu_frame_flags[frame] & FRAME_CODE)
+			STAT_INC(code_frame_writes);
+		goto emulate;
+	}
+	STAT_INC(shadow_fills);
+	return SHADOW_FILLED;
+emulate:
+	STAT_INC(shadow_emulated);
+	return SHADOW_EMULATE;
+}
+
+enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
+				uint32_t *pf_error)
+{
+	int saved = errno;
+	enum shadow_result r;
+
+	if (!sh.slot)
+		return SHADOW_EMULATE;
+	r = fault(cpu, lin, acc, pf_error);
+	sh_settle();
+	errno = saved;
+	return r;
+}
+
+/* ---- guest MMU events --------------------------------------------------- */
+
+void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
+{
+	int saved = errno;
+
+	(void)old_cr3;
+	STAT_INC(shadow_cr3_writes);
+	if (!sh.slot)
+		return;
+	sync_mode(cpu);
+	/* A reload of the same CR3 (a TLB flush) re-checks every PDE:
+	 * cheap, and it catches directory changes nobody reported. */
+	if (sh.paging && !unsupported_mode())
+		switch_pd(cpu->cr3 >> 12);
+	sh_settle();
+	errno = saved;
+}
+
+void shadow_invlpg(struct vcpu *cpu, uint32_t lin)
+{
+	int saved = errno;
+	uint32_t j = lin >> 22;
+
+	if (!sh.slot)
+		return;
+	sync_mode(cpu);
+	if (sh.region_count[j] && region_large(j))
+		sh_drop_region(j);
+	else
+		sh_drop_page(lin >> 12);
+	sh_settle();
+	errno = saved;
+}
+
+void shadow_paging_changed(struct vcpu *cpu)
+{
+	int saved = errno;
+
+	if (!sh.slot)
+		return;
+	sync_mode(cpu);
+	sh_settle();
+	errno = saved;
+}
+
+void shadow_flush_all(struct vcpu *cpu)
+{
+	int saved = errno;
+
+	if (!sh.slot)
+		return;
+	sh_flush();
+	sh.paging = cpu->cr0 & X86_CR0_PG;
+	sh.pse = cpu->cr4 & X86_CR4_PSE;
+	sh.pae = cpu->cr4 & X86_CR4_PAE;
+	sh.pd_frame = cpu->cr3 >> 12;
+	errno = saved;
+}
+
+/* ---- views -------------------------------------------------------------- */
+
+void shadow_set_user_view(struct vcpu *cpu, bool user)
+{
+	int saved = errno;
+
+	(void)cpu;
+	if (!sh.slot)
+		return;
+	/* User -> kernel keeps everything: user pages are mapped with the
+	 * same protection in both views (docs/shadow-paging.md). */
+	if (user && !sh.user_view)
+		sh_drop_supervisor(0, sh.boundary_lpn);
+	sh.user_view = user;
+	sh_settle();
+	errno = saved;
+}
+
+void shadow_set_user_boundary(struct vcpu *cpu, uint32_t boundary)
+{
+	int saved = errno;
+	uint32_t lpn = boundary ? (uint32_t)(((uint64_t)boundary + 4095) >> 12)
+				: SH_PAGES;
+
+	(void)cpu;
+	if (sh.slot && sh.user_view && lpn > sh.boundary_lpn)
+		sh_drop_supervisor(sh.boundary_lpn, lpn);
+	sh.boundary_lpn = lpn;
+	if (sh.slot)
+		sh_settle();
+	errno = saved;
+}
+
+uint32_t shadow_user_boundary(struct vcpu *cpu)
+{
+	const struct guest_mem *mem = &cpu->machine->mem;
+	uint32_t pd = cpu->cr3 & X86_CR3_ADDR;
+
+	if (!(cpu->cr0 & X86_CR0_PG))
+		return 0;
+	for (uint32_t j = SH_REGIONS; j-- > 0;) {
+		uint32_t pde = 0;
+
+		if (mem_is_ram(mem, pd + 4 * j, 4))
+			memcpy(&pde, mem_ptr(mem, pd + 4 * j), 4);
+		if ((pde & (X86_PTE_P | X86_PTE_U)) == (X86_PTE_P | X86_PTE_U))
+			return j == SH_REGIONS - 1 ? 0 : (j + 1) << 22;
+	}
+	return 1u << 22;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+static unsigned long read_sysctl(const char *path, unsigned long dflt)
+{
+	unsigned long v = dflt;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = dflt;
+		fclose(f);
+	}
+	return v;
+}
+
+static void free_state(void)
+{
+	free(sh.slot);
+	free(sh.rmap);
+	free(sh.pt_head);
+	free(sh.wcount);
+	free(sh.wepoch);
+	free(mmu_frame_flags);
+	if (sh.slot_of)
+		munmap(sh.slot_of, SH_PAGES * sizeof(*sh.slot_of));
+	mmu_frame_flags = NULL;
+	memset(&sh, 0, sizeof(sh));
+}
+
+static bool above_4g(const void *p)
+{
+	return (uintptr_t)p >= LOW4G;
+}
+
+int shadow_init(struct machine *m)
+{
+	uint32_t nframes = m->mem.size >> 12, nslots;
+	unsigned long min_addr, max_maps;
+	void *p;
+
+	if (sh.slot)
+		shadow_destroy(sh.m);
+	memset(&sh, 0, sizeof(sh));
+	min_addr = read_sysctl("/proc/sys/vm/mmap_min_addr", 65536);
+	max_maps = read_sysctl("/proc/sys/vm/max_map_count", 65530);
+
+	/* Aliases (Linux maps RAM twice) want about two slots a frame. */
+	nslots = 2 * nframes;
+	if (nslots < 65536)
+		nslots = 65536;
+	if (nslots > 262144)
+		nslots = 262144;
+	nslots++; /* slot 0 means "none" */
+
+	sh.slot = calloc(nslots, sizeof(*sh.slot));
+	sh.rmap = calloc(nframes, sizeof(*sh.rmap));
+	sh.pt_head = calloc(nframes, sizeof(*sh.pt_head));
+	sh.wcount = calloc(nframes, sizeof(*sh.wcount));
+	sh.wepoch = calloc(nframes, 1);
+	mmu_frame_flags = calloc(nframes, 1);
+	/* 4 MiB of index; only the parts guest code touches get memory. */
+	p = mmap(NULL, SH_PAGES * sizeof(*sh.slot_of), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	sh.slot_of = p == MAP_FAILED ? NULL : p;
+	if (!sh.slot || !sh.rmap || !sh.pt_head || !sh.wcount || !sh.wepoch ||
+	    !mmu_frame_flags || !sh.slot_of) {
+		free_state();
+		errno = ENOMEM;
+		return -1;
+	}
+	/* A flush rewrites the low 4 GiB: nothing of ours may live there. */
+	if (!above_4g(sh.slot) || !above_4g(sh.rmap) || !above_4g(sh.slot_of) ||
+	    !above_4g(mmu_frame_flags) || !above_4g(sh.pt_head) ||
+	    !above_4g(sh.wcount) || !above_4g(sh.wepoch)) {
+		free_state();
+		errno = EADDRINUSE;
+		return -1;
+	}
+
+	sh.m = m;
+	sh.fd = m->mem.fd;
+	sh.nframes = nframes;
+	sh.min_lpn = (uint32_t)((min_addr + 4095) >> 12);
+	if (sh.min_lpn == 0)
+		sh.min_lpn = 1; /* page 0 stays a trap for host NULL pointers */
+	sh.nslots = nslots;
+	for (uint32_t s = nslots - 1; s >= 1; s--) {
+		sh.slot[s].onext = sh.free_head;
+		sh.free_head = s;
+	}
+	sh.nfree = nslots - 1;
+	sh.max_pages = nslots - 1;
+	sh.vma_ceiling = max_maps > 8192 ? (uint32_t)max_maps - 4096
+					 : (uint32_t)max_maps / 2;
+	sh.max_vmas = (uint32_t)(max_maps / 2);
+	sh.boundary_lpn = SH_PAGES;
+	sh.paging = m->cpu.cr0 & X86_CR0_PG;
+	sh.pse = m->cpu.cr4 & X86_CR4_PSE;
+	sh.pae = m->cpu.cr4 & X86_CR4_PAE;
+	sh.pd_frame = m->cpu.cr3 >> 12;
+	return 0;
+}
+
+void shadow_destroy(struct machine *m)
+{
+	(void)m;
+	if (!sh.slot)
+		return;
+	if (sh.mapped)
+		sh_host_reserve_all();
+	free_state();
+}
+
+/* ---- invariants (tests) --------------------------------------------------- */
+
+#define CHECK(cond, ...)                                       \
+	do {                                                   \
+		if (!(cond)) {                                 \
+			if (bad++ < 10) {                      \
+				fprintf(stderr, "shadow: ");   \
+				fprintf(stderr, __VA_ARGS__);  \
+				fputc('\n', stderr);           \
+			}                                      \
+		}                                              \
+	} while (0)
+
+int shadow_check(struct vcpu *cpu)
+{
+	uint32_t count = 0, runs = 0, prev_s = 0;
+	uint32_t region_count[SH_REGIONS] = {0};
+	int bad = 0;
+
+	if (!sh.slot)
+		return 0;
+	for (uint32_t s = sh.old_head; s; s = sh.slot[s].onext) {
+		const struct sh_slot *e = &sh.slot[s];
+		struct mmu_walk_result w;
+		uint32_t err, j = e->lpn / SH_REGION_PAGES;
+
+		count++;
+		region_count[j]++;
+		CHECK(sh.slot_of[e->lpn] == s, "slot_of[%#x] != %u", e->lpn, s);
+		if (sh.user_view && e->lpn < sh.boundary_lpn)
+			CHECK(mmu_walk(cpu, e->lpn << 12,
+				       MMU_ACC_NOSET | MMU_ACC_USER, &w,
+				       &err) == 0,
+			      "page %#x mapped in the user view, user faults",
+			      e->lpn << 12);
+		if (mmu_walk(cpu, e->lpn << 12, MMU_ACC_NOSET, &w, &err) < 0) {
+			CHECK(0, "page %#x mapped, not present", e->lpn << 12);
+			continue;
+		}
+		CHECK(w.paddr >> 12 == e->frame, "page %#x maps frame %#x, "
+		      "guest says %#x", e->lpn << 12, e->frame, w.paddr >> 12);
+		if (e->flags & SL_HW) {
+			CHECK(!(mmu_frame_flags[e->frame] & FRAME_WATCHED),
+			      "page %#x writable, frame %#x watched",
+			      e->lpn << 12, e->frame);
+			CHECK(page_flags(&w, e->frame) & SL_HW,
+			      "page %#x writable, guest entry is not "
+			      "writable+dirty", e->lpn << 12);
+		}
+		if (sh.user_view && e->lpn < sh.boundary_lpn)
+			CHECK(e->flags & SL_USER,
+			      "supervisor page %#x mapped in the user view",
+			      e->lpn << 12);
+		if (sh.paging) {
+			CHECK(pde_key(w.pde) == pde_key(sh.region_pde[j]),
+			      "region %#x: PDE %#x, filled from %#x", j, w.pde,
+			      sh.region_pde[j]);
+			CHECK(mmu_frame_flags[sh.pd_frame] & FRAME_PT,
+			      "directory %#x not traced", sh.pd_frame);
+			if (!w.large) {
+				CHECK(mmu_frame_flags[w.pde >> 12] & FRAME_PT,
+				      "table %#x not traced", w.pde >> 12);
+				CHECK(sh.region_pt[j] == (w.pde >> 12) + 1,
+				      "region %#x not on table %#x's chain", j,
+				      w.pde >> 12);
+			}
+		}
+	}
+	CHECK(count == sh.mapped, "%u slots listed, %u mapped", count,
+	      sh.mapped);
+	for (uint32_t j = 0; j < SH_REGIONS; j++)
+		CHECK(region_count[j] == sh.region_count[j],
+		      "region %#x counts %u pages, has %u", j,
+		      sh.region_count[j], region_count[j]);
+	for (uint32_t p = 0; p < SH_PAGES; p++) {
+		uint32_t s = sh.slot_of[p];
+
+		if (s && !(prev_s && sh.slot[s].frame == sh.slot[prev_s].frame + 1 &&
+			   !((sh.slot[s].flags ^ sh.slot[prev_s].flags) & SL_HW)))
+			runs++;
+		prev_s = s;
+	}
+	CHECK(runs == sh.runs, "runs %u, counted %u", sh.runs, runs);
+	return bad;
+}

@@ -1,0 +1,146 @@
+/*
+ * shadow_priv.h - state shared by the shadow-paging files.
+ *
+ *   shadow.c        fills (hidden page faults), CR3/invlpg/paging events,
+ *                   views and the user boundary, full flushes
+ *   shadow_rmap.c   slots (one per mapped linear page), the reverse map
+ *                   frame -> linear pages, host mmap/mprotect calls, the
+ *                   VMA estimate and least-recently-filled eviction
+ *   shadow_trace.c  traces (FRAME_PT), the back-map page-table frame ->
+ *                   regions, mmu_frame_written(), code-frame protection
+ *
+ * There is one shadow per process: the low 4 GiB of the host address
+ * space is the guest's linear space, so the state is a single global.
+ * All of it is allocated by shadow_init(); everything else only touches
+ * preallocated memory and makes syscalls, so it may run in a signal
+ * handler on the vCPU thread (docs/shadow-paging.md).
+ *
+ * Invariants (checked by shadow_check() in tests):
+ *  - slot_of[lpn] != 0 exactly when linear page lpn is mapped in the host;
+ *    the slot's frame is what the host mapping shows.
+ *  - A region (4 MiB, one PDE) with mapped pages was filled from one PDE,
+ *    region_pde[j]; with paging on that PDE is entry j of the directory in
+ *    pd_frame, which is traced (FRAME_PT), and if it points to a page
+ *    table, that table is traced and the region is on its back-map chain.
+ *  - A host mapping is writable (SL_HW) only if the guest allows writes
+ *    with both privilege levels' rules (SL_GW: W at both levels, Dirty
+ *    set) and the frame is not FRAME_PT or FRAME_CODE.
+ *  - In the user view, no supervisor page below the user boundary is
+ *    mapped.
+ */
+#ifndef BT386_MMU_SHADOW_PRIV_H
+#define BT386_MMU_SHADOW_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/shadow.h"
+
+#define SH_PAGES (1u << 20) /* linear pages in 4 GiB */
+#define SH_REGIONS 1024u    /* 4 MiB regions (one PDE each) */
+#define SH_REGION_PAGES 1024u
+#define SH_CLUSTER 16u /* a fill maps up to this aligned group at once */
+#define SH_NONE 0u     /* slot index 0 is never used */
+
+/* Slot flags. */
+#define SL_HW 0x01   /* the host mapping is writable */
+#define SL_GW 0x02   /* guest allows writes: W at both levels and Dirty */
+#define SL_USER 0x04 /* U at both levels: visible in the user view */
+
+struct sh_slot {
+	uint32_t lpn;          /* linear page number */
+	uint32_t frame;        /* guest frame mapped there */
+	uint32_t rnext, rprev; /* reverse map: other pages of this frame */
+	uint32_t onext, oprev; /* fill order, oldest first (free list: onext) */
+	uint8_t flags;         /* SL_* */
+};
+
+struct shadow {
+	struct machine *m;
+	int fd;           /* guest RAM memfd */
+	uint32_t nframes; /* frames of RAM */
+	uint32_t min_lpn; /* first page the host lets us map */
+
+	/* Slots and the per-page index. */
+	struct sh_slot *slot; /* [nslots]; NULL when not initialised */
+	uint32_t nslots;
+	uint32_t free_head, nfree;
+	uint32_t old_head, old_tail; /* fill order */
+	uint32_t *slot_of;           /* [SH_PAGES] lpn -> slot */
+	uint32_t *rmap;              /* [nframes] frame -> first slot */
+	uint32_t mapped;             /* pages mapped */
+	uint32_t runs; /* maximal runs the kernel merges into one VMA */
+	uint32_t max_pages, max_vmas; /* budget */
+	uint32_t vma_ceiling;         /* vm.max_map_count minus a reserve */
+
+	/* Regions. */
+	uint32_t region_pde[SH_REGIONS]; /* PDE the region was filled from */
+	uint16_t region_count[SH_REGIONS]; /* pages mapped */
+	uint16_t region_sup[SH_REGIONS];   /* supervisor pages mapped */
+	uint32_t region_pt[SH_REGIONS];    /* its page table + 1, or 0 */
+	uint16_t region_next[SH_REGIONS];  /* back-map chain (index + 1) */
+	uint16_t region_prev[SH_REGIONS];
+	uint32_t region_map[SH_REGIONS / 32]; /* regions with pages */
+	uint32_t sup_map[SH_REGIONS / 32];    /* regions with sup. pages */
+
+	/* Traces. */
+	uint16_t *pt_head; /* [nframes] first region using it as PT (+1) */
+	uint16_t *wcount;  /* [nframes] writes seen in epoch wepoch */
+	uint8_t *wepoch;   /* [nframes] */
+	uint32_t fills;    /* pages filled, drives the write epochs */
+	void (*code_hook)(struct machine *m, uint32_t paddr, uint32_t len);
+
+	/* Guest paging state the mappings were built for. */
+	bool paging, pse, pae;
+	uint32_t pd_frame;
+	bool user_view;
+	uint32_t boundary_lpn; /* user segments end here; SH_PAGES: none */
+
+	/* A host call failed: flush everything before returning. */
+	bool flush_pending;
+
+	struct shadow_info info;
+};
+
+extern struct shadow sh;
+
+static inline bool sh_bit(const uint32_t *map, uint32_t i)
+{
+	return map[i >> 5] & (1u << (i & 31));
+}
+
+static inline void sh_set_bit(uint32_t *map, uint32_t i, bool on)
+{
+	if (on)
+		map[i >> 5] |= 1u << (i & 31);
+	else
+		map[i >> 5] &= ~(1u << (i & 31));
+}
+
+/* shadow_rmap.c */
+void sh_rmap_reset(void);
+bool sh_make_room(uint32_t pages);
+bool sh_host_map(uint32_t lpn, uint32_t n, uint32_t frame, bool writable);
+void sh_slot_add(uint32_t lpn, uint32_t frame, uint8_t flags);
+void sh_set_writable(uint32_t s, bool writable);
+void sh_slot_touch(uint32_t s);
+void sh_drop_page(uint32_t lpn);
+void sh_drop_range(uint32_t lpn, uint32_t n);
+void sh_drop_region(uint32_t j);
+void sh_drop_supervisor(uint32_t lo_lpn, uint32_t hi_lpn);
+void sh_host_reserve_all(void);
+void sh_note_peak(void);
+
+/* shadow_trace.c */
+void sh_trace(uint32_t frame);
+void sh_untrace(uint32_t frame);
+void sh_region_link(uint32_t j, uint32_t pt_frame);
+void sh_region_unlink(uint32_t j);
+void sh_frame_wp(uint32_t frame);
+void sh_frame_unwp(uint32_t frame);
+
+/* shadow.c */
+void sh_flush(void);
+void sh_settle(void);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * shadow_rmap.c - the bookkeeping behind every shadow mapping.
+ *
+ * One slot per mapped linear page, from a pool allocated at start-up. A
+ * slot sits on three lists: slot_of[] (linear page -> slot), the reverse
+ * map of its frame (frame -> every linear page mapping it; traces and code
+ * protection use it to find aliases), and the fill order (oldest first;
+ * eviction takes from the front). Every list is doubly linked so that
+ * dropping a page is O(1) whatever the number of aliases (a guest may map
+ * one zero page thousands of times).
+ *
+ * This file also makes every host call that changes the low 4 GiB, so it
+ * keeps the estimate of host VMAs: the kernel merges neighbouring pages
+ * that map consecutive memfd pages with equal protection into one VMA, so
+ * the low 4 GiB holds about 2 * runs + 1 VMAs (each run of merged pages
+ * plus the PROT_NONE gap before it). `runs` is updated in O(1) from the
+ * two neighbours whenever a page is mapped, dropped or reprotected.
+ *
+ * A host call that fails (ENOMEM when a split would pass
+ * vm.max_map_count) leaves a mapping we can no longer describe, so it
+ * sets flush_pending: the public entry point flushes everything before
+ * returning (one mmap over the whole range always succeeds).
+ *
+ * Runs in signal context: no allocation, no locks, no stdio.
+ */
+#include <sys/mman.h>
+
+#include "mmu/shadow_priv.h"
+#include "monitor/stats.h"
+
+struct shadow sh;
+
+#define PROT_GUEST (PROT_READ | PROT_EXEC)
+/* Pages evicted per round when over budget (their unmaps coalesce). */
+#define EVICT_ROUND 64u
+
+static void *lin_ptr(uint32_t lpn)
+{
+	return (void *)((uintptr_t)lpn << 12);
+}
+
+bool sh_host_map(uint32_t lpn, uint32_t n, uint32_t frame, bool writable)
+{
+	void *p = mmap(lin_ptr(lpn), (size_t)n << 12,
+		       PROT_GUEST | (writable ? PROT_WRITE : 0),
+		       MAP_SHARED | MAP_FIXED, sh.fd, (off_t)frame << 12);
+
+	sh.info.host_calls++;
+	if (p == MAP_FAILED) {
+		sh.flush_pending = true;
+		return false;
+	}
+	return true;
+}
+
+static void host_unmap(uint32_t lpn, uint32_t n)
+{
+	void *p = mmap(lin_ptr(lpn), (size_t)n << 12, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		       -1, 0);
+
+	sh.info.host_calls++;
+	if (p == MAP_FAILED)
+		sh.flush_pending = true;
+}
+
+static void host_protect(uint32_t lpn, bool writable)
+{
+	sh.info.host_calls++;
+	if (mprotect(lin_ptr(lpn), 4096,
+		     PROT_GUEST | (writable ? PROT_WRITE : 0)) < 0)
+		sh.flush_pending = true;
+}
+
+void sh_host_reserve_all(void)
+{
+	uint32_t n = SH_PAGES - sh.min_lpn;
+	void *p = mmap(lin_ptr(sh.min_lpn), (size_t)n << 12, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		       -1, 0);
+
+	sh.info.host_calls++;
+	/* Nothing can be done without the reservation: stale guest
+	 * mappings or host objects could sit in the guest's space. */
+	if (p == MAP_FAILED)
+		__builtin_trap();
+}
+
+/* Does the kernel merge pages a and a + 1 into one VMA? */
+static bool joined(uint32_t a)
+{
+	uint32_t s, t;
+
+	if (a >= SH_PAGES - 1)
+		return false;
+	s = sh.slot_of[a];
+	t = sh.slot_of[a + 1];
+	return s && t && sh.slot[t].frame == sh.slot[s].frame + 1 &&
+	       !((sh.slot[s].flags ^ sh.slot[t].flags) & SL_HW);
+}
+
+/* Runs page lpn adds by being mapped (lpn - 1 wraps to "no page"). */
+static int run_delta(uint32_t lpn)
+{
+	return 1 - (int)joined(lpn - 1) - (int)joined(lpn);
+}
+
+static uint32_t vma_estimate(void)
+{
+	return 2 * sh.runs + 1;
+}
+
+void sh_note_peak(void)
+{
+	stats.shadow_pages_mapped = sh.mapped;
+	if (sh.mapped > stats.shadow_pages_peak)
+		stats.shadow_pages_peak = sh.mapped;
+}
+
+/* ---- the lists ------------------------------------------------------- */
+
+static void order_append(uint32_t s)
+{
+	sh.slot[s].onext = SH_NONE;
+	sh.slot[s].oprev = sh.old_tail;
+	if (sh.old_tail)
+		sh.slot[sh.old_tail].onext = s;
+	else
+		sh.old_head = s;
+	sh.old_tail = s;
+}
+
+static void order_unlink(uint32_t s)
+{
+	struct sh_slot *e = &sh.slot[s];
+
+	if (e->oprev)
+		sh.slot[e->oprev].onext = e->onext;
+	else
+		sh.old_head = e->onext;
+	if (e->onext)
+		sh.slot[e->onext].oprev = e->oprev;
+	else
+		sh.old_tail = e->oprev;
+}
+
+static void rmap_push(uint32_t s)
+{
+	struct sh_slot *e = &sh.slot[s];
+	uint32_t head = sh.rmap[e->frame];
+
+	e->rprev = SH_NONE;
+	e->rnext = head;
+	if (head)
+		sh.slot[head].rprev = s;
+	sh.rmap[e->frame] = s;
+}
+
+static void rmap_unlink(uint32_t s)
+{
+	struct sh_slot *e = &sh.slot[s];
+
+	if (e->rprev)
+		sh.slot[e->rprev].rnext = e->rnext;
+	else
+		sh.rmap[e->frame] = e->rnext;
+	if (e->rnext)
+		sh.slot[e->rnext].rprev = e->rprev;
+}
+
+void sh_slot_add(uint32_t lpn, uint32_t frame, uint8_t flags)
+{
+	uint32_t s = sh.free_head, j = lpn / SH_REGION_PAGES;
+	struct sh_slot *e = &sh.slot[s];
+
+	/* sh_make_room() guaranteed a free slot. */
+	sh.free_head = e->onext;
+	sh.nfree--;
+	e->lpn = lpn;
+	e->frame = frame;
+	e->flags = flags;
+	sh.slot_of[lpn] = s;
+	rmap_push(s);
+	order_append(s);
+	if (!sh.region_count[j]++)
+		sh_set_bit(sh.region_map, j, true);
+	if (!(flags & SL_USER) && !sh.region_sup[j]++)
+		sh_set_bit(sh.sup_map, j, true);
+	sh.runs += run_delta(lpn);
+	sh.mapped++;
+	sh_note_peak();
+}
+
+/* Forget a page whose host mapping is already gone. */
+static void slot_forget(uint32_t s)
+{
+	struct sh_slot *e = &sh.slot[s];
+	uint32_t lpn = e->lpn, j = lpn / SH_REGION_PAGES;
+
+	sh.runs -= run_delta(lpn);
+	rmap_unlink(s);
+	order_unlink(s);
+	sh.slot_of[lpn] = SH_NONE;
+	if (!(e->flags & SL_USER) && !--sh.region_sup[j])
+		sh_set_bit(sh.sup_map, j, false);
+	if (!--sh.region_count[j]) {
+		sh_set_bit(sh.region_map, j, false);
+		sh_region_unlink(j);
+	}
+	e->onext = sh.free_head;
+	sh.free_head = s;
+	sh.nfree++;
+	sh.mapped--;
+	STAT_INC(shadow_unmaps);
+	sh_note_peak();
+}
+
+void sh_set_writable(uint32_t s, bool writable)
+{
+	struct sh_slot *e = &sh.slot[s];
+
+	if (!(e->flags & SL_HW) == !writable)
+		return;
+	sh.runs -= run_delta(e->lpn);
+	host_protect(e->lpn, writable);
+	e->flags ^= SL_HW;
+	sh.runs += run_delta(e->lpn);
+}
+
+/* A refill counts as recent: move to the back of the fill order. */
+void sh_slot_touch(uint32_t s)
+{
+	order_unlink(s);
+	order_append(s);
+}
+
+void sh_rmap_reset(void)
+{
+	uint32_t s, next;
+
+	for (s = sh.old_head; s; s = next) {
+		struct sh_slot *e = &sh.slot[s];
+
+		next = e->onext;
+		sh.slot_of[e->lpn] = SH_NONE;
+		sh.rmap[e->frame] = SH_NONE;
+		e->onext = sh.free_head;
+		sh.free_head = s;
+		sh.nfree++;
+	}
+	STAT_ADD(shadow_unmaps, sh.mapped);
+	sh.old_head = sh.old_tail = SH_NONE;
+	sh.mapped = 0;
+	sh.runs = 0;
+	sh_note_peak();
+}
+
+/* ---- dropping pages -------------------------------------------------- */
+
+void sh_drop_page(uint32_t lpn)
+{
+	uint32_t s = sh.slot_of[lpn];
+
+	if (!s)
+		return;
+	host_unmap(lpn, 1);
+	slot_forget(s);
+}
+
+/* Drop every mapped page in [lpn, lpn + n) with one host call. */
+void sh_drop_range(uint32_t lpn, uint32_t n)
+{
+	uint32_t first = SH_PAGES, last = 0;
+
+	for (uint32_t p = lpn; p < lpn + n; p++) {
+		if (sh.slot_of[p]) {
+			if (first == SH_PAGES)
+				first = p;
+			last = p;
+		}
+	}
+	if (first == SH_PAGES)
+		return;
+	host_unmap(first, last - first + 1);
+	for (uint32_t p = first; p <= last; p++)
+		if (sh.slot_of[p])
+			slot_forget(sh.slot_of[p]);
+}
+
+void sh_drop_region(uint32_t j)
+{
+	uint32_t lo = j * SH_REGION_PAGES;
+
+	if (sh.region_count[j]) {
+		if (lo < sh.min_lpn)
+			lo = sh.min_lpn;
+		sh_drop_range(lo, (j + 1) * SH_REGION_PAGES - lo);
+	}
+	sh_region_unlink(j);
+}
+
+/* Drop the supervisor pages (no SL_USER) in [lo_lpn, hi_lpn). */
+void sh_drop_supervisor(uint32_t lo_lpn, uint32_t hi_lpn)
+{
+	uint32_t j = lo_lpn / SH_REGION_PAGES;
+
+	while (j < SH_REGIONS && j * SH_REGION_PAGES < hi_lpn) {
+		uint32_t p, end, run = 0, start = 0;
+
+		if (!sh.sup_map[j / 32]) {
+			j = (j | 31) + 1;
+			continue;
+		}
+		if (!sh_bit(sh.sup_map, j)) {
+			j++;
+			continue;
+		}
+		p = j * SH_REGION_PAGES;
+		if (p < lo_lpn)
+			p = lo_lpn;
+		end = (j + 1) * SH_REGION_PAGES;
+		if (end > hi_lpn)
+			end = hi_lpn;
+		for (; p <= end; p++) {
+			uint32_t s = p < end ? sh.slot_of[p] : SH_NONE;
+
+			if (s && !(sh.slot[s].flags & SL_USER)) {
+				if (!run++)
+					start = p;
+				continue;
+			}
+			if (!run)
+				continue;
+			host_unmap(start, run);
+			for (uint32_t q = start; q < start + run; q++)
+				slot_forget(sh.slot_of[q]);
+			run = 0;
+		}
+		j++;
+	}
+}
+
+/* ---- the budget ------------------------------------------------------ */
+
+/* Evict up to n of the least recently filled pages, coalescing unmaps of
+ * pages that were filled together (a cluster is consecutive in both). */
+static void evict(uint32_t n)
+{
+	while (n && sh.old_head) {
+		uint32_t s = sh.old_head, start = sh.slot[s].lpn, len = 1;
+
+		while (len < n) {
+			s = sh.slot[s].onext;
+			if (!s || sh.slot[s].lpn != start + len)
+				break;
+			len++;
+		}
+		host_unmap(start, len);
+		for (uint32_t i = 0; i < len; i++)
+			slot_forget(sh.old_head);
+		sh.info.evictions += len;
+		n -= len;
+	}
+}
+
+static bool fits(uint32_t pages)
+{
+	return sh.nfree >= pages && sh.mapped + pages <= sh.max_pages &&
+	       vma_estimate() + 2 <= sh.max_vmas;
+}
+
+/*
+ * Make room for a fill of up to `pages` pages (one run: at most two more
+ * VMAs). Evicts down to a low-water mark 1/16 under the budget so that
+ * eviction comes in batches, not once per fill.
+ */
+bool sh_make_room(uint32_t pages)
+{
+	uint32_t page_mark, vma_mark;
+
+	if (fits(pages))
+		return true;
+	page_mark = sh.max_pages - sh.max_pages / 16;
+	vma_mark = sh.max_vmas - sh.max_vmas / 16;
+	while (sh.old_head &&
+	       (sh.mapped + pages > page_mark || vma_estimate() + 2 > vma_mark ||
+		sh.nfree < pages))
+		evict(EVICT_ROUND);
+	return fits(pages);
+}
+
+void shadow_get_info(struct shadow_info *info)
+{
+	*info = sh.info;
+	info->pages_mapped = sh.mapped;
+	info->vmas_estimate = sh.slot ? vma_estimate() : 0;
+	info->max_pages = sh.max_pages;
+	info->max_vmas = sh.max_vmas;
+	info->frames_traced = 0;
+	for (uint32_t f = 0; sh.slot && f < sh.nframes; f++)
+		if (mmu_frame_flags[f] & FRAME_PT)
+			info->frames_traced++;
+}
+
+void shadow_set_budget(uint32_t max_pages, uint32_t max_vmas)
+{
+	uint32_t top_pages = sh.nslots ? sh.nslots - 1 : 0;
+
+	if (max_pages)
+		sh.max_pages = max_pages < top_pages ? max_pages : top_pages;
+	if (max_vmas) {
+		sh.max_vmas = max_vmas < 8 ? 8 : max_vmas;
+		if (sh.max_vmas > sh.vma_ceiling)
+			sh.max_vmas = sh.vma_ceiling;
+	}
+	if (sh.slot) {
+		sh_make_room(0);
+		sh_settle();
+	}
+}

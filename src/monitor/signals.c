@@ -1,0 +1,88 @@
+/*
+ * signals.c - the vCPU thread's signal handlers.
+ *
+ * What runs in signal context (and nothing else does):
+ *   - hidden page faults of translated code (shadow_fault: allocation-
+ *     free, only mmap/mprotect system calls);
+ *   - turning any other fault of translated code into an exit: the
+ *     handler stores the guest EIP and fault in the vcpu and resumes the
+ *     context at the cache's exit trampoline;
+ *   - the kick (SIGUSR1, sent by the I/O thread): swap a table pointer and
+ *     patch a few jumps so translated code returns to the monitor loop.
+ * No allocation, no stdio, no locks. Everything else happens in the
+ * monitor loop after the exit. The handlers run on an alternate signal
+ * stack (guest code may run with any stack pointer).
+ *
+ * A fault outside guest code is a bug of the monitor: it is reported with
+ * write(2) and the default action is restored, so the process dies with
+ * the usual core dump instead of spinning.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bt/bt.h"
+#include "monitor/monitor.h"
+
+#define ALT_STACK_SIZE (256u * 1024u)
+
+static struct machine *sig_machine;
+static pid_t vcpu_tid;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	struct machine *m = sig_machine;
+	static const char msg[] =
+		"bt386: internal error: fault in the monitor itself\n";
+
+	if (m && m->bt_on && bt_fault_from_signal(&m->cpu, sig, si, uc))
+		return;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+	}
+	signal(sig, SIG_DFL);
+}
+
+static void on_kick(int sig, siginfo_t *si, void *uc)
+{
+	struct machine *m = sig_machine;
+
+	(void)sig;
+	(void)si;
+	if (m && m->bt_on)
+		bt_kick_from_signal(&m->cpu, uc);
+}
+
+int mon_signals_init(struct machine *m)
+{
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+	struct sigaction sa;
+	stack_t ss;
+
+	sig_machine = m;
+	vcpu_tid = (pid_t)syscall(SYS_gettid);
+	ss.ss_sp = malloc(ALT_STACK_SIZE);
+	ss.ss_size = ALT_STACK_SIZE;
+	ss.ss_flags = 0;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+		mon_error("cannot set up the signal stack");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sa.sa_sigaction = on_fault;
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigaction(faults[i], &sa, NULL);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sa.sa_sigaction = on_kick;
+	sigaction(SIGUSR1, &sa, NULL);
+	return 0;
+}
+
+void mon_signal_kick(void)
+{
+	if (vcpu_tid)
+		syscall(SYS_tgkill, getpid(), vcpu_tid, SIGUSR1);
+}
