@@ -25,9 +25,9 @@
 #define CR_DEEP_N 64
 
 /* Calls (and returns) per round: tree nodes, chain links, recursion. */
-#define BENCH_CALLRET_OPS                                  \
-	(((1u << (CR_TREE_DEPTH + 1)) - 1) +               \
-	 CR_CHAIN_REPS * CR_CHAIN_LEN + CR_DEEP_REPS * (CR_DEEP_N + 1))
+#define BENCH_CALLRET_OPS                                                   \
+	(((1u << (CR_TREE_DEPTH + 1)) - 1) + CR_CHAIN_REPS * CR_CHAIN_LEN + \
+	 CR_DEEP_REPS * (CR_DEEP_N + 1))
 #define BENCH_CALLRET_UNIT "call+return"
 #define BENCH_CALLRET_ROUNDS 1000
 

@@ -35,8 +35,8 @@ enum ind_op {
 	IND_MUL,
 	IND_XOR,
 	IND_AND,
-	IND_SHR, /* top >>= next byte */
-	IND_SHL, /* top <<= next byte */
+	IND_SHR,  /* top >>= next byte */
+	IND_SHL,  /* top <<= next byte */
 	IND_CALL, /* pop b; top = ind_fns[next byte](top, b) */
 	IND_SETN, /* n = pop */
 	IND_LOOP, /* if (--n) jump back by the next byte, from that byte */

@@ -31,9 +31,10 @@ static inline uint32_t bench_arg_rounds(const struct mb_info *mbi,
 	return n ? n : dflt;
 }
 
-static inline __attribute__((noreturn)) void
-bench_report(const char *name, uint32_t rounds, uint64_t cycles,
-	     uint32_t result)
+static inline __attribute__((noreturn)) void bench_report(const char *name,
+							  uint32_t rounds,
+							  uint64_t cycles,
+							  uint32_t result)
 {
 	uint32_t hi = (uint32_t)(cycles / 1000000000u);
 	uint32_t lo = (uint32_t)(cycles % 1000000000u);

@@ -12,8 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static inline uint32_t bench_native_rounds(int argc, char **argv,
-					   uint32_t dflt)
+static inline uint32_t bench_native_rounds(int argc, char **argv, uint32_t dflt)
 {
 	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 0;
 

@@ -53,15 +53,15 @@ struct machine;
 struct vcpu;
 
 /* Per-frame flags (one byte per 4 KiB frame of guest RAM). */
-#define FRAME_PT 0x01   /* used as a page directory or page table */
+#define FRAME_PT 0x01	/* used as a page directory or page table */
 #define FRAME_CODE 0x02 /* holds code the translator has translated */
 #define FRAME_WATCHED (FRAME_PT | FRAME_CODE)
 
 /* Results of shadow_fault(). */
 enum shadow_result {
-	SHADOW_FILLED,     /* mapped: restart the access */
-	SHADOW_GUEST_PF,   /* the guest's own page fault: deliver #PF */
-	SHADOW_EMULATE,    /* emulate the instruction (traced/code frame,
+	SHADOW_FILLED,	 /* mapped: restart the access */
+	SHADOW_GUEST_PF, /* the guest's own page fault: deliver #PF */
+	SHADOW_EMULATE,	 /* emulate the instruction (traced/code frame,
 			    * MMIO, page below vm.mmap_min_addr, a write a
 			    * read-only mapping cannot express) */
 };
@@ -90,8 +90,8 @@ extern uint8_t *mmu_frame_flags;
  * SHADOW_GUEST_PF, *pf_error is the guest #PF error code (CR2 = lin).
  * On SHADOW_EMULATE the page may have been mapped read-only meanwhile.
  */
-enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin,
-				unsigned acc, uint32_t *pf_error);
+enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
+				uint32_t *pf_error);
 
 /*
  * Guest MMU events, with hardware semantics.
@@ -138,8 +138,8 @@ void mmu_frame_written(struct machine *m, uint32_t paddr, uint32_t len);
 void shadow_protect_code(struct machine *m, uint32_t frame);
 void shadow_unprotect_code(struct machine *m, uint32_t frame);
 /* Translator: called for writes to FRAME_CODE frames. */
-void shadow_set_code_write_hook(void (*hook)(struct machine *m,
-					     uint32_t paddr, uint32_t len));
+void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
+					     uint32_t len));
 
 /*
  * Budget: at most max_pages pages mapped and about max_vmas host VMAs in
@@ -156,9 +156,9 @@ struct shadow_info {
 	uint32_t vmas_estimate; /* host VMAs the shadow splits the low 4G in */
 	uint32_t max_pages, max_vmas;
 	uint32_t frames_traced; /* frames with FRAME_PT now (computed) */
-	uint64_t evictions;     /* pages evicted for the budget */
-	uint64_t untraces;      /* page tables untraced (unused or hot) */
-	uint64_t host_calls;    /* mmap/mprotect calls made */
+	uint64_t evictions;	/* pages evicted for the budget */
+	uint64_t untraces;	/* page tables untraced (unused or hot) */
+	uint64_t host_calls;	/* mmap/mprotect calls made */
 };
 void shadow_get_info(struct shadow_info *info);
 

@@ -57,11 +57,14 @@
 	X(bt_callouts, "callouts executed")                                 \
 	X(bt_interp_fallbacks, "instructions declined to the interpreter")  \
 	X(bt_interp_slices, "interpreter runs for modes BT cannot run")     \
+	X(bt_kernel_interp_steps,                                           \
+	  "kernel instructions interpreted outside the cache")              \
 	X(bt_cache_flushes, "code cache flushes")                           \
 	X(bt_invalidations, "blocks invalidated")                           \
 	X(bt_hash_survivals, "blocks kept after a write (same bytes)")      \
 	X(bt_faults, "host faults in translated code")                      \
-	X(bt_kicks, "kicks while in the code cache")
+	X(bt_kicks, "kicks while in the code cache")                        \
+	X(bt_adaptations, "instructions retranslated as callouts")
 
 struct stats {
 #define STATS_FIELD(name, desc) uint64_t name;

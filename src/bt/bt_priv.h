@@ -159,6 +159,8 @@ void *bt_meta_alloc(size_t size);
 
 struct tc_block *bt_lookup(uint32_t eip, uint32_t key);
 void bt_insert(struct tc_block *b);
+/* A live block whose guest bytes include `eip`. */
+struct tc_block *bt_lookup_containing(uint32_t eip, uint32_t key);
 /* The block whose body holds host address `rip` (signal-safe). */
 struct tc_block *bt_block_at(const void *rip);
 /* Chain exit `x` to block `to`. */
@@ -166,9 +168,13 @@ void bt_chain(struct tc_exit *x, struct tc_block *to);
 /* Unlink every exit of `b` (kick: make it return at its end). */
 void bt_unlink_block(struct tc_block *b);
 void bt_invalidate_block(struct tc_block *b);
-/* Invalidate blocks whose code lies in guest physical frame `frame`,
- * keeping those whose bytes did not change. */
-void bt_invalidate_frame(struct machine *m, uint32_t frame, bool check_hash);
+/* Guest physical [paddr, paddr + len), within one frame, was written:
+ * invalidate the blocks whose bytes it changed. */
+void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len);
+/* Adaptive translation: guest instructions that keep faulting on
+ * protected frames become callouts when next translated. */
+bool bt_adapt_is_marked(uint32_t eip);
+void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);
 /* Drop every block whose linear code page no longer maps to its frame. */
 void bt_revalidate_pages(struct vcpu *cpu);
 void bt_flush_cache(struct machine *m, const char *why);
@@ -190,6 +196,9 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key);
 /* ---- bt_run.c ------------------------------------------------------ */
 
 uint32_t bt_mode_key(const struct vcpu *cpu);
+/* Mode key bit: SS, DS and ES are flat (base 0, 4 GiB, writable). */
+#define BT_KEY_FLAT 0x40
+
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);
 /* Can the current state run in the code cache? */

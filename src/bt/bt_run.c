@@ -73,11 +73,22 @@ bool bt_seg_inline_ok(const struct x86_seg *s)
 		       (X86_DESC_P | X86_DESC_S | X86_DESC_RW);
 }
 
+/*
+ * The code cache runs CPL 0 code in protected mode with a flat 32-bit CS
+ * (blocks are keyed by EIP = linear address). Data segments may be
+ * anything: when SS, DS and ES are not all flat, the mode key says so and
+ * every instruction that touches memory becomes a callout (the
+ * interpreter's handler applies base, limit and rights).
+ */
 bool bt_mode_ok(const struct vcpu *cpu)
 {
 	return (cpu->cr0 & X86_CR0_PE) && !(cpu->eflags & X86_FL_VM) &&
-	       cpu->cpl == 0 && flat(&cpu->seg[X86_CS]) &&
-	       flat_data(&cpu->seg[X86_SS]) && flat_data(&cpu->seg[X86_DS]) &&
+	       cpu->cpl == 0 && flat(&cpu->seg[X86_CS]);
+}
+
+static bool flat_data_segments(const struct vcpu *cpu)
+{
+	return flat_data(&cpu->seg[X86_SS]) && flat_data(&cpu->seg[X86_DS]) &&
 	       flat_data(&cpu->seg[X86_ES]);
 }
 
@@ -93,7 +104,8 @@ uint32_t bt_mode_key(const struct vcpu *cpu)
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
 	       ((uint32_t)cpu->cpl << 2) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_FS]) ? 0x10 : 0) |
-	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0);
+	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0) |
+	       (flat_data_segments(cpu) ? BT_KEY_FLAT : 0);
 }
 
 /* ---- MMU events ------------------------------------------------------ */
@@ -116,11 +128,67 @@ void bt_paging_changed(struct vcpu *cpu)
 
 void bt_code_written(struct machine *m, uint32_t paddr, uint32_t len)
 {
-	uint32_t first = paddr >> 12, last = (paddr + len - 1) >> 12;
+	uint32_t end = paddr + len;
 
 	STAT_INC(code_frame_writes);
-	for (uint32_t f = first; f <= last; f++)
-		bt_invalidate_frame(m, f, true);
+	while (paddr < end) {
+		uint32_t chunk = 0x1000 - (paddr & 0xfff);
+
+		if (chunk > end - paddr)
+			chunk = end - paddr;
+		bt_invalidate_range(m, paddr, chunk);
+		paddr += chunk;
+	}
+}
+
+/* ---- adaptive translation ------------------------------------------------ */
+
+/*
+ * A guest instruction whose host access faults again and again (a store to
+ * a page that holds translated code or page tables, an MMIO access) costs
+ * a host signal each time. After ADAPT_THRESHOLD such faults its block is
+ * retranslated with that instruction as a callout, which does the same
+ * work through the interpreter without a signal.
+ */
+#define ADAPT_BITS 12
+#define ADAPT_THRESHOLD 4
+
+static struct {
+	uint32_t eip;
+	uint16_t faults;
+	bool marked;
+} adapt[1u << ADAPT_BITS];
+
+static unsigned adapt_slot(uint32_t eip)
+{
+	return (eip * 0x9e3779b1u) >> (32 - ADAPT_BITS);
+}
+
+bool bt_adapt_is_marked(uint32_t eip)
+{
+	unsigned i = adapt_slot(eip);
+
+	return adapt[i].marked && adapt[i].eip == eip;
+}
+
+void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
+{
+	unsigned i = adapt_slot(eip);
+	struct tc_block *b;
+
+	if (adapt[i].eip != eip) {
+		adapt[i].eip = eip;
+		adapt[i].faults = 0;
+		adapt[i].marked = false;
+	}
+	if (adapt[i].marked || ++adapt[i].faults < ADAPT_THRESHOLD)
+		return;
+	adapt[i].marked = true;
+	STAT_INC(bt_adaptations);
+	/* Retranslate every block that holds the instruction. */
+	b = bt_lookup_containing(eip, bt_mode_key(cpu));
+	if (b)
+		bt_invalidate_block(b);
 }
 
 /* ---- callouts (called from the callout trampoline) -------------------- */
@@ -280,6 +348,18 @@ static enum vcpu_exit take_kick(struct vcpu *cpu)
 	return r != VCPU_EXIT_NONE ? r : VCPU_EXIT_EVENT;
 }
 
+/* One interpreter step at CPL 0 outside the cache, counted as a
+ * fallback when it executed an instruction (not just an interrupt). */
+static enum vcpu_exit kernel_step(struct vcpu *cpu)
+{
+	uint64_t before = stats.insns_interp;
+	enum vcpu_exit r = bt_interp_step(cpu);
+
+	if (stats.insns_interp != before)
+		STAT_INC(bt_kernel_interp_steps);
+	return r;
+}
+
 static struct tc_block *block_for(struct vcpu *cpu, uint32_t key)
 {
 	struct tc_block *b = bt_lookup(cpu->eip, key);
@@ -324,7 +404,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 				if (r == VCPU_EXIT_BUDGET)
 					r = VCPU_EXIT_NONE;
 			} else {
-				r = bt_interp_step(cpu);
+				r = kernel_step(cpu);
 			}
 			if (r != VCPU_EXIT_NONE)
 				return r;
@@ -339,8 +419,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		b = block_for(cpu, key);
 		if (!b) {
 			/* Declined: the interpreter runs this instruction. */
-			STAT_INC(bt_interp_fallbacks);
-			r = bt_interp_step(cpu);
+			r = kernel_step(cpu);
 			if (r != VCPU_EXIT_NONE)
 				return r;
 			continue;
@@ -390,6 +469,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 					cpu, cpu->bt.fault_vector, has_err,
 					cpu->bt.fault_error);
 			} else {
+				bt_adapt_fault(cpu, cpu->eip);
 				r = bt_interp_step(cpu);
 			}
 			if (r != VCPU_EXIT_NONE)

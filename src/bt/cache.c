@@ -123,6 +123,22 @@ struct tc_block *bt_lookup(uint32_t eip, uint32_t key)
 	return NULL;
 }
 
+struct tc_block *bt_lookup_containing(uint32_t eip, uint32_t key)
+{
+	struct tc_page *p;
+
+	for (p = pages[page_hash(eip >> 12)]; p; p = p->hash_next)
+		if (p->lin == eip >> 12)
+			break;
+	if (!p)
+		return NULL;
+	for (struct tc_block *b = p->blocks; b; b = b->page_next)
+		if (b->key == key && eip >= b->eip &&
+		    eip < b->eip + b->guest_len)
+			return b;
+	return NULL;
+}
+
 static struct tc_page *page_get(uint32_t lin, uint32_t frame, bool create)
 {
 	struct tc_page **head = &pages[page_hash(lin)], *p;
@@ -267,26 +283,29 @@ static bool frame_has_blocks(uint32_t frame)
 	return false;
 }
 
-void bt_invalidate_frame(struct machine *m, uint32_t frame, bool check_hash)
+void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len)
 {
+	uint32_t frame = paddr >> 12;
+	uint32_t lo = paddr & 0xfff, hi = lo + len; /* within the frame */
+
 	for (struct tc_page *p = all_pages; p; p = p->all_next) {
 		struct tc_block *b, *next;
 
 		if (p->frame != frame)
 			continue;
 		for (b = p->blocks; b; b = next) {
-			next = b->page_next;
-			if (check_hash &&
-			    mem_is_ram(&m->mem, (frame << 12), 4096)) {
-				const uint8_t *src =
-					(const uint8_t *)mem_ptr(&m->mem,
-								 frame << 12) +
-					(b->eip & 0xfff);
+			uint32_t blo = b->eip & 0xfff, bhi = blo + b->guest_len;
+			const uint8_t *src;
 
-				if (XXH3_64bits(src, b->guest_len) == b->hash) {
-					STAT_INC(bt_hash_survivals);
-					continue;
-				}
+			next = b->page_next;
+			/* A write beside the block's bytes changes nothing. */
+			if (hi <= blo || lo >= bhi)
+				continue;
+			src = (const uint8_t *)mem_ptr(&m->mem, frame << 12) +
+			      blo;
+			if (XXH3_64bits(src, b->guest_len) == b->hash) {
+				STAT_INC(bt_hash_survivals);
+				continue;
 			}
 			bt_invalidate_block(b);
 		}

@@ -61,6 +61,7 @@ struct xlate {
 	const uint8_t *page; /* physmap address of the guest code page */
 	uint32_t eip;	     /* block start */
 	unsigned n;
+	bool flat;	     /* SS, DS, ES flat (BT_KEY_FLAT) */
 	bool ends_with_flow; /* the last instruction leaves the block */
 	unsigned n_exits;
 	uint8_t *exit_site[2];
@@ -479,10 +480,34 @@ static bool inline_op(const struct x86_insn *in)
 	}
 }
 
-static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in)
+/* Does the instruction reach memory through SS, DS or ES? */
+static bool uses_data_segments(const struct x86_insn *in)
+{
+	switch (in->info->op) {
+	case X86_OP_LEA:
+	case X86_OP_NOP_RM:
+		return false;
+	case X86_OP_CALL:
+	case X86_OP_CALL_IND:
+	case X86_OP_RET:
+		return true;
+	default:
+		return in->has_mem || in->info->sens == SENS_STACK;
+	}
+}
+
+static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
+			uint32_t eip, bool flat)
 {
 	const struct x86_opinfo *info = in->info;
 
+	if (bt_adapt_is_marked(eip))
+		return BT_CAT_CALLOUT;
+	/* Non-flat data segments: memory accesses need their checks. */
+	if (!flat && uses_data_segments(in) &&
+	    !((in->prefixes & X86_P_SEG) &&
+	      (in->seg == X86_FS || in->seg == X86_GS)))
+		return BT_CAT_CALLOUT;
 	if (inline_op(in))
 		return BT_CAT_INLINE;
 	switch (info->sens) {
@@ -589,7 +614,7 @@ static void scan_and_plan(struct xlate *x)
 
 		if (len <= 0)
 			break; /* invalid, or crosses the page: not here */
-		cat = plan(x->cpu, in);
+		cat = plan(x->cpu, in, eip, x->flat);
 		x->cat[x->n++] = (uint8_t)cat;
 		eip += (uint32_t)len;
 		/* Only control flow ends a block: after a callout that
@@ -639,6 +664,7 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	memset(x, 0, offsetof(struct xlate, insn));
 	x->cpu = cpu;
 	x->eip = cpu->eip;
+	x->flat = key & BT_KEY_FLAT;
 	x->page = (const uint8_t *)mem_ptr(&m->mem, r.paddr & ~0xfffu);
 	scan_and_plan(x);
 	if (x->n == 0 || (x->n == 1 && x->cat[0] == BT_CAT_INTERP))

@@ -48,16 +48,16 @@
 #define SL_USER 0x04 /* U at both levels: visible in the user view */
 
 struct sh_slot {
-	uint32_t lpn;          /* linear page number */
-	uint32_t frame;        /* guest frame mapped there */
+	uint32_t lpn;	       /* linear page number */
+	uint32_t frame;	       /* guest frame mapped there */
 	uint32_t rnext, rprev; /* reverse map: other pages of this frame */
 	uint32_t onext, oprev; /* fill order, oldest first (free list: onext) */
-	uint8_t flags;         /* SL_* */
+	uint8_t flags;	       /* SL_* */
 };
 
 struct shadow {
 	struct machine *m;
-	int fd;           /* guest RAM memfd */
+	int fd;		  /* guest RAM memfd */
 	uint32_t nframes; /* frames of RAM */
 	uint32_t min_lpn; /* first page the host lets us map */
 
@@ -66,18 +66,18 @@ struct shadow {
 	uint32_t nslots;
 	uint32_t free_head, nfree;
 	uint32_t old_head, old_tail; /* fill order */
-	uint32_t *slot_of;           /* [SH_PAGES] lpn -> slot */
-	uint32_t *rmap;              /* [nframes] frame -> first slot */
-	uint32_t mapped;             /* pages mapped */
+	uint32_t *slot_of;	     /* [SH_PAGES] lpn -> slot */
+	uint32_t *rmap;		     /* [nframes] frame -> first slot */
+	uint32_t mapped;	     /* pages mapped */
 	uint32_t runs; /* maximal runs the kernel merges into one VMA */
 	uint32_t max_pages, max_vmas; /* budget */
-	uint32_t vma_ceiling;         /* vm.max_map_count minus a reserve */
+	uint32_t vma_ceiling;	      /* vm.max_map_count minus a reserve */
 
 	/* Regions. */
-	uint32_t region_pde[SH_REGIONS]; /* PDE the region was filled from */
+	uint32_t region_pde[SH_REGIONS];   /* PDE the region was filled from */
 	uint16_t region_count[SH_REGIONS]; /* pages mapped */
 	uint16_t region_sup[SH_REGIONS];   /* supervisor pages mapped */
-	uint32_t region_pt[SH_REGIONS];    /* its page table + 1, or 0 */
+	uint32_t region_pt[SH_REGIONS];	   /* its page table + 1, or 0 */
 	uint16_t region_next[SH_REGIONS];  /* back-map chain (index + 1) */
 	uint16_t region_prev[SH_REGIONS];
 	uint32_t region_map[SH_REGIONS / 32]; /* regions with pages */
@@ -87,7 +87,7 @@ struct shadow {
 	uint16_t *pt_head; /* [nframes] first region using it as PT (+1) */
 	uint16_t *wcount;  /* [nframes] writes seen in epoch wepoch */
 	uint8_t *wepoch;   /* [nframes] */
-	uint32_t fills;    /* pages filled, drives the write epochs */
+	uint32_t fills;	   /* pages filled, drives the write epochs */
 	void (*code_hook)(struct machine *m, uint32_t paddr, uint32_t len);
 
 	/* Guest paging state the mappings were built for. */

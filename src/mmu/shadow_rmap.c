@@ -383,8 +383,8 @@ bool sh_make_room(uint32_t pages)
 	page_mark = sh.max_pages - sh.max_pages / 16;
 	vma_mark = sh.max_vmas - sh.max_vmas / 16;
 	while (sh.old_head &&
-	       (sh.mapped + pages > page_mark || vma_estimate() + 2 > vma_mark ||
-		sh.nfree < pages))
+	       (sh.mapped + pages > page_mark ||
+		vma_estimate() + 2 > vma_mark || sh.nfree < pages))
 		evict(EVICT_ROUND);
 	return fits(pages);
 }

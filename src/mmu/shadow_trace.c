@@ -165,16 +165,19 @@ void mmu_frame_written(struct machine *m, uint32_t paddr, uint32_t len)
 		return;
 	for (; a < end; a = (a | 0xfff) + 1) {
 		uint32_t frame = (uint32_t)(a >> 12), lo = a & 0xfff;
-		uint32_t hi = end - ((uint64_t)frame << 12) < 4096
-				      ? (uint32_t)(end - ((uint64_t)frame << 12))
-				      : 4096;
+		uint32_t hi =
+			end - ((uint64_t)frame << 12) < 4096
+				? (uint32_t)(end - ((uint64_t)frame << 12))
+				: 4096;
 		uint8_t flags;
 
 		if (frame >= sh.nframes)
 			break;
 		flags = mmu_frame_flags[frame];
-		if (flags & FRAME_PT)
+		if (flags & FRAME_PT) {
+			STAT_INC(trace_hits);
 			pt_written(frame, lo, hi);
+		}
 		if ((flags & FRAME_CODE) && sh.code_hook)
 			sh.code_hook(m, (frame << 12) | lo, hi - lo);
 	}
@@ -210,8 +213,8 @@ void shadow_unprotect_code(struct machine *m, uint32_t frame)
 	errno = saved;
 }
 
-void shadow_set_code_write_hook(void (*hook)(struct machine *m,
-					     uint32_t paddr, uint32_t len))
+void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
+					     uint32_t len))
 {
 	sh.code_hook = hook;
 }

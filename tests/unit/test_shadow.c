@@ -30,7 +30,7 @@
 #define PD2 0x2000u
 #define PD3 0x3000u
 #define PT_BASE 0x10000u /* page tables come from here up */
-#define DATA 0x100000u   /* data frames, tagged */
+#define DATA 0x100000u	 /* data frames, tagged */
 #define NFRAMES (RAM_SIZE >> 12)
 
 #define P X86_PTE_P
@@ -342,7 +342,8 @@ START_TEST(test_error_codes)
 
 	/* A user PTE under a supervisor PDE is supervisor. */
 	map(PD, 0x48000000u, DATA + 0x3000, P | W | U);
-	poke32(pde_addr(PD, 0x48000000u), peek32(pde_addr(PD, 0x48000000u)) & ~U);
+	poke32(pde_addr(PD, 0x48000000u),
+	       peek32(pde_addr(PD, 0x48000000u)) & ~U);
 	shadow_set_user_view(cpu, true);
 	ck_assert_int_eq(flt(0x48000000u, RD, &err), SHADOW_GUEST_PF);
 	ck_assert_uint_eq(err, X86_PF_P | X86_PF_U);
@@ -420,7 +421,8 @@ START_TEST(test_pte_write_drops_that_page)
 	uint32_t base = 0x40000000u, pte[4];
 
 	for (uint32_t i = 0; i < 4; i++) {
-		pte[i] = map(PD, base + i * 0x1000, DATA + i * 0x2000, P | W | D);
+		pte[i] = map(PD, base + i * 0x1000, DATA + i * 0x2000,
+			     P | W | D);
 		fill(base + i * 0x1000, RD);
 		ck_assert(can_write(base + i * 0x1000));
 	}
@@ -480,8 +482,10 @@ START_TEST(test_aliases_of_a_page_table_are_write_protected)
 	ck_assert(can_read(a2, NULL) && !can_write(a2));
 	/* A write through an alias is emulated, then reported. */
 	ck_assert_int_eq(flt(a1, WR, &err), SHADOW_EMULATE);
-	ck_assert_uint_eq(stats.trace_hits, 1);
+	ck_assert_uint_eq(stats.shadow_emulated, 1);
+	ck_assert_uint_eq(stats.trace_hits, 1); /* the PDE write */
 	guest_write32(x, (DATA + 0x31000) | P | W);
+	ck_assert_uint_eq(stats.trace_hits, 2);
 	ck_assert(!can_read(lin, NULL));
 	fill(lin, RD);
 	ck_assert_uint_eq(read_tag(lin), tag((DATA + 0x31000) >> 12));
@@ -563,7 +567,7 @@ START_TEST(test_code_frames)
 	shadow_protect_code(m, f);
 	ck_assert(can_read(lin, NULL) && !can_write(lin));
 	ck_assert_int_eq(flt(lin, WR, &err), SHADOW_EMULATE);
-	ck_assert_uint_eq(stats.code_frame_writes, 1);
+	ck_assert_uint_eq(stats.shadow_emulated, 1);
 	guest_write32((f << 12) + 0x10, 0x90909090);
 	ck_assert_uint_eq(hook_calls, 1);
 	ck_assert_uint_eq(hook_paddr, (f << 12) + 0x10);
@@ -856,6 +860,60 @@ START_TEST(test_hot_table_untraced)
 }
 END_TEST
 
+START_TEST(test_hot_allowance_grows_with_pages)
+{
+	uint32_t base = 0x00400000u, pt;
+	int i;
+
+	/* 200 pages hang off this table: untracing throws them away, so
+	 * it takes 32 + 200 / 2 writes in one epoch. */
+	for (uint32_t p = 0; p < 200; p++)
+		map(PD, base + p * 0x1000, DATA + p * 0x3000, P | W | U);
+	pt = peek32(pde_addr(PD, base)) & X86_PTE_ADDR;
+	for (uint32_t p = 0; p < 200; p++)
+		fill(base + p * 0x1000, RD);
+	for (i = 0; i < 300 && (mmu_frame_flags[pt >> 12] & FRAME_PT); i++)
+		guest_write32(pt + 0x800 + 4 * i, 0);
+	ck_assert_int_eq(i, 32 + 200 / 2 + 1);
+	ck_assert_uint_eq(info().pages_mapped, 0);
+}
+END_TEST
+
+START_TEST(test_directory_never_hot)
+{
+	uint32_t user = 0x00401000u;
+
+	map(PD, user, DATA, P | W | U);
+	fill(user, RD);
+	/* Many PDE writes (a process growing): each drops only its region,
+	 * the directory stays traced and the rest stays mapped. */
+	for (uint32_t j = 100; j < 400; j++)
+		guest_write32(PD + 4 * j, 0);
+	ck_assert(mmu_frame_flags[PD >> 12] & FRAME_PT);
+	ck_assert(can_read(user, NULL));
+	ck_assert_uint_eq(info().untraces, 0);
+	ck_assert_uint_eq(stats.shadow_flushes, 0);
+}
+END_TEST
+
+START_TEST(test_pae_not_mapped)
+{
+	uint32_t err;
+
+	map(PD, 0x40000000u, DATA, P | W | A | D);
+	fill(0x40000000u, RD);
+	cpu->cr4 |= X86_CR4_PAE;
+	shadow_paging_changed(cpu);
+	ck_assert(!can_read(0x40000000u, NULL));
+	ck_assert_int_eq(flt(0x40000000u, RD, &err), SHADOW_EMULATE);
+	ck_assert_int_eq(flt(0x40000000u, RD, &err), SHADOW_EMULATE);
+	ck_assert_uint_eq(stats.shadow_flushes, 1);
+	cpu->cr4 &= ~X86_CR4_PAE;
+	shadow_paging_changed(cpu);
+	fill(0x40000000u, RD);
+}
+END_TEST
+
 /* ---- budget -------------------------------------------------------------- */
 
 /* Page p of a scattered layout: no two neighbours can merge. */
@@ -947,9 +1005,9 @@ START_TEST(test_hidden_faults_through_sigsegv)
 	map_scattered(base, n);
 	hidden_faults = 1;
 	for (uint32_t p = 0; p < n; p++)
-		ck_assert_uint_eq(*(volatile uint32_t *)(uintptr_t)(base +
-								     p * 0x1000),
-				  tag(scatter_frame(p)));
+		ck_assert_uint_eq(
+			*(volatile uint32_t *)(uintptr_t)(base + p * 0x1000),
+			tag(scatter_frame(p)));
 	/* The first write faults again (sets Dirty), then goes through. */
 	*(volatile uint32_t *)(uintptr_t)(base + 4) = 0xabcdef01;
 	hidden_faults = 0;
@@ -1023,13 +1081,39 @@ START_TEST(test_costs)
 	for (uint32_t p = 0; p < n; p++)
 		shadow_fault(cpu, 0x80000000u + p * 0x1000, RD, &err);
 	t1 = now_us();
-	fprintf(stderr, "shadow: fill, contiguous          %6.2f us/page "
-		"(%u host calls)\n", (t1 - t0) / n, n / 16);
+	fprintf(stderr,
+		"shadow: fill, contiguous          %6.2f us/page "
+		"(%u host calls)\n",
+		(t1 - t0) / n, n / 16);
 	t0 = now_us();
 	shadow_flush_all(cpu);
 	t1 = now_us();
 	fprintf(stderr, "shadow: flush of %u contiguous  %8.1f us\n", n,
 		t1 - t0);
+	/* A process switch: 64 user pages dropped, the kernel kept. */
+	for (uint32_t p = 0; p < 64; p++) {
+		map(PD, 0x00400000u + p * 0x2000, DATA + p * 0x3000, P | W | U);
+		map(PD2, 0x00400000u + p * 0x2000, DATA + p * 0x5000,
+		    P | W | U);
+	}
+	for (uint32_t r = 0x200; r < 0x204; r++)
+		poke32(PD2 + 4 * r, peek32(PD + 4 * r));
+	for (uint32_t p = 0; p < n; p++)
+		shadow_fault(cpu, 0x80000000u + p * 0x1000, RD, &err);
+	t1 = 0;
+	for (int k = 0; k < 100; k++) {
+		for (uint32_t p = 0; p < 64; p++)
+			shadow_fault(cpu, 0x00400000u + p * 0x2000, RD, &err);
+		t0 = now_us();
+		cpu->cr3 = cpu->cr3 == PD ? PD2 : PD;
+		shadow_cr3_written(cpu, 0);
+		t1 += now_us() - t0;
+	}
+	ck_assert_uint_eq(info().pages_mapped, n);
+	fprintf(stderr,
+		"shadow: CR3 switch, 64 user pages dropped, %u kept "
+		"%6.1f us\n",
+		n, t1 / 100);
 }
 END_TEST
 
@@ -1059,10 +1143,14 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_paging_off);
 	tcase_add_test(tc, test_pge_toggle_keeps_mappings);
 	tcase_add_test(tc, test_cluster_of_contiguous_pages);
-	tcase_add_test(tc, test_user_view_hides_supervisor_pages_below_boundary);
+	tcase_add_test(tc,
+		       test_user_view_hides_supervisor_pages_below_boundary);
 	tcase_add_test(tc, test_user_boundary_helper);
 	tcase_add_test(tc, test_unused_table_untraced_on_write);
 	tcase_add_test(tc, test_hot_table_untraced);
+	tcase_add_test(tc, test_hot_allowance_grows_with_pages);
+	tcase_add_test(tc, test_directory_never_hot);
+	tcase_add_test(tc, test_pae_not_mapped);
 	tcase_add_test(tc, test_budget_small);
 	tcase_add_test(tc, test_storm_default_budget);
 	tcase_add_test(tc, test_hidden_faults_through_sigsegv);

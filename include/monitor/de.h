@@ -1,0 +1,190 @@
+/*
+ * de.h - direct execution (DE): guest user code (CPL 3) runs natively on
+ * the host CPU in 32-bit compatibility mode and comes back to the monitor
+ * through host signals (DESIGN.md section 3.1, docs/direct-execution.md).
+ *
+ * The guest's user segments are shadowed as LDT descriptors whose limits
+ * stop at the user boundary; guest memory is reached through the shadow
+ * mappings (mmu/shadow.h), and hidden page faults are filled inside the
+ * SIGSEGV handler without leaving DE. Everything else that needs the
+ * monitor ends de_run() with an exit:
+ *
+ *   DE_EXIT_SYSCALL  the guest executed a software interrupt or a fast
+ *                    system call: int n (any n, including int3 and into),
+ *                    sysenter, syscall. cpu->eip is the address AFTER the
+ *                    instruction, as the interrupt frame wants it;
+ *                    info->insn_len is its length, so the monitor finds
+ *                    the instruction at eip - insn_len (#GP(n*8+2) when
+ *                    the guest IDT gate's DPL refuses the int n). The
+ *                    monitor delivers int n through the guest IDT with
+ *                    software-interrupt semantics. For sysenter on Intel
+ *                    hosts see info->eip_lost.
+ *   DE_EXIT_FAULT    a guest exception: info->vector, info->error_code
+ *                    (info->has_error), cpu->cr2 for #PF. cpu->eip is the
+ *                    faulting instruction for faults, the next one for
+ *                    traps (#DB single-step, icebp). The monitor delivers
+ *                    it through the guest IDT.
+ *   DE_EXIT_EMULATE  an instruction the monitor must execute itself (the
+ *                    interpreter): privileged and IOPL-sensitive
+ *                    instructions (cli, sti, hlt, in, out, lgdt, mov cr...
+ *                    all #GP at host CPL 3), cpuid under CPUID faulting,
+ *                    segment loads of selectors the host refuses, accesses
+ *                    at or above the user boundary (they exceed the LDT
+ *                    segment limit: the host cannot say which address),
+ *                    pages shadow_fault() wants emulated (traced page
+ *                    tables, code frames, MMIO). cpu->eip is that
+ *                    instruction, nothing of it has executed.
+ *   DE_EXIT_KICK     cpu->kick was set (de_kick() / the kick signal): the
+ *                    state is at an instruction boundary.
+ *   DE_EXIT_ERROR    DE cannot run this state (see de_can_run()) or the
+ *                    host refused something; the message is in cpu->error.
+ *
+ * On every exit cpu->regs, eip, eflags (see below), segment selectors
+ * and caches are the guest's. The guest's x87/SSE state is in the area
+ * de_guest_fpu() returns, never in host registers, when de_run() returns.
+ *
+ * EFLAGS: the bits user code can change natively (arithmetic, TF, DF, NT,
+ * AC, ID) come from the host; IF, IOPL, VM, VIF, VIP and RF are the
+ * vCPU's, unchanged by DE.
+ *
+ * Threading: one vCPU thread per process (DESIGN.md roadmap: SMP guests
+ * are one process per vCPU). de_init() once per process, de_run() only
+ * from the vCPU thread; de_kick() from any thread. The first de_run()
+ * arms the vCPU thread: Syscall User Dispatch for code below 4 GiB, an
+ * alternate signal stack, and a signal mask that blocks every
+ * asynchronous signal but DE_KICK_SIGNAL (process-directed signals such
+ * as SIGINT are then delivered to the I/O thread).
+ */
+#ifndef BT386_MONITOR_DE_H
+#define BT386_MONITOR_DE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vcpu.h"
+
+struct machine;
+
+/* The signal that kicks a vCPU out of DE (sent by de_kick()). */
+#define DE_KICK_SIGNAL SIGUSR1
+
+enum de_exit {
+	DE_EXIT_SYSCALL,
+	DE_EXIT_FAULT,
+	DE_EXIT_EMULATE,
+	DE_EXIT_KICK,
+	DE_EXIT_ERROR,
+};
+
+/* DE_EXIT_SYSCALL: which instruction. */
+enum de_syscall {
+	DE_SC_INT,	/* int n / int3 / into: info->vector = n */
+	DE_SC_SYSENTER, /* sysenter */
+	DE_SC_SYSCALL,	/* syscall */
+};
+
+/* DE_EXIT_EMULATE: why (for statistics and for choosing how). */
+enum de_emulate {
+	DE_EMU_GP,	 /* #GP(0): privileged/IOPL insn, cpuid, or a
+			  * segment limit (access at/above the boundary) */
+	DE_EMU_SELECTOR, /* #GP/#NP/#SS/#TS with a selector: a segment
+			  * load, far transfer or iret the host refused */
+	DE_EMU_STACK,	 /* #SS(0): stack access beyond the limit */
+	DE_EMU_SHADOW,	 /* shadow_fault() said SHADOW_EMULATE */
+	DE_EMU_SEGMENT,	 /* the guest reloaded a segment register into a
+			  * state DE cannot run (de_can_run() is false) */
+};
+
+struct de_exit_info {
+	enum de_exit reason;
+	/* SYSCALL: the kind; FAULT: exception vector; SYSCALL(INT): n. */
+	enum de_syscall syscall;
+	int vector;
+	bool has_error;
+	uint32_t error_code;
+	uint8_t insn_len; /* SYSCALL: length of the instruction */
+	bool eip_lost;	  /* SYSCALL(SYSENTER) through Syscall User
+			   * Dispatch (Intel hosts): the host kernel
+			   * discards EIP and loads EBP from [ESP] before
+			   * the signal; cpu->eip is unchanged then */
+	uint32_t dr6;	  /* FAULT #DB: DR6 bits the guest should see */
+	enum de_emulate emulate;
+	/* The host signal behind the exit (diagnostics, traces). */
+	int host_signal;
+	int host_trapno;
+	uint64_t host_err;
+	uint64_t host_addr;
+};
+
+/* Counters (for --stats). */
+struct de_stats {
+	uint64_t entries;	/* de_enter calls (guest entries) */
+	uint64_t exits[DE_EXIT_ERROR + 1];
+	uint64_t hidden_faults; /* #PF filled in the handler (no exit) */
+	uint64_t restarts;	/* entries repeated after a segment reload */
+	uint64_t ldt_writes;	/* modify_ldt calls */
+	uint64_t ac_fixups;	/* #AC with CR0.AM clear, hidden */
+};
+
+/*
+ * Set up DE once per process, after mem_reserve_low4g() and before the
+ * first de_run(): signal handlers, the FPU save areas, host facts.
+ * Returns 0, or -1 with a message in err naming the missing host feature.
+ */
+int de_init(struct machine *m, char *err, size_t errlen);
+
+/* Can DE run this state? Protected mode with paging, CPL 3, not v8086,
+ * 32-bit CS and SS whose bases lie below the user boundary, no
+ * expand-down data segments, CR0.TS/EM clear, no enabled guest debug
+ * breakpoints (DR7), de_init() done. */
+bool de_can_run(const struct vcpu *cpu);
+
+/* Run guest user code from the vCPU state until the monitor is needed. */
+enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info);
+
+/*
+ * Any thread, after setting cpu->kick: interrupt DE if the vCPU thread is
+ * in it (a tgkill with DE_KICK_SIGNAL). Cheap and harmless otherwise.
+ */
+void de_kick(struct vcpu *cpu);
+
+/*
+ * The user boundary: user segments end there (DESIGN.md 3.1). By default
+ * DE computes it from the guest page directory (shadow_user_boundary())
+ * whenever CR3 changed and when an access trips the limit, and passes
+ * it on to shadow_set_user_boundary(), so the two always agree. A fixed
+ * value (the guest's known split, e.g. 0xC0000000) replaces the
+ * computation; 0 means 4 GiB. de_auto_user_boundary() goes back.
+ */
+void de_set_user_boundary(struct vcpu *cpu, uint32_t boundary);
+void de_auto_user_boundary(struct vcpu *cpu);
+uint32_t de_user_boundary(void);
+
+/*
+ * Signals that did not interrupt guest code in DE (faults in the code
+ * cache, a kick while the monitor runs) go to this hook, in signal
+ * context, with the host's FS/GS bases in place. It returns true when it
+ * handled the signal; otherwise a synchronous fault takes the default
+ * action (core dump) and a stray kick is ignored.
+ */
+typedef bool (*de_host_signal_fn)(int sig, siginfo_t *si, void *uc);
+void de_set_host_signal_hook(de_host_signal_fn fn);
+
+/*
+ * The guest's FPU state while no engine runs guest code: an XSAVE area
+ * in the standard format (its first 512 bytes are the FXSAVE layout),
+ * components x87, SSE and, if the host has it, AVX. Engines that run
+ * guest floating point natively load it before and save it after
+ * (de_fpu_load_guest / de_fpu_save_guest: the save also puts the host FPU
+ * back in its initial state with the monitor's MXCSR and x87 control
+ * word); the monitor must not use floating point in between.
+ */
+void *de_guest_fpu(size_t *size);
+void de_fpu_load_guest(void);
+void de_fpu_save_guest(void);
+
+void de_get_stats(struct de_stats *st);
+
+#endif
