@@ -22,14 +22,15 @@ enum engine {
 };
 
 struct machine_options {
-	const char *kernel; /* -kernel FILE (NULL: the built-in demo) */
-	const char *append; /* -append STR */
-	const char *initrd; /* -initrd FILE */
-	uint64_t mem_size;  /* -m SIZE, bytes */
-	bool no_reboot;	    /* -no-reboot: triple fault / reset ends the run */
-	bool stats;	    /* --stats */
-	enum engine engine; /* --engine */
-	const char *trace;  /* --trace=CHANNELS */
+	const char *kernel;  /* -kernel FILE (NULL: the built-in demo) */
+	const char *append;  /* -append STR */
+	const char *initrd;  /* -initrd FILE */
+	uint64_t mem_size;   /* -m SIZE, bytes */
+	bool no_reboot;	     /* -no-reboot: triple fault / reset ends the run */
+	bool stats;	     /* --stats */
+	enum engine engine;  /* --engine */
+	const char *trace;   /* --trace=CHANNELS */
+	uint64_t cache_size; /* --cache-size: code cache bytes (0: default) */
 	/* Booted when no kernel is given (the demo built into bt386). */
 	const void *builtin_image;
 	size_t builtin_size;

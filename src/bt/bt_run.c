@@ -439,6 +439,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			struct tc_exit *x =
 				(struct tc_exit *)(uintptr_t)cpu->bt.exit_site;
 			struct tc_block *to;
+			uint64_t flushes;
 
 			if (x->owner->dead)
 				break;
@@ -447,8 +448,11 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 				patch_rel32(x->site, x->linked->host);
 				break;
 			}
+			flushes = stats.bt_cache_flushes;
 			to = block_for(cpu, key);
-			if (to && !x->owner->dead)
+			/* A flush while translating frees `x` itself. */
+			if (to && flushes == stats.bt_cache_flushes &&
+			    !x->owner->dead)
 				bt_chain(x, to);
 			break;
 		}

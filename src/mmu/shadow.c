@@ -9,7 +9,7 @@
  *  - guest refuses the access            -> SHADOW_GUEST_PF + error code;
  *  - page below vm.mmap_min_addr, MMIO   -> SHADOW_EMULATE, never mapped;
  *  - otherwise the page is mapped (with the neighbours of its aligned
- *    16-page group that need no guest-visible side effect: translated,
+ *    16-page group that need no guest-visible side effect: present,
  *    Accessed already set, consecutive frames, same protection; one
  *    mmap, one host VMA) read+exec, writable only if the guest allows the
  *    write at both levels, Dirty is set and the frame is not watched;
@@ -42,7 +42,6 @@ uint8_t *mmu_frame_flags;
 #define PDE_KEY_PT \
 	(X86_PTE_ADDR | X86_PTE_PS | X86_PTE_U | X86_PTE_W | X86_PTE_P)
 #define PDE_KEY_4M (PDE_KEY_PT | X86_PTE_D)
-#define MODE_BITS_CR4 (X86_CR4_PSE | X86_CR4_PAE)
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -126,11 +125,12 @@ void sh_flush(void)
 {
 	uint8_t *ff = mmu_frame_flags;
 
-	if (sh.mapped)
+	/* After a failed host call the range may hold anything: always
+	 * put the reservation back then. */
+	if (sh.mapped || sh.flush_pending)
 		sh_host_reserve_all();
 	for (uint32_t j = 0; j < SH_REGIONS; j++)
-		if (sh.region_count[j])
-			sh_region_unlink(j);
+		sh_region_unlink(j);
 	sh_rmap_reset();
 	memset(sh.region_count, 0, sizeof(sh.region_count));
 	memset(sh.region_sup, 0, sizeof(sh.region_sup));
@@ -375,15 +375,17 @@ enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
 void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
 {
 	int saved = errno;
+	bool reload;
 
 	(void)old_cr3;
 	STAT_INC(shadow_cr3_writes);
 	if (!sh.slot)
 		return;
-	sync_mode(cpu);
+	reload = cpu->cr3 >> 12 == sh.pd_frame;
+	sync_mode(cpu); /* a new directory is switched to here */
 	/* A reload of the same CR3 (a TLB flush) re-checks every PDE:
 	 * cheap, and it catches directory changes nobody reported. */
-	if (sh.paging && !unsupported_mode())
+	if (reload && sh.paging && !unsupported_mode())
 		switch_pd(cpu->cr3 >> 12);
 	sh_settle();
 	errno = saved;

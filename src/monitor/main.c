@@ -41,9 +41,12 @@ static void usage(FILE *out)
 		"                    triple-faults instead of rebooting\n"
 		"\n"
 		"bt386:\n"
-		"  --engine=ENGINE   interp (the interpreter) or bt (binary\n"
-		"                    translation + direct execution; not built "
-		"yet)\n"
+		"  --engine=ENGINE   bt (binary translation of kernel code; "
+		"the\n"
+		"                    default) or interp (the interpreter)\n"
+		"  --cache-size=SIZE code cache size (default 64M)\n"
+		"  --trace=bt        print each translated block beside the\n"
+		"                    guest code, both disassembled\n"
 		"  --stats           print counters when the run ends\n"
 		"  --check-host      list the host features bt386 uses and "
 		"exit\n"
@@ -178,6 +181,13 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 					  v);
 				exit(MON_EXIT_ERROR);
 			}
+		} else if (opt(argc, argv, &i, "cache-size", true, &v)) {
+			if (parse_size(v, &o->cache_size) < 0 ||
+			    o->cache_size < (16u << 10) ||
+			    o->cache_size > (1u << 30)) {
+				mon_error("--cache-size=%s: give 16K..1G", v);
+				exit(MON_EXIT_ERROR);
+			}
 		} else if (opt(argc, argv, &i, "stats", false, &v)) {
 			o->stats = true;
 		} else if (opt(argc, argv, &i, "trace", true, &v)) {
@@ -212,7 +222,7 @@ int main(int argc, char **argv)
 	int status;
 
 	m.opt.mem_size = 128ull << 20;
-	m.opt.engine = ENGINE_INTERP;
+	m.opt.engine = ENGINE_BT;
 	m.opt.builtin_image = bt386_demo_elf;
 	m.opt.builtin_size = (size_t)(bt386_demo_elf_end - bt386_demo_elf);
 	parse_args(argc, argv, &m.opt);

@@ -261,7 +261,8 @@ static void section_paging(const char *name, int paging)
 {
 	char buf[96];
 
-	snprintf(buf, sizeof(buf), "%s (paging %s)", name, paging ? "on" : "off");
+	snprintf(buf, sizeof(buf), "%s (paging %s)", name,
+		 paging ? "on" : "off");
 	section(buf);
 }
 
@@ -303,7 +304,8 @@ static void test_patch_function(int paging)
 	CHECK_EQ(smc_caller(), 0x10a, "a direct call reaches its target");
 	code32(smc_caller_call + 1)[0] =
 		(uint32_t)smc_target_b - (uint32_t)(smc_caller_call + 5);
-	CHECK_EQ(smc_caller(), 0x10b, "a retargeted call reaches the new target");
+	CHECK_EQ(smc_caller(), 0x10b,
+		 "a retargeted call reaches the new target");
 	code32(smc_caller_call + 1)[0] =
 		(uint32_t)smc_target_a - (uint32_t)(smc_caller_call + 5);
 	CHECK_EQ(smc_caller(), 0x10a, "and the old one after a second patch");
@@ -487,7 +489,8 @@ static void test_interrupt(void)
 
 	spin_arm_tick = ticks + 3;
 	r = smc_spin();
-	CHECK_EQ(r, 0x5a5a, "a loop spinning on its own immediate sees the patch");
+	CHECK_EQ(r, 0x5a5a,
+		 "a loop spinning on its own immediate sees the patch");
 	CHECK(ticks >= spin_arm_tick, "only after the patching tick");
 	cli();
 	pic_set_mask(0xffff);

@@ -22,6 +22,7 @@
 
 #include "mmu/mem.h"
 #include "mmu/shadow.h"
+#include "mmu/walk.h"
 #include "monitor/machine.h"
 #include "monitor/stats.h"
 
@@ -996,6 +997,190 @@ START_TEST(test_storm_default_budget)
 }
 END_TEST
 
+/* ---- randomized, against an independent oracle ------------------------- */
+
+static uint32_t rnd_state = 0x1234567u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+/* What the guest allows at lin right now (no side effects). */
+static bool oracle(uint32_t lin, bool write, bool user, uint32_t *frame,
+		   bool *dirty)
+{
+	struct mmu_walk_result w;
+	uint32_t err;
+
+	if (mmu_walk(cpu, lin,
+		     MMU_ACC_NOSET | (write ? MMU_ACC_WRITE : 0) |
+			     (user ? MMU_ACC_USER : 0),
+		     &w, &err) < 0)
+		return false;
+	*frame = w.paddr >> 12;
+	*dirty = w.pte & D;
+	return true;
+}
+
+static bool oracle_wp1_write(uint32_t lin)
+{
+	uint32_t cr0 = cpu->cr0, frame;
+	bool dirty, ok;
+
+	cpu->cr0 |= X86_CR0_WP;
+	ok = oracle(lin, true, false, &frame, &dirty);
+	cpu->cr0 = cr0;
+	return ok;
+}
+
+/* The host mapping at lin must never allow more than the guest does. */
+static void probe_against_oracle(uint32_t lin, bool user_view,
+				 uint32_t boundary)
+{
+	uint32_t v, frame;
+	bool dirty, user = user_view && lin < boundary;
+
+	if (can_read(lin, &v)) {
+		ck_assert_msg(oracle(lin, false, user, &frame, &dirty),
+			      "%#x readable, guest faults", lin);
+		ck_assert_msg(v == peek32(frame << 12),
+			      "%#x shows %#x, frame %#x holds %#x", lin, v,
+			      frame, peek32(frame << 12));
+	}
+	if (can_write(lin)) {
+		ck_assert_msg(oracle(lin, true, user, &frame, &dirty),
+			      "%#x writable, guest faults", lin);
+		ck_assert_msg(dirty, "%#x writable, not dirty", lin);
+		ck_assert_msg(!(mmu_frame_flags[frame] & FRAME_WATCHED),
+			      "%#x writable, frame %#x watched", lin, frame);
+		/* Writable at both levels, whatever CR0.WP says. */
+		ck_assert_msg(oracle_wp1_write(lin),
+			      "%#x writable, guest "
+			      "entries read-only",
+			      lin);
+	}
+}
+
+START_TEST(test_random_against_walks)
+{
+	static const uint32_t regions[] = {0x001, 0x002, 0x100, 0x101,
+					   0x300, 0x301, 0x3ff};
+	const uint32_t nreg = sizeof(regions) / sizeof(regions[0]);
+	const uint32_t pds[3] = {PD, PD2, PD3};
+	uint32_t pts[8], boundary = 0;
+	bool user_view = false;
+	const char *seed = getenv("SHADOW_SEED"); /* to try other runs */
+
+	if (seed)
+		rnd_state = (uint32_t)strtoul(seed, NULL, 0);
+	for (uint32_t i = 0; i < 8; i++)
+		pts[i] = new_pt();
+	for (uint32_t d = 0; d < 3; d++)
+		for (uint32_t r = 0; r < nreg; r++)
+			poke32(pds[d] + 4 * regions[r],
+			       pts[(r + d * (r > 3)) % 8] | P | W | U);
+	for (int step = 0; step < 20000; step++) {
+		uint32_t r = regions[rnd(nreg)], i = rnd(32);
+		uint32_t lin = (r << 22) | (i << 12) | (rnd(1024) * 4);
+		uint32_t pte_flags = rnd(0x80) & (P | W | U | A | D);
+		uint32_t op = rnd(100), err, frame;
+
+		if (rnd(4))
+			pte_flags |= P;
+		if (op < 40) {
+			uint32_t acc = rnd(3) ? RD : WR;
+			bool dirty;
+			enum shadow_result res =
+				shadow_fault(cpu, lin, acc, &err);
+			bool user = user_view;
+
+			if (res == SHADOW_GUEST_PF)
+				ck_assert(!oracle(lin, acc, user, &frame,
+						  &dirty));
+			else
+				ck_assert(
+					oracle(lin, acc, user, &frame, &dirty));
+			if (res == SHADOW_FILLED && acc == WR)
+				ck_assert(can_write(lin & ~3u));
+		} else if (op < 70) {
+			/* A PTE: a data frame, a page table or directory
+			 * (aliases of traced frames), any flags. */
+			uint32_t pt = pts[rnd(8)], target;
+
+			switch (rnd(4)) {
+			case 0:
+				target = pts[rnd(8)];
+				break;
+			case 1:
+				target = pds[rnd(3)];
+				break;
+			default:
+				target = DATA + rnd(64) * 0x1000;
+			}
+			guest_write32(pt + 4 * i, target | pte_flags);
+		} else if (op < 78) {
+			uint32_t pd = pds[rnd(3)], v;
+
+			switch (rnd(4)) {
+			case 0: /* a 4 MiB page */
+				v = 0x00400000u * (1 + rnd(4)) | PS |
+				    (pte_flags & ~A);
+				break;
+			case 1:
+				v = 0;
+				break;
+			default:
+				v = pts[rnd(8)] | P | (rnd(2) ? W : 0) |
+				    (rnd(4) ? U : 0);
+			}
+			guest_write32(pd + 4 * r, v);
+		} else if (op < 84) {
+			uint32_t old = cpu->cr3;
+
+			cpu->cr3 = pds[rnd(3)];
+			shadow_cr3_written(cpu, old);
+		} else if (op < 88) {
+			shadow_invlpg(cpu, lin);
+		} else if (op < 92) {
+			user_view = !user_view;
+			shadow_set_user_view(cpu, user_view);
+		} else if (op < 94) {
+			boundary = rnd(3) == 0 ? 0 : (1 + rnd(1023)) << 22;
+			shadow_set_user_boundary(cpu, boundary);
+		} else if (op < 96) {
+			cpu->cr0 ^= X86_CR0_WP;
+			shadow_paging_changed(cpu);
+		} else if (op < 98) {
+			cpu->cr4 ^= X86_CR4_PGE;
+			shadow_paging_changed(cpu);
+		} else if (op < 99) {
+			shadow_flush_all(cpu);
+		}
+		for (int k = 0; k < 4; k++)
+			probe_against_oracle(
+				(regions[rnd(nreg)] << 22) | (rnd(32) << 12),
+				user_view, boundary ? boundary : 0xffffffffu);
+		if (step % 500 == 0)
+			ck_assert_int_eq(shadow_check(cpu), 0);
+	}
+	if (!(cpu->cr0 & X86_CR0_WP)) {
+		cpu->cr0 |= X86_CR0_WP;
+		shadow_paging_changed(cpu);
+	}
+	shadow_set_user_view(cpu, false);
+	fprintf(stderr,
+		"shadow: random: %llu fills, %llu guest #PF, %llu emulated, "
+		"%llu traces, %llu untraces, %u pages mapped\n",
+		(unsigned long long)stats.shadow_fills,
+		(unsigned long long)stats.shadow_guest_pf,
+		(unsigned long long)stats.shadow_emulated,
+		(unsigned long long)stats.traces,
+		(unsigned long long)info().untraces, info().pages_mapped);
+}
+END_TEST
+
 /* ---- through real faults, and costs ----------------------------------------- */
 
 START_TEST(test_hidden_faults_through_sigsegv)
@@ -1153,6 +1338,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_pae_not_mapped);
 	tcase_add_test(tc, test_budget_small);
 	tcase_add_test(tc, test_storm_default_budget);
+	tcase_add_test(tc, test_random_against_walks);
 	tcase_add_test(tc, test_hidden_faults_through_sigsegv);
 	tcase_add_test(tc, test_costs);
 	suite_add_tcase(s, tc);
