@@ -286,9 +286,28 @@ static void emit_exit_jmp(struct xlate *x, uint32_t target)
 	add_exit(x, emit_jmp(&x->e, x->e.p), target);
 }
 
+/*
+ * Indirect branch to the guest EIP in r13d: the table lookup of
+ * trampoline.c, inlined so that each site has its own host indirect jump
+ * (and its own branch-predictor history). No host flag changes.
+ */
 static void emit_ibl(struct xlate *x)
 {
-	emit_jmp(&x->e, bt_tramps.ibl);
+	struct emit *e = &x->e;
+
+	emit_mov_rr64(e, HR_R11, HR_RCX);
+	emit_bytes(e, (const uint8_t[]){0x41, 0x0f, 0xb7, 0xcd}, 4);
+	emit_load64(e, HR_R14, HR_VCPU, OFF(bt.ibl_table));
+	emit_bytes(e, (const uint8_t[]){0x48, 0x8d, 0x0c, 0x09}, 4);
+	emit_bytes(e, (const uint8_t[]){0x4d, 0x8b, 0x54, 0xce, 0x08}, 5);
+	emit_bytes(e, (const uint8_t[]){0x41, 0x8b, 0x0c, 0xce}, 4);
+	emit_bytes(e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
+	emit_u8(e, 0xe3); /* jrcxz hit */
+	emit_u8(e, 8);
+	emit_mov_rr64(e, HR_RCX, HR_R11); /* 3 bytes */
+	emit_jmp(e, bt_tramps.ibl_miss);  /* 5 bytes */
+	emit_mov_rr64(e, HR_RCX, HR_R11); /* hit: */
+	emit_jmp_reg(e, HR_R10);
 }
 
 /* Operand 0 of a jmp/call r/m32 into r13d. */

@@ -28,7 +28,7 @@
  *   landing resets them anyway). On any other thread it goes straight to
  *   de_signal_foreign().
  */
-#include "de_priv.h"
+#include "monitor/de_priv.h"
 
 	.text
 

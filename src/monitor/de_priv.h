@@ -57,6 +57,11 @@
 
 #include "monitor/de.h"
 
+/* EFLAGS bits guest user code changes natively (arithmetic, popf); AC
+ * too when the guest's CR0.AM is set. The others are the vCPU's. */
+#define DE_USER_FLAGS \
+	(X86_FL_ARITH | X86_FL_TF | X86_FL_DF | X86_FL_NT | X86_FL_ID)
+
 /* The guest segment registers DE shadows, in LDT slot order. */
 #define DE_NSEGS 6
 /* First LDT entry DE uses (tests/unit/native32.c uses 16). */

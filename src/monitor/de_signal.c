@@ -47,10 +47,6 @@
 
 #define LOW4G (1ull << 32)
 
-/* EFLAGS bits guest user code changes natively (popf, arithmetic). */
-#define USER_FLAGS \
-	(X86_FL_ARITH | X86_FL_TF | X86_FL_DF | X86_FL_NT | X86_FL_ID)
-
 static const int greg_of[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX,
 			       REG_RSP, REG_RBP, REG_RSI, REG_RDI};
 
@@ -399,7 +395,7 @@ static void capture(ucontext_t *uc, uint32_t eip, const uint16_t *sel)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct vcpu *cpu = de_st.cpu;
-	uint32_t host = (uint32_t)g[REG_EFL], user = USER_FLAGS;
+	uint32_t host = (uint32_t)g[REG_EFL], user = DE_USER_FLAGS;
 
 	for (int i = 0; i < 8; i++)
 		cpu->regs[i] = (uint32_t)g[greg_of[i]];

@@ -105,12 +105,23 @@ static void *io_main(void *arg)
 
 	(void)arg;
 	for (;;) {
-		int n;
+		int n, timeout;
 
 		if (!stdin_watched && !stdin_done && console_input_room() > 0)
 			watch_stdin(true);
-		n = epoll_wait(epfd, ev, 4,
-			       stdin_watched || stdin_done ? -1 : 10);
+		/*
+		 * A kick the vCPU has not taken within a millisecond is sent
+		 * again: translated code can miss one that lands in a few
+		 * instructions of an indirect-branch lookup (bt_run.c).
+		 */
+		timeout = stdin_watched || stdin_done ? -1 : 10;
+		if (machine->bt_on &&
+		    __atomic_load_n(&machine->cpu.kick, __ATOMIC_ACQUIRE))
+			timeout = 1;
+		n = epoll_wait(epfd, ev, 4, timeout);
+		if (n == 0 && machine->bt_on &&
+		    __atomic_load_n(&machine->cpu.kick, __ATOMIC_ACQUIRE))
+			mon_signal_kick();
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -9,3 +9,4 @@ libbt386_a_SOURCES += src/monitor/machine.c src/monitor/stats.c \
 bt386_SOURCES += src/monitor/demo_image.S
 AM_CCASFLAGS += -Wa,-I$(top_builddir)
 src/monitor/demo_image.$(OBJEXT): tests/guests/demo.elf
+include $(srcdir)/src/monitor/de.mk

@@ -5,3 +5,4 @@ include $(srcdir)/tests/unit/devices.mk
 include $(srcdir)/tests/unit/monitor.mk
 include $(srcdir)/tests/unit/interp_sys.mk
 include $(srcdir)/tests/unit/shadow.mk
+include $(srcdir)/tests/unit/de.mk

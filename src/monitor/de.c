@@ -1,0 +1,830 @@
+/*
+ * de.c - direct execution of guest user code (include/monitor/de.h,
+ * docs/direct-execution.md), normal-context half.
+ *
+ * de_run() is called by the monitor loop on the vCPU thread. Each entry:
+ *  1. the guest's six segment caches are mirrored into LDT entries
+ *     DE_LDT_FIRST.. (modify_ldt, only when one changed), limits cut at
+ *     the user boundary, which DE and the shadow always share;
+ *  2. de_enter (de_entry.S) loads the guest FPU state, segments and
+ *     registers and irets into 32-bit code;
+ *  3. guest code runs until a host signal that the handler
+ *     (de_signal.c) cannot resolve on the spot; the handler has then
+ *     copied the guest state into the vcpu and redirected the context to
+ *     de_landing, which saves the guest FPU state and returns here;
+ *  4. here, normal context: if guest code reloaded a segment register
+ *     (the host loaded the host's descriptor for its selector, see
+ *     adopt_segments), the guest's descriptor is fetched and a fault it
+ *     may have caused is retried; an access that tripped a stale user
+ *     boundary is retried with a fresh one; a #GP(0) from an SSE/x87
+ *     instruction inside the segment limits is the guest's own fault.
+ *
+ * Invariants: de_st.in_guest is 1 exactly while de_enter runs; the LDT
+ * entries mirror de.ldt[]; outside de_run the guest FPU state is in
+ * de_st.guest_fpu and the host FPU holds the monitor's.
+ */
+#include <asm/ldt.h>
+#include <asm/prctl.h>
+#include <cpuid.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bt/decode.h"
+#include "mmu/mem.h"
+#include "mmu/shadow.h"
+#include "mmu/walk.h"
+#include "monitor/de_priv.h"
+#include "monitor/machine.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#endif
+#ifndef PR_SYS_DISPATCH_ON
+#define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+#ifndef ARCH_SET_CPUID
+#define ARCH_SET_CPUID 0x1012
+#endif
+
+#define LOW4G (1ull << 32)
+#define ALTSTACK_SIZE (256u << 10)
+#define MAX_RESTARTS 8
+
+struct de_state de_st;
+const int de_slot_sreg[DE_NSEGS] = {X86_CS, X86_SS, X86_DS,
+				    X86_ES, X86_FS, X86_GS};
+
+_Static_assert(offsetof(struct de_state, host_rsp) == DS_HOST_RSP, "");
+_Static_assert(offsetof(struct de_state, host_fsbase) == DS_HOST_FSBASE, "");
+_Static_assert(offsetof(struct de_state, host_gsbase) == DS_HOST_GSBASE, "");
+_Static_assert(offsetof(struct de_state, guest_fpu) == DS_GUEST_FPU, "");
+_Static_assert(offsetof(struct de_state, clean_fpu) == DS_CLEAN_FPU, "");
+_Static_assert(offsetof(struct de_state, xmask) == DS_XMASK, "");
+_Static_assert(offsetof(struct de_state, mxcsr) == DS_MXCSR, "");
+_Static_assert(offsetof(struct de_state, fcw) == DS_FCW, "");
+_Static_assert(offsetof(struct de_state, host_ds) == DS_HOST_DS, "");
+_Static_assert(offsetof(struct de_state, host_es) == DS_HOST_ES, "");
+_Static_assert(offsetof(struct de_state, host_fs) == DS_HOST_FS, "");
+_Static_assert(offsetof(struct de_state, host_gs) == DS_HOST_GS, "");
+_Static_assert(offsetof(struct de_state, alt_lo) == DS_ALT_LO, "");
+_Static_assert(offsetof(struct de_state, alt_size) == DS_ALT_SIZE, "");
+_Static_assert(offsetof(struct de_entry, regs) == DE_REGS, "");
+_Static_assert(offsetof(struct de_entry, eip) == DE_EIP, "");
+_Static_assert(offsetof(struct de_entry, eflags) == DE_EFLAGS, "");
+_Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_CS == DE_CS, "");
+_Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_SS == DE_SS, "");
+_Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_DS == DE_DS, "");
+_Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_ES == DE_ES, "");
+_Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_FS == DE_FS, "");
+_Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_GS == DE_GS, "");
+_Static_assert(offsetof(struct de_entry, kick) == DE_KICKP, "");
+
+static const int de_signals[] = {SIGSEGV, SIGBUS,  SIGFPE,	SIGILL,
+				 SIGTRAP, SIGSYS, DE_KICK_SIGNAL};
+
+/* State only normal context touches. */
+static struct {
+	bool ready;
+	bool cpuid_fault_avail;
+	/* The LDT entries as written, and the limit each really has. */
+	struct user_desc ldt[DE_NSEGS];
+	bool ldt_valid[DE_NSEGS];
+	uint64_t limit[DE_NSEGS];
+	/* The user boundary (0: 4 GiB). */
+	uint32_t bound;
+	bool bound_fixed, bound_known;
+	uint32_t bound_cr3;
+} de;
+
+/* ---- host set-up ------------------------------------------------------ */
+
+static uint16_t host_sreg(int which)
+{
+	uint16_t v = 0;
+
+	switch (which) {
+	case X86_CS:
+		__asm__ volatile("mov %%cs, %0" : "=r"(v));
+		break;
+	case X86_SS:
+		__asm__ volatile("mov %%ss, %0" : "=r"(v));
+		break;
+	case X86_DS:
+		__asm__ volatile("mov %%ds, %0" : "=r"(v));
+		break;
+	case X86_ES:
+		__asm__ volatile("mov %%es, %0" : "=r"(v));
+		break;
+	case X86_FS:
+		__asm__ volatile("mov %%fs, %0" : "=r"(v));
+		break;
+	case X86_GS:
+		__asm__ volatile("mov %%gs, %0" : "=r"(v));
+		break;
+	}
+	return v;
+}
+
+static void *alloc_high(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* A shadow flush rewrites the low 4 GiB: nothing of ours there. */
+	if ((uintptr_t)p < LOW4G) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+/* An XSAVE area in the initial state: XSTATE_BV = 0 (every component
+ * initialised on XRSTOR) and the default MXCSR, which XRSTOR always
+ * loads from memory. */
+static void init_fpu_area(uint8_t *a)
+{
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+
+	memset(a, 0, de_st.fpu_size);
+	memcpy(a, &fcw, 2);
+	memcpy(a + 24, &mxcsr, 4);
+}
+
+static int setup_fpu(char *err, size_t errlen)
+{
+	unsigned a, b, c, d;
+	uint32_t lo, hi;
+	size_t size;
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & bit_XSAVE) || !(c & bit_OSXSAVE)) {
+		snprintf(err, errlen,
+			 "direct execution needs XSAVE (the guest's FPU "
+			 "state is saved with it)");
+		return -1;
+	}
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	/* x87, SSE and (when the host has it) AVX: all the guest's CPU
+	 * model has, plus AVX so that user code that uses it anyway does
+	 * not see the monitor's values. */
+	de_st.xmask = lo & 7u;
+	__cpuid_count(0xd, 0, a, b, c, d);
+	size = b < 1024 ? 1024 : b;
+	size = (size + 4095) & ~(size_t)4095;
+	de_st.fpu_size = size;
+	de_st.guest_fpu = alloc_high(size);
+	de_st.clean_fpu = alloc_high(size);
+	if (!de_st.guest_fpu || !de_st.clean_fpu) {
+		snprintf(err, errlen, "cannot allocate the FPU save areas");
+		return -1;
+	}
+	init_fpu_area(de_st.guest_fpu);
+	init_fpu_area(de_st.clean_fpu);
+	return 0;
+}
+
+static bool host_is_intel(void)
+{
+	unsigned a, b, c, d;
+	char v[13];
+
+	__cpuid(0, a, b, c, d);
+	memcpy(v, &b, 4);
+	memcpy(v + 4, &d, 4);
+	memcpy(v + 8, &c, 4);
+	v[12] = 0;
+	return strcmp(v, "AuthenticAMD") != 0 && strcmp(v, "HygonGenuine") != 0;
+}
+
+int de_init(struct machine *m, char *err, size_t errlen)
+{
+	struct sigaction sa;
+
+	de_st.m = m;
+	if (de.ready)
+		return 0;
+	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
+		snprintf(err, errlen,
+			 "direct execution needs user-space FSGSBASE "
+			 "(Linux >= 5.9 on a CPU with FSGSBASE)");
+		return -1;
+	}
+	if (syscall(SYS_modify_ldt, 0, NULL, 0) < 0) {
+		snprintf(err, errlen, "direct execution needs modify_ldt: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (setup_fpu(err, errlen) < 0)
+		return -1;
+	de_st.intel = host_is_intel();
+	de_st.host_cs = host_sreg(X86_CS);
+	de_st.host_ss = host_sreg(X86_SS);
+	de_st.host_ds = host_sreg(X86_DS);
+	de_st.host_es = host_sreg(X86_ES);
+	de_st.host_fs = host_sreg(X86_FS);
+	de_st.host_gs = host_sreg(X86_GS);
+	/* CPUID faulting: probe by asking for the normal behaviour. */
+	de.cpuid_fault_avail = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1) == 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = de_sigstub;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(de_signals) / sizeof(de_signals[0]); i++)
+		sigaddset(&sa.sa_mask, de_signals[i]);
+	for (size_t i = 0; i < sizeof(de_signals) / sizeof(de_signals[0]);
+	     i++) {
+		if (sigaction(de_signals[i], &sa, NULL) < 0) {
+			snprintf(err, errlen, "sigaction: %s", strerror(errno));
+			return -1;
+		}
+	}
+	de.bound = 0;
+	de.bound_known = false;
+	de.ready = true;
+	return 0;
+}
+
+/*
+ * First de_run on the vCPU thread: what Linux keeps per thread. Syscall
+ * User Dispatch sends every system call made from below 4 GiB (guest
+ * code) to SIGSYS and lets everything above (all of the monitor,
+ * libraries, the vDSO) through, so no selector byte has to be flipped
+ * around entries and handlers.
+ */
+static int arm_thread(struct vcpu *cpu)
+{
+	pid_t tid = gettid();
+	stack_t ss, old;
+	sigset_t mask;
+	uint64_t fsb, gsb;
+
+	if (de_st.tid == tid)
+		return 0;
+	if (de_st.tid) {
+		snprintf(cpu->error, sizeof(cpu->error),
+			 "direct execution: de_run called from a second "
+			 "thread");
+		return -1;
+	}
+	__asm__ volatile("rdfsbase %0" : "=r"(fsb));
+	__asm__ volatile("rdgsbase %0" : "=r"(gsb));
+	de_st.host_fsbase = fsb;
+	de_st.host_gsbase = gsb;
+
+	if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) &&
+	    old.ss_size >= 65536) {
+		de_st.alt_lo = (uintptr_t)old.ss_sp;
+		de_st.alt_size = old.ss_size;
+	} else {
+		ss.ss_sp = alloc_high(ALTSTACK_SIZE);
+		ss.ss_size = ALTSTACK_SIZE;
+		ss.ss_flags = 0;
+		if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+			snprintf(cpu->error, sizeof(cpu->error),
+				 "direct execution: no signal stack: %s",
+				 strerror(errno));
+			return -1;
+		}
+		de_st.alt_lo = (uintptr_t)ss.ss_sp;
+		de_st.alt_size = ss.ss_size;
+	}
+
+	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, LOW4G,
+		  ~0ull - LOW4G, 0) < 0) {
+		snprintf(cpu->error, sizeof(cpu->error),
+			 "direct execution: Syscall User Dispatch: %s",
+			 strerror(errno));
+		return -1;
+	}
+
+	/* Asynchronous signals must not run handlers on the guest's FS
+	 * base: only DE's own reach this thread. */
+	sigfillset(&mask);
+	for (size_t i = 0; i < sizeof(de_signals) / sizeof(de_signals[0]); i++)
+		sigdelset(&mask, de_signals[i]);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+
+	if (de.cpuid_fault_avail &&
+	    syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0)
+		de_st.cpuid_fault = true;
+	de_st.tid = tid;
+	return 0;
+}
+
+/* ---- the user boundary ------------------------------------------------- */
+
+static uint64_t bound64(void)
+{
+	return de.bound ? de.bound : LOW4G;
+}
+
+/* Recompute the automatic boundary; true if it changed. */
+static bool update_boundary(struct vcpu *cpu, bool force)
+{
+	uint32_t b;
+
+	if (de.bound_fixed)
+		return false;
+	if (!force && de.bound_known && cpu->cr3 == de.bound_cr3)
+		return false;
+	b = shadow_user_boundary(cpu);
+	de.bound_cr3 = cpu->cr3;
+	if (de.bound_known && b == de.bound)
+		return false;
+	de.bound = b;
+	de.bound_known = true;
+	shadow_set_user_boundary(cpu, b);
+	return true;
+}
+
+void de_set_user_boundary(struct vcpu *cpu, uint32_t boundary)
+{
+	de.bound = boundary;
+	de.bound_fixed = true;
+	de.bound_known = true;
+	shadow_set_user_boundary(cpu, boundary);
+}
+
+void de_auto_user_boundary(struct vcpu *cpu)
+{
+	de.bound_fixed = false;
+	de.bound_known = false;
+	update_boundary(cpu, true);
+}
+
+uint32_t de_user_boundary(void)
+{
+	return de.bound;
+}
+
+/* ---- segments ----------------------------------------------------------- */
+
+static bool expand_down(const struct x86_seg *s)
+{
+	return (s->attr & (X86_DESC_S | X86_DESC_CODE | X86_DESC_DC)) ==
+	       (X86_DESC_S | X86_DESC_DC);
+}
+
+bool de_can_run(const struct vcpu *cpu)
+{
+	const struct x86_seg *cs = &cpu->seg[X86_CS], *ss = &cpu->seg[X86_SS];
+	uint64_t b = bound64();
+
+	if (!de.ready || !vcpu_protected(cpu) || !vcpu_paging(cpu) ||
+	    vcpu_v86(cpu) || cpu->cpl != 3)
+		return false;
+	if (cpu->cr0 & (X86_CR0_TS | X86_CR0_EM))
+		return false; /* x87/SSE would not trap (#NM/#UD) */
+	if (cpu->dr[7] & 0xff)
+		return false; /* guest breakpoints are not in the host */
+	if ((cs->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
+			 X86_DESC_DB)) !=
+		    (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DB) ||
+	    cs->base >= b)
+		return false;
+	if ((ss->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
+			 X86_DESC_RW | X86_DESC_DB)) !=
+		    (X86_DESC_P | X86_DESC_S | X86_DESC_RW | X86_DESC_DB) ||
+	    expand_down(ss) || ss->base >= b)
+		return false;
+	for (int r = 0; r < X86_NR_SREGS; r++)
+		if ((cpu->seg[r].attr & X86_DESC_P) && expand_down(&cpu->seg[r]))
+			return false;
+	return true;
+}
+
+/* The LDT descriptor that shadows guest segment s: same base and type,
+ * limit cut so that no offset reaches the user boundary. */
+static void make_desc(const struct x86_seg *s, int slot, struct user_desc *d,
+		      uint64_t *eff)
+{
+	uint64_t b = bound64(), limit = s->limit;
+
+	memset(d, 0, sizeof(*d));
+	d->entry_number = DE_LDT_FIRST + (unsigned)slot;
+	d->base_addr = s->base;
+	d->seg_32bit = !!(s->attr & X86_DESC_DB);
+	d->useable = !!(s->attr & X86_DESC_AVL);
+	d->read_exec_only = !(s->attr & X86_DESC_RW);
+	d->contents = (s->attr & X86_DESC_CODE) ? MODIFY_LDT_CONTENTS_CODE
+						: MODIFY_LDT_CONTENTS_DATA;
+	if (s->base >= b) {
+		/* Entirely above the boundary: an expand-down segment with
+		 * the largest limit has no valid offset at all. */
+		d->contents = MODIFY_LDT_CONTENTS_STACK;
+		d->seg_32bit = 1;
+		d->limit_in_pages = 1;
+		d->limit = 0xfffff;
+		*eff = 0;
+		return;
+	}
+	if (limit > b - 1 - s->base)
+		limit = b - 1 - s->base;
+	if (limit > 0xfffff) {
+		/* Page granular: round down, never up. */
+		d->limit_in_pages = 1;
+		d->limit = (unsigned)(((limit + 1) >> 12) - 1);
+		limit = ((uint64_t)d->limit << 12) | 0xfff;
+	} else {
+		d->limit = (unsigned)limit;
+	}
+	*eff = limit;
+}
+
+/* Mirror the guest segments into the LDT; sel[] gets the host selectors. */
+static int sync_ldt(struct vcpu *cpu, uint16_t *sel)
+{
+	for (int slot = 0; slot < DE_NSEGS; slot++) {
+		const struct x86_seg *s = &cpu->seg[de_slot_sreg[slot]];
+		struct user_desc d;
+		uint64_t eff;
+
+		if (!(s->attr & X86_DESC_P)) {
+			/* A null data segment (de_can_run vetted CS, SS):
+			 * the host's null selector faults the same way. */
+			sel[slot] = s->sel & 3;
+			de.limit[slot] = 0;
+			continue;
+		}
+		make_desc(s, slot, &d, &eff);
+		if (!de.ldt_valid[slot] || memcmp(&d, &de.ldt[slot], sizeof(d))) {
+			if (syscall(SYS_modify_ldt, 0x11, &d, sizeof(d)) < 0) {
+				snprintf(cpu->error, sizeof(cpu->error),
+					 "direct execution: modify_ldt: %s",
+					 strerror(errno));
+				de.ldt_valid[slot] = false;
+				return -1;
+			}
+			de.ldt[slot] = d;
+			de.ldt_valid[slot] = true;
+			de_st.stats.ldt_writes++;
+		}
+		de.limit[slot] = eff;
+		sel[slot] = DE_SEL(slot);
+	}
+	return 0;
+}
+
+/* Read guest linear memory with supervisor privileges (descriptor
+ * tables), setting Accessed bits as hardware does. */
+static bool read_sys(struct vcpu *cpu, uint32_t lin, void *buf, unsigned n,
+		     uint32_t *paddr)
+{
+	const struct guest_mem *mem = &cpu->machine->mem;
+	uint8_t *out = buf;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mmu_walk_result w;
+		uint32_t pferr;
+
+		if (mmu_walk(cpu, lin + i, 0, &w, &pferr) < 0 ||
+		    !mem_is_ram(mem, w.paddr, 1))
+			return false;
+		if (i == 5)
+			*paddr = w.paddr;
+		out[i] = *(uint8_t *)mem_ptr(mem, w.paddr);
+	}
+	return true;
+}
+
+/*
+ * The guest loaded segment register sreg with selector sel (a host GDT
+ * selector, which the host accepted with its own descriptor): load the
+ * guest's descriptor as the hardware would have. Returns 0, or the
+ * exception vector the load should have raised.
+ */
+static int load_guest_seg(struct vcpu *cpu, int sreg, uint16_t sel)
+{
+	const struct x86_dtr *t = (sel & 4) ? NULL : &cpu->gdtr;
+	uint32_t base = t ? t->base : cpu->ldtr.base;
+	uint32_t limit = t ? t->limit : cpu->ldtr.limit;
+	uint32_t off = sel & 0xfff8u, lo, hi, a_paddr = 0, type, dpl;
+	uint8_t raw[8];
+	struct x86_seg *s = &cpu->seg[sreg];
+
+	if ((sel & 4) && !(cpu->ldtr.attr & X86_DESC_P))
+		return X86_EXC_GP;
+	if (off + 7 > limit || !read_sys(cpu, base + off, raw, 8, &a_paddr))
+		return X86_EXC_GP;
+	memcpy(&lo, raw, 4);
+	memcpy(&hi, raw + 4, 4);
+	type = (hi >> 8) & 0xf;
+	dpl = (hi >> 13) & 3;
+	if (!(hi & (1u << 12)))
+		return X86_EXC_GP; /* system descriptor */
+	if (sreg == X86_SS) {
+		if ((type & 0xa) != 2 || dpl != 3 || (sel & 3) != 3)
+			return X86_EXC_GP;
+		if (!(hi & (1u << 15)))
+			return X86_EXC_SS;
+	} else if (sreg == X86_CS) {
+		if (!(type & 8) || (!(type & 4) && dpl != 3))
+			return X86_EXC_GP;
+		if (!(hi & (1u << 15)))
+			return X86_EXC_NP;
+	} else {
+		if ((type & 0xa) == 8)
+			return X86_EXC_GP; /* execute-only code */
+		if ((type & 0xc) != 0xc && dpl != 3)
+			return X86_EXC_GP; /* data / non-conforming code */
+		if (!(hi & (1u << 15)))
+			return X86_EXC_NP;
+	}
+	if (!(hi & 0x100)) {
+		const struct guest_mem *mem = &cpu->machine->mem;
+		uint8_t *p = mem_ptr(mem, a_paddr);
+
+		hi |= 0x100;
+		*p |= 1;
+		if (mmu_frame_flags && (mmu_frame_flags[a_paddr >> 12] &
+					FRAME_WATCHED))
+			mmu_frame_written(cpu->machine, a_paddr, 1);
+	}
+	s->sel = sreg == X86_CS ? (uint16_t)((sel & ~3u) | 3) : sel;
+	s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+	s->limit = (lo & 0xffff) | (hi & 0xf0000u);
+	if (hi & (1u << 23))
+		s->limit = (s->limit << 12) | 0xfff;
+	s->attr = (uint16_t)(((hi >> 8) & 0xff) | ((hi >> 12) & 0xf00));
+	return 0;
+}
+
+/*
+ * Guest code reloaded segment registers: the host now holds, for each,
+ * either one of DE's LDT selectors (the guest copied a register: it gets
+ * that register's guest segment) or a selector of its own, which the
+ * host resolved in the HOST's GDT. Bring the vcpu's caches in line.
+ * Returns 0 if nothing moved, 1 if something did, -1 if a load should
+ * have faulted (info then describes that fault, at the current EIP: the
+ * load itself is in the past).
+ */
+static int adopt_segments(struct vcpu *cpu, const struct x86_seg *snap,
+			  struct de_exit_info *info)
+{
+	int moved = 0;
+
+	for (int slot = 0; slot < DE_NSEGS; slot++) {
+		uint16_t h = de_st.exit_sel[slot];
+		int sreg = de_slot_sreg[slot], vec, other;
+
+		if (h == de_st.sel[slot])
+			continue;
+		moved = 1;
+		for (other = 0; other < DE_NSEGS; other++)
+			if ((h & ~3u) && h == de_st.sel[other])
+				break;
+		if (other < DE_NSEGS) {
+			cpu->seg[sreg] = snap[other];
+			continue;
+		}
+		if (!(h & ~3u)) {
+			memset(&cpu->seg[sreg], 0, sizeof(cpu->seg[sreg]));
+			cpu->seg[sreg].sel = h;
+			continue;
+		}
+		vec = load_guest_seg(cpu, sreg, h);
+		if (vec) {
+			memset(info, 0, sizeof(*info));
+			info->reason = DE_EXIT_FAULT;
+			info->vector = vec;
+			info->has_error = true;
+			info->error_code = h & 0xfffcu;
+			return -1;
+		}
+	}
+	return moved;
+}
+
+/* ---- after an exit -------------------------------------------------------- */
+
+static uint32_t reg_or_zero(const struct vcpu *cpu, uint8_t r)
+{
+	return r == X86_NOREG ? 0 : cpu->regs[r & 7];
+}
+
+/*
+ * An x87/MMX/SSE instruction raised #GP(0). If its memory operand lies
+ * within the host segment limit, the cause is the instruction's own rule
+ * (a misaligned movaps, reserved MXCSR bits...): the guest's #GP(0).
+ */
+static bool fpu_own_gp(struct vcpu *cpu)
+{
+	const struct guest_mem *mem = &cpu->machine->mem;
+	uint32_t lin = cpu->seg[X86_CS].base + cpu->eip;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct x86_insn in;
+	unsigned n = 0, size = 16;
+	uint64_t ea;
+	int slot;
+
+	while (n < sizeof(bytes)) {
+		struct mmu_walk_result w;
+		uint32_t pferr;
+
+		if (mmu_walk(cpu, lin + n, MMU_ACC_USER | MMU_ACC_NOSET, &w,
+			     &pferr) < 0 ||
+		    !mem_is_ram(mem, w.paddr, 1))
+			break;
+		bytes[n++] = *(uint8_t *)mem_ptr(mem, w.paddr);
+	}
+	if (x86_decode(&in, bytes, n, true) < 0 || in.info->sens != SENS_FPU)
+		return false;
+	if (!in.has_mem)
+		return true;
+	for (unsigned i = 0; i < in.info->nr_operands; i++)
+		if (x86_operand_bytes(&in, i) > size)
+			size = x86_operand_bytes(&in, i);
+	ea = (uint32_t)(reg_or_zero(cpu, in.base) +
+			reg_or_zero(cpu, in.index) * in.scale +
+			(uint32_t)in.disp);
+	if (in.addrsize == 2)
+		ea &= 0xffff;
+	for (slot = 0; slot < DE_NSEGS; slot++)
+		if (de_slot_sreg[slot] == in.seg)
+			break;
+	if (slot == DE_NSEGS || !(cpu->seg[in.seg].attr & X86_DESC_P))
+		return true;
+	return ea + size - 1 <= de.limit[slot];
+}
+
+enum after { REPORT, RESTART };
+
+static enum after after_exit(struct vcpu *cpu, const struct x86_seg *snap,
+			     struct de_exit_info *info)
+{
+	int moved = adopt_segments(cpu, snap, info);
+
+	if (moved < 0)
+		return REPORT;
+	if (moved) {
+		bool retry = info->reason == DE_EXIT_EMULATE ||
+			     (info->reason == DE_EXIT_FAULT &&
+			      (info->vector == X86_EXC_GP ||
+			       info->vector == X86_EXC_SS ||
+			       info->vector == X86_EXC_NP ||
+			       info->vector == X86_EXC_TS ||
+			       info->vector == X86_EXC_PF ||
+			       info->vector == X86_EXC_AC));
+		if (retry)
+			return RESTART;
+	}
+	if (info->reason == DE_EXIT_EMULATE &&
+	    (info->emulate == DE_EMU_GP || info->emulate == DE_EMU_STACK) &&
+	    update_boundary(cpu, true))
+		return RESTART; /* the boundary had moved up */
+	if (info->reason == DE_EXIT_EMULATE && info->emulate == DE_EMU_GP &&
+	    fpu_own_gp(cpu)) {
+		info->reason = DE_EXIT_FAULT;
+		info->vector = X86_EXC_GP;
+		info->has_error = true;
+		info->error_code = 0;
+	}
+	if (info->reason == DE_EXIT_FAULT && info->vector == X86_EXC_PF)
+		cpu->cr2 = (uint32_t)info->host_addr;
+	return REPORT;
+}
+
+/* ---- de_run ------------------------------------------------------------- */
+
+static uint32_t host_eflags(struct vcpu *cpu)
+{
+	uint32_t f = (cpu->eflags & DE_USER_FLAGS) | X86_FL_FIXED1 | X86_FL_IF;
+
+	de_st.ac_virtual = false;
+	if (cpu->eflags & X86_FL_AC) {
+		if (cpu->cr0 & X86_CR0_AM)
+			f |= X86_FL_AC;
+		else
+			de_st.ac_virtual = true;
+	}
+	return f;
+}
+
+static enum de_exit finish(struct vcpu *cpu, struct de_exit_info *info,
+			   enum de_exit r)
+{
+	info->reason = r;
+	de_st.stats.exits[r]++;
+	if (r == DE_EXIT_KICK)
+		__atomic_exchange_n(&cpu->kick, 0, __ATOMIC_ACQUIRE);
+	return r;
+}
+
+static enum de_exit fail(struct vcpu *cpu, struct de_exit_info *info)
+{
+	return finish(cpu, info, DE_EXIT_ERROR);
+}
+
+enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
+{
+	struct x86_seg snap[DE_NSEGS];
+	struct de_entry e;
+	int restarts = 0;
+
+	memset(info, 0, sizeof(*info));
+	if (!de.ready) {
+		snprintf(cpu->error, sizeof(cpu->error),
+			 "direct execution: de_init was not called");
+		return fail(cpu, info);
+	}
+	if (arm_thread(cpu) < 0)
+		return fail(cpu, info);
+	de_st.cpu = cpu;
+	update_boundary(cpu, false);
+	shadow_set_user_view(cpu, true);
+
+	for (;;) {
+		int rc;
+
+		if (!de_can_run(cpu)) {
+			info->emulate = DE_EMU_SEGMENT;
+			return finish(cpu, info, DE_EXIT_EMULATE);
+		}
+		if (sync_ldt(cpu, de_st.sel) < 0)
+			return fail(cpu, info);
+		for (int slot = 0; slot < DE_NSEGS; slot++) {
+			snap[slot] = cpu->seg[de_slot_sreg[slot]];
+			e.sel[slot] = de_st.sel[slot];
+		}
+		memcpy(e.regs, cpu->regs, sizeof(e.regs));
+		e.eip = cpu->eip;
+		e.eflags = host_eflags(cpu);
+		e.kick = &cpu->kick;
+
+		__atomic_store_n(&de_st.in_guest, 1, __ATOMIC_SEQ_CST);
+		rc = de_enter(&e);
+		__atomic_store_n(&de_st.in_guest, 0, __ATOMIC_SEQ_CST);
+		de_st.stats.entries++;
+
+		if (rc == DE_RC_ABORT)
+			return finish(cpu, info, DE_EXIT_KICK);
+		if (rc != DE_RC_EXIT) {
+			snprintf(cpu->error, sizeof(cpu->error),
+				 "direct execution: entering the guest failed "
+				 "(host signal %d, trap %d, error %#llx)",
+				 de_st.exit.host_signal, de_st.exit.host_trapno,
+				 (unsigned long long)de_st.exit.host_err);
+			return fail(cpu, info);
+		}
+		*info = de_st.exit;
+		if (info->reason == DE_EXIT_ERROR) {
+			snprintf(cpu->error, sizeof(cpu->error),
+				 "direct execution: unexpected host signal %d "
+				 "(trap %d, error %#llx) at %04x:%08x%s",
+				 info->host_signal, info->host_trapno,
+				 (unsigned long long)info->host_err,
+				 cpu->seg[X86_CS].sel, cpu->eip,
+				 info->host_signal == SIGSYS
+					 ? ": guest code left 32-bit mode"
+					 : "");
+			return fail(cpu, info);
+		}
+		if (after_exit(cpu, snap, info) == RESTART &&
+		    restarts++ < MAX_RESTARTS) {
+			de_st.stats.restarts++;
+			continue;
+		}
+		return finish(cpu, info, info->reason);
+	}
+}
+
+void de_kick(struct vcpu *cpu)
+{
+	(void)cpu;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&de_st.in_guest, __ATOMIC_SEQ_CST) && de_st.tid)
+		syscall(SYS_tgkill, getpid(), de_st.tid, DE_KICK_SIGNAL);
+}
+
+void de_set_host_signal_hook(de_host_signal_fn fn)
+{
+	de_st.host_hook = fn;
+}
+
+void *de_guest_fpu(size_t *size)
+{
+	if (size)
+		*size = de_st.fpu_size;
+	return de_st.guest_fpu;
+}
+
+void de_get_stats(struct de_stats *st)
+{
+	*st = de_st.stats;
+}
