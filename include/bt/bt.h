@@ -19,6 +19,9 @@ struct machine;
 /* Set up the code cache and trampolines (cache_size 0: default). */
 int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks);
 
+/* Forget every translation (reboot). */
+void bt_reset(struct machine *m);
+
 /* --trace=bt: print each block beside its translation. */
 extern bool bt_trace_on;
 

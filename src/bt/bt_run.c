@@ -51,6 +51,12 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	return 0;
 }
 
+void bt_reset(struct machine *m)
+{
+	bt_flush_cache(m, "reset");
+	current_key = ~0u;
+}
+
 /* ---- modes ----------------------------------------------------------- */
 
 static bool flat(const struct x86_seg *s)

@@ -60,7 +60,7 @@
 
 #define LOW4G (1ull << 32)
 #define ALTSTACK_SIZE (256u << 10)
-#define MAX_RESTARTS 8
+#define MAX_RESTARTS 64
 
 struct de_state de_st;
 const int de_slot_sreg[DE_NSEGS] = {X86_CS, X86_SS, X86_DS,
@@ -70,14 +70,9 @@ _Static_assert(offsetof(struct de_state, host_rsp) == DS_HOST_RSP, "");
 _Static_assert(offsetof(struct de_state, host_fsbase) == DS_HOST_FSBASE, "");
 _Static_assert(offsetof(struct de_state, host_gsbase) == DS_HOST_GSBASE, "");
 _Static_assert(offsetof(struct de_state, guest_fpu) == DS_GUEST_FPU, "");
-_Static_assert(offsetof(struct de_state, clean_fpu) == DS_CLEAN_FPU, "");
 _Static_assert(offsetof(struct de_state, xmask) == DS_XMASK, "");
 _Static_assert(offsetof(struct de_state, mxcsr) == DS_MXCSR, "");
 _Static_assert(offsetof(struct de_state, fcw) == DS_FCW, "");
-_Static_assert(offsetof(struct de_state, host_ds) == DS_HOST_DS, "");
-_Static_assert(offsetof(struct de_state, host_es) == DS_HOST_ES, "");
-_Static_assert(offsetof(struct de_state, host_fs) == DS_HOST_FS, "");
-_Static_assert(offsetof(struct de_state, host_gs) == DS_HOST_GS, "");
 _Static_assert(offsetof(struct de_state, alt_lo) == DS_ALT_LO, "");
 _Static_assert(offsetof(struct de_state, alt_size) == DS_ALT_SIZE, "");
 _Static_assert(offsetof(struct de_entry, regs) == DE_REGS, "");
@@ -90,6 +85,9 @@ _Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_ES == DE_ES, "");
 _Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_FS == DE_FS, "");
 _Static_assert(offsetof(struct de_entry, sel) + 8 * DE_SLOT_GS == DE_GS, "");
 _Static_assert(offsetof(struct de_entry, kick) == DE_KICKP, "");
+_Static_assert(offsetof(struct de_entry, fs_base) == DE_FSBASE, "");
+_Static_assert(offsetof(struct de_entry, gs_base) == DE_GSBASE, "");
+_Static_assert(offsetof(struct de_entry, reload) == DE_RELOAD, "");
 
 static const int de_signals[] = {SIGSEGV, SIGBUS,  SIGFPE,	SIGILL,
 				 SIGTRAP, SIGSYS, DE_KICK_SIGNAL};
@@ -112,28 +110,12 @@ static struct {
 
 static uint16_t host_sreg(int which)
 {
-	uint16_t v = 0;
+	uint16_t v;
 
-	switch (which) {
-	case X86_CS:
+	if (which == X86_CS)
 		__asm__ volatile("mov %%cs, %0" : "=r"(v));
-		break;
-	case X86_SS:
+	else
 		__asm__ volatile("mov %%ss, %0" : "=r"(v));
-		break;
-	case X86_DS:
-		__asm__ volatile("mov %%ds, %0" : "=r"(v));
-		break;
-	case X86_ES:
-		__asm__ volatile("mov %%es, %0" : "=r"(v));
-		break;
-	case X86_FS:
-		__asm__ volatile("mov %%fs, %0" : "=r"(v));
-		break;
-	case X86_GS:
-		__asm__ volatile("mov %%gs, %0" : "=r"(v));
-		break;
-	}
 	return v;
 }
 
@@ -152,9 +134,9 @@ static void *alloc_high(size_t size)
 	return p;
 }
 
-/* An XSAVE area in the initial state: XSTATE_BV = 0 (every component
- * initialised on XRSTOR) and the default MXCSR, which XRSTOR always
- * loads from memory. */
+/* An XSAVE area in the initial state (the guest's FPU after FNINIT):
+ * XSTATE_BV = 0 (every component initialised on XRSTOR) and the
+ * default MXCSR, which XRSTOR always loads from memory. */
 static void init_fpu_area(uint8_t *a)
 {
 	uint16_t fcw = 0x37f;
@@ -188,13 +170,11 @@ static int setup_fpu(char *err, size_t errlen)
 	size = (size + 4095) & ~(size_t)4095;
 	de_st.fpu_size = size;
 	de_st.guest_fpu = alloc_high(size);
-	de_st.clean_fpu = alloc_high(size);
-	if (!de_st.guest_fpu || !de_st.clean_fpu) {
+	if (!de_st.guest_fpu) {
 		snprintf(err, errlen, "cannot allocate the FPU save areas");
 		return -1;
 	}
 	init_fpu_area(de_st.guest_fpu);
-	init_fpu_area(de_st.clean_fpu);
 	return 0;
 }
 
@@ -234,10 +214,6 @@ int de_init(struct machine *m, char *err, size_t errlen)
 	de_st.intel = host_is_intel();
 	de_st.host_cs = host_sreg(X86_CS);
 	de_st.host_ss = host_sreg(X86_SS);
-	de_st.host_ds = host_sreg(X86_DS);
-	de_st.host_es = host_sreg(X86_ES);
-	de_st.host_fs = host_sreg(X86_FS);
-	de_st.host_gs = host_sreg(X86_GS);
 	/* CPUID faulting: probe by asking for the normal behaviour. */
 	de.cpuid_fault_avail = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1) == 0;
 
@@ -269,13 +245,15 @@ int de_init(struct machine *m, char *err, size_t errlen)
  */
 static int arm_thread(struct vcpu *cpu)
 {
-	pid_t tid = gettid();
+	static __thread bool armed;
+	pid_t tid;
 	stack_t ss, old;
 	sigset_t mask;
 	uint64_t fsb, gsb;
 
-	if (de_st.tid == tid)
+	if (armed)
 		return 0;
+	tid = gettid();
 	if (de_st.tid) {
 		snprintf(cpu->error, sizeof(cpu->error),
 			 "direct execution: de_run called from a second "
@@ -324,6 +302,7 @@ static int arm_thread(struct vcpu *cpu)
 	    syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0)
 		de_st.cpuid_fault = true;
 	de_st.tid = tid;
+	armed = true;
 	return 0;
 }
 
@@ -447,9 +426,12 @@ static void make_desc(const struct x86_seg *s, int slot, struct user_desc *d,
 	*eff = limit;
 }
 
-/* Mirror the guest segments into the LDT; sel[] gets the host selectors. */
+/* Mirror the guest segments into the LDT; sel[] gets the host selectors.
+ * Returns the number of entries rewritten, or -1. */
 static int sync_ldt(struct vcpu *cpu, uint16_t *sel)
 {
+	int written = 0;
+
 	for (int slot = 0; slot < DE_NSEGS; slot++) {
 		const struct x86_seg *s = &cpu->seg[de_slot_sreg[slot]];
 		struct user_desc d;
@@ -474,11 +456,12 @@ static int sync_ldt(struct vcpu *cpu, uint16_t *sel)
 			de.ldt[slot] = d;
 			de.ldt_valid[slot] = true;
 			de_st.stats.ldt_writes++;
+			written++;
 		}
 		de.limit[slot] = eff;
 		sel[slot] = DE_SEL(slot);
 	}
-	return 0;
+	return written;
 }
 
 /* Read guest linear memory with supervisor privileges (descriptor
@@ -750,14 +733,18 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 	shadow_set_user_view(cpu, true);
 
 	for (;;) {
-		int rc;
+		int rc, written;
 
 		if (!de_can_run(cpu)) {
 			info->emulate = DE_EMU_SEGMENT;
 			return finish(cpu, info, DE_EXIT_EMULATE);
 		}
-		if (sync_ldt(cpu, de_st.sel) < 0)
+		written = sync_ldt(cpu, de_st.sel);
+		if (written < 0)
 			return fail(cpu, info);
+		e.reload = written > 0;
+		e.fs_base = cpu->seg[X86_FS].base;
+		e.gs_base = cpu->seg[X86_GS].base;
 		for (int slot = 0; slot < DE_NSEGS; slot++) {
 			snap[slot] = cpu->seg[de_slot_sreg[slot]];
 			e.sel[slot] = de_st.sel[slot];
@@ -786,17 +773,33 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 		if (info->reason == DE_EXIT_ERROR) {
 			snprintf(cpu->error, sizeof(cpu->error),
 				 "direct execution: unexpected host signal %d "
-				 "(trap %d, error %#llx) at %04x:%08x%s",
+				 "(trap %d, error %#llx, address %#llx) at "
+				 "%04x:%08x%s",
 				 info->host_signal, info->host_trapno,
 				 (unsigned long long)info->host_err,
+				 (unsigned long long)info->host_addr,
 				 cpu->seg[X86_CS].sel, cpu->eip,
-				 info->host_signal == SIGSYS
+				 info->host_signal == SIGSYS ||
+						 info->host_addr >= LOW4G
 					 ? ": guest code left 32-bit mode"
 					 : "");
 			return fail(cpu, info);
 		}
-		if (after_exit(cpu, snap, info) == RESTART &&
-		    restarts++ < MAX_RESTARTS) {
+		if (de_st.exit_sel[DE_SLOT_CS] == de_st.host_cs) {
+			snprintf(cpu->error, sizeof(cpu->error),
+				 "direct execution: guest code far-jumped to "
+				 "the host's 64-bit code segment %#x (stopped "
+				 "at %#x)",
+				 de_st.host_cs, cpu->eip);
+			return fail(cpu, info);
+		}
+		if (after_exit(cpu, snap, info) == RESTART) {
+			if (++restarts > MAX_RESTARTS) {
+				/* Always correct: run it elsewhere. */
+				memset(info, 0, sizeof(*info));
+				info->emulate = DE_EMU_SEGMENT;
+				return finish(cpu, info, DE_EXIT_EMULATE);
+			}
 			de_st.stats.restarts++;
 			continue;
 		}

@@ -5,15 +5,18 @@
  *   Saves the callee-saved registers and RSP (de_st.host_rsp), loads the
  *   guest FPU state, builds an iretq frame (SS:ESP, EFLAGS, CS:EIP of the
  *   guest), then - inside the "window" - loads DS/ES/FS/GS with the LDT
- *   selectors, checks cpu->kick a last time, loads the eight guest
+ *   selectors (or only the FS/GS bases when the selectors are still
+ *   loaded from the last exit), checks cpu->kick a last time, loads the eight guest
  *   registers and irets into 32-bit guest code. A kick signal that lands
  *   inside the window is redirected to the landing by the handler, so a
  *   kick can never be lost between the check and the iretq.
  *
  * de_landing   [64-bit; reached by a signal return whose context the
  *   handler pointed here, with RAX = DE_RC_*]
- *   Switches back to the monitor stack, gives DS/ES/FS/GS their host
- *   selectors and FS/GS their host bases, saves the guest FPU state and
+ *   Switches back to the monitor stack, gives FS/GS their host bases
+ *   (the guest's selectors stay loaded: 64-bit code ignores DS/ES and
+ *   the selectors of FS/GS, and Linux keeps selector and base apart
+ *   across context switches), saves the guest FPU state and
  *   resets the FPU to its initial state with the monitor's MXCSR and x87
  *   control word, restores the callee-saved registers and returns from
  *   de_enter with RAX.
@@ -61,14 +64,47 @@ de_enter:
 	.globl de_window_start
 	.hidden de_window_start
 de_window_start:
-	movl DE_DS(%r15), %eax
+	/* DS and ES: load when they differ from what the guest needs or
+	 * when the LDT entries were rewritten (a loaded register keeps its
+	 * old descriptor). */
+	mov %ds, %eax
+	cmpl DE_DS(%r15), %eax
+	jne 2f
+	cmpb $0, DE_RELOAD(%r15)
+	je 3f
+2:	movl DE_DS(%r15), %eax
 	mov %eax, %ds
-	movl DE_ES(%r15), %eax
+3:	mov %es, %eax
+	cmpl DE_ES(%r15), %eax
+	jne 2f
+	cmpb $0, DE_RELOAD(%r15)
+	je 3f
+2:	movl DE_ES(%r15), %eax
 	mov %eax, %es
-	movl DE_FS(%r15), %eax
+	/* FS and GS: the landing left the guest's selectors in place and
+	 * only swapped the bases, so writing the base back is enough (and
+	 * much cheaper than a segment load). */
+3:	mov %fs, %eax
+	cmpl DE_FS(%r15), %eax
+	jne 2f
+	cmpb $0, DE_RELOAD(%r15)
+	jne 2f
+	mov DE_FSBASE(%r15), %rax
+	wrfsbase %rax
+	jmp 3f
+2:	movl DE_FS(%r15), %eax
 	mov %eax, %fs
-	movl DE_GS(%r15), %eax
+3:	mov %gs, %eax
+	cmpl DE_GS(%r15), %eax
+	jne 2f
+	cmpb $0, DE_RELOAD(%r15)
+	jne 2f
+	mov DE_GSBASE(%r15), %rax
+	wrgsbase %rax
+	jmp 3f
+2:	movl DE_GS(%r15), %eax
 	mov %eax, %gs
+3:
 	mov DE_KICKP(%r15), %rax
 	cmpl $0, (%rax)
 	jne 1f
@@ -93,14 +129,6 @@ de_window_end:
 de_landing:
 	mov de_st+DS_HOST_RSP(%rip), %rsp
 	mov %eax, %ebx
-	movzwl de_st+DS_HOST_DS(%rip), %ecx
-	mov %ecx, %ds
-	movzwl de_st+DS_HOST_ES(%rip), %ecx
-	mov %ecx, %es
-	movzwl de_st+DS_HOST_FS(%rip), %ecx
-	mov %ecx, %fs
-	movzwl de_st+DS_HOST_GS(%rip), %ecx
-	mov %ecx, %gs
 	mov de_st+DS_HOST_FSBASE(%rip), %rax
 	wrfsbase %rax
 	mov de_st+DS_HOST_GSBASE(%rip), %rax
@@ -131,7 +159,8 @@ de_fpu_load_guest:
 	.size de_fpu_load_guest, .-de_fpu_load_guest
 
 /* void de_fpu_save_guest(void): save the guest's FPU state, then give the
- * monitor a clean FPU (initial state, its own MXCSR and control word). */
+ * monitor a clean FPU (empty x87 stack, its own MXCSR and control word,
+ * AVX upper halves zero). */
 	.globl de_fpu_save_guest
 	.type de_fpu_save_guest, @function
 de_fpu_save_guest:
@@ -139,9 +168,14 @@ de_fpu_save_guest:
 	xor %edx, %edx
 	mov de_st+DS_GUEST_FPU(%rip), %rcx
 	xsave64 (%rcx)
-	mov de_st+DS_CLEAN_FPU(%rip), %rcx
-	xrstor64 (%rcx)
-	ldmxcsr de_st+DS_MXCSR(%rip)
+	/* What the ABI asks of the monitor's FPU: an empty x87 stack and
+	 * its own control words (the XMM contents are caller-saved). This
+	 * is cheaper than an XRSTOR of a clean area. */
+	fninit
+	testb $4, de_st+DS_XMASK(%rip)
+	jz 1f
+	vzeroupper
+1:	ldmxcsr de_st+DS_MXCSR(%rip)
 	fldcw de_st+DS_FCW(%rip)
 	ret
 	.size de_fpu_save_guest, .-de_fpu_save_guest
@@ -150,6 +184,11 @@ de_fpu_save_guest:
 	.hidden de_sigstub
 	.type de_sigstub, @function
 de_sigstub:
+	/* The kernel clears DF and TF for a handler, not AC or NT, which
+	 * guest code may have set: no alignment checks in the handler. */
+	pushfq
+	andl $~0x44000, (%rsp)
+	popfq
 	mov %rsp, %rax
 	sub de_st+DS_ALT_LO(%rip), %rax
 	cmp de_st+DS_ALT_SIZE(%rip), %rax

@@ -21,16 +21,11 @@
 #define DS_HOST_FSBASE 8
 #define DS_HOST_GSBASE 16
 #define DS_GUEST_FPU 24
-#define DS_CLEAN_FPU 32
-#define DS_XMASK 40
-#define DS_MXCSR 48
-#define DS_FCW 52
-#define DS_HOST_DS 54
-#define DS_HOST_ES 56
-#define DS_HOST_FS 58
-#define DS_HOST_GS 60
-#define DS_ALT_LO 64
-#define DS_ALT_SIZE 72
+#define DS_XMASK 32
+#define DS_MXCSR 40
+#define DS_FCW 44
+#define DS_ALT_LO 48
+#define DS_ALT_SIZE 56
 
 /* struct de_entry offsets. */
 #define DE_REGS 0
@@ -43,6 +38,9 @@
 #define DE_FS 72
 #define DE_GS 80
 #define DE_KICKP 88
+#define DE_FSBASE 96
+#define DE_GSBASE 104
+#define DE_RELOAD 112
 
 /* What de_enter returns (the landing's RAX). */
 #define DE_RC_EXIT 1  /* guest state captured, exit in de_st.exit */
@@ -74,11 +72,9 @@ struct de_state {
 	uint64_t host_fsbase;
 	uint64_t host_gsbase;
 	void *guest_fpu;
-	void *clean_fpu;
 	uint64_t xmask;
 	uint32_t mxcsr;
 	uint16_t fcw;
-	uint16_t host_ds, host_es, host_fs, host_gs;
 	uint64_t alt_lo, alt_size; /* the vCPU thread's signal stack */
 
 	/* C only. */
@@ -113,6 +109,9 @@ struct de_entry {
 	uint32_t eflags;
 	uint64_t sel[DE_NSEGS]; /* CS SS DS ES FS GS, host selectors */
 	volatile int *kick;
+	uint64_t fs_base, gs_base; /* loaded with wrfsbase/wrgsbase when
+				    * the selectors are still in place */
+	uint64_t reload;	   /* LDT rewritten: load DS..GS again */
 };
 
 /* Slot order of struct de_entry.sel and de_state.sel. */

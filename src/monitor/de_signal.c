@@ -263,10 +263,16 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 	case SIGSEGV:
 		switch (trapno) {
 		case X86_EXC_PF: {
-			uint32_t lin = (uint32_t)(uintptr_t)si->si_addr, pferr = 0;
+			uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
+			uint32_t lin = (uint32_t)addr, pferr = 0;
 			unsigned acc = ((err & X86_PF_W) ? SHADOW_ACC_WRITE : 0) |
 				       ((err & X86_PF_I) ? SHADOW_ACC_FETCH : 0);
 
+			if (addr >= LOW4G) {
+				/* Only 64-bit code reaches above 4 GiB. */
+				x->reason = DE_EXIT_ERROR;
+				return false;
+			}
 			if (moved) {
 				/* Through a segment the guest reloaded: de.c
 				 * fixes the segment and restarts. */
@@ -313,6 +319,11 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 			return false;
 		}
 	case SIGBUS:
+		/* Linux reports #SS as SIGBUS. */
+		if (trapno == X86_EXC_SS) {
+			set_emulate(x, err ? DE_EMU_SELECTOR : DE_EMU_STACK);
+			return false;
+		}
 		if (trapno == X86_EXC_AC) {
 			if (!(cpu->cr0 & X86_CR0_AM)) {
 				/* The guest set AC, but alignment checking is

@@ -90,6 +90,11 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 {
 	vcpu_reset(&m->cpu);
 	devices_reset(m);
+	/* A reboot forgets every translation and shadow mapping. */
+	if (m->shadow_on)
+		shadow_flush_all(&m->cpu);
+	if (m->bt_on)
+		bt_reset(m);
 	m->cpu.delivering = -1;
 	if (m->cpu.tlb)
 		bt_interp_flush_tlb(&m->cpu);

@@ -106,6 +106,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/segments.sh \
 	tests/guests/run/bt/alu.sh \
 	tests/guests/run/bt/seglimits.sh \
+	tests/guests/run/bt/smc.sh \
 	tests/guests/run/bt/demo.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \

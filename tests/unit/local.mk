@@ -6,3 +6,4 @@ include $(srcdir)/tests/unit/monitor.mk
 include $(srcdir)/tests/unit/interp_sys.mk
 include $(srcdir)/tests/unit/shadow.mk
 include $(srcdir)/tests/unit/de.mk
+include $(srcdir)/tests/unit/bt.mk

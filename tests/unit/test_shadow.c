@@ -1063,7 +1063,7 @@ static void probe_against_oracle(uint32_t lin, bool user_view,
 	}
 }
 
-START_TEST(test_random_against_walks)
+static void random_steps(void)
 {
 	static const uint32_t regions[] = {0x001, 0x002, 0x100, 0x101,
 					   0x300, 0x301, 0x3ff};
@@ -1178,6 +1178,19 @@ START_TEST(test_random_against_walks)
 		(unsigned long long)stats.shadow_emulated,
 		(unsigned long long)stats.traces,
 		(unsigned long long)info().untraces, info().pages_mapped);
+}
+
+START_TEST(test_random_against_walks)
+{
+	random_steps();
+}
+END_TEST
+
+START_TEST(test_random_small_budget)
+{
+	shadow_set_budget(48, 16);
+	random_steps();
+	ck_assert_uint_gt(info().evictions, 0);
 }
 END_TEST
 
@@ -1339,6 +1352,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_budget_small);
 	tcase_add_test(tc, test_storm_default_budget);
 	tcase_add_test(tc, test_random_against_walks);
+	tcase_add_test(tc, test_random_small_budget);
 	tcase_add_test(tc, test_hidden_faults_through_sigsegv);
 	tcase_add_test(tc, test_costs);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,1710 @@
+/*
+ * test_bt_diff.c - the binary translator against the interpreter.
+ *
+ * For every instruction form (encoding x operand size x register/memory
+ * operand x addressing size, as in test_interp_native.c, plus segment
+ * overrides with nonzero FS/GS bases, ESP-based and [disp32] addressing
+ * built by hand, ESP as an operand) random cases run the instruction
+ * followed by hlt, once under the interpreter and once under bt_run(),
+ * from the same state, and must agree on registers, EIP, EFLAGS, CR2,
+ * segment caches, memory and exceptions (bt_diff.h). Every form also runs
+ * a quarter of its cases with paging on, where the data pages get random
+ * present/writable/accessed/dirty bits and CR0.WP is random, so that #PF
+ * delivery (vector, error code, CR2, the state at the fault) is compared
+ * too. The code address changes from case to case (the translator's
+ * adaptive retranslation remembers faulting EIPs for good).
+ *
+ * Besides the compare, each case must have translated at least one block,
+ * and forms marked X_NAT must have run natively in the cache (not through
+ * the interpreter) in at least half of their paging-off cases: a translator
+ * that quietly declined everything would otherwise pass.
+ *
+ * Faults must be precise: for #DE/#UD/#GP/#PF of a non-string instruction
+ * the pushed EIP is the instruction's and no register but ESP changed.
+ *
+ * BT386_TEST_SEED=<n> changes the seed, BT386_TEST_CASES=<n> the cases per
+ * form (paging-off; a quarter as many with paging on), BT386_TEST_VERBOSE=1
+ * lists how each form ran (native / callout / interpreter).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bt/bt_priv.h"
+#include "bt/decode.h"
+#include "bt_diff.h"
+#include "bt_progs.h"
+#include "interp_gen.h"
+#include "x86.h"
+
+/* ---- forms ------------------------------------------------------------ */
+
+#define M_REG 0x01  /* r/m is a register */
+#define M_MEM 0x02  /* r/m is memory (32-bit addressing) */
+#define M_A16 0x04  /* r/m is memory with 16-bit addressing */
+#define M_NONE 0x08 /* no ModRM */
+#define M_V 0x10    /* operand size 32 and 16 (66 prefix) */
+#define M_RM (M_REG | M_MEM)
+#define M_ALL (M_REG | M_MEM | M_A16)
+
+#define IZ 0xff /* immediate as wide as the operand size */
+
+/* spec.x */
+#define X_NAT 0x01   /* runs in the cache (32-bit addressing) */
+#define X_NAT32 0x02 /* ... with operand size 32 only */
+#define X_FS 0x04    /* a variant with an FS override (nonzero base) */
+#define X_GS 0x08    /* a variant with a GS override */
+
+struct spec {
+	const char *name;
+	const char *hex; /* prefixes and opcode bytes */
+	int digit;	 /* ModRM reg: -1 none, 0..7, 8 random */
+	unsigned mode;	 /* M_* */
+	unsigned imm, imm2;
+	unsigned size; /* operand size (without M_V) */
+	unsigned flags;
+	gen_hook pre, post;
+	unsigned cases; /* per mille of the default; 0: the default */
+	unsigned x;	/* X_* */
+};
+
+struct fstat {
+	unsigned cases, paging_cases, native, callout, fallback, stepped;
+	unsigned faults, fails;
+};
+
+static uint64_t base_seed = 0x6274333836ull;
+static unsigned default_cases = 160;
+static bool verbose;
+static unsigned nr_forms, nr_cases, nr_faults, nr_fails, nr_paging;
+static unsigned nr_native_forms, nr_coverage_fails;
+
+/* The case being generated: hooks need its code address. */
+static uint32_t cur_code;
+static int cur_seg = -1; /* X86_FS / X86_GS variant, or -1 */
+static uint64_t crng;	 /* variations outside the generator */
+
+static uint32_t rnd(void)
+{
+	uint64_t z = (crng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)(z ^ (z >> 31));
+}
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+/* A code address: 32-byte slots in four 64 KiB windows whose low 16 bits
+ * stay in 0x1000..0x6fff (16-bit branches land on the hlt at 0..0x7fff),
+ * never one the translator has marked for adaptive retranslation. */
+static uint32_t pick_code(void)
+{
+	for (;;) {
+		uint32_t r = rnd();
+		uint32_t eip = BD_CODE + (r % 4) * 0x10000 + 0x1000 +
+			       ((r >> 2) % 0x300) * 32;
+
+		if (!bt_adapt_is_marked(eip))
+			return eip;
+	}
+}
+
+/* Data pages whose PTEs the paging cases randomize. */
+static const uint32_t data_pages[] = {
+	D_LOW,	    D_DATA,	     D_DATA + 0x1000,
+	D_STACK,    D_STACK + 0x1000, BD_FS_DATA,
+	BD_FS_DATA + 0x1000, BD_GS_DATA, BD_GS_DATA + 0x1000,
+};
+#define NR_DATA_PAGES (sizeof(data_pages) / sizeof(data_pages[0]))
+
+static void randomize_ptes(void)
+{
+	for (size_t i = 0; i < NR_DATA_PAGES; i++) {
+		uint32_t r = rnd(), pte = data_pages[i] | X86_PTE_P |
+					  X86_PTE_W | X86_PTE_A | X86_PTE_D;
+
+		switch (r % 16) {
+		case 0:
+			pte &= ~X86_PTE_P;
+			break;
+		case 1:
+		case 2:
+			pte &= ~X86_PTE_W;
+			break;
+		}
+		if (r & 0x100)
+			pte &= ~X86_PTE_A;
+		if (r & 0x200)
+			pte &= ~X86_PTE_D;
+		*bd_pte(data_pages[i]) = pte;
+	}
+}
+
+static void reset_ptes(void)
+{
+	for (size_t i = 0; i < NR_DATA_PAGES; i++)
+		*bd_pte(data_pages[i]) = data_pages[i] | X86_PTE_P |
+					 X86_PTE_W | X86_PTE_A | X86_PTE_D;
+}
+
+static const uint16_t data_attr = X86_DESC_P | X86_DESC_S | X86_DESC_RW |
+				  X86_DESC_A | X86_DESC_DB | X86_DESC_G;
+
+/* FS/GS: mostly a 4 GiB writable segment (runs inline), sometimes one
+ * with a limit around the operand (#GP) or read-only (#GP on writes),
+ * which the translator hands to callouts. */
+static struct x86_seg seg_variant(int seg)
+{
+	uint32_t base = seg == X86_FS ? BD_FS_BASE : BD_GS_BASE;
+	uint32_t r = rnd() % 10;
+
+	if (r < 6)
+		return bd_seg(base, 0xffffffffu, data_attr);
+	if (r < 8)
+		return bd_seg(base, D_DATA + rnd() % D_DATA_LEN,
+			      data_attr & ~X86_DESC_G);
+	return bd_seg(base, 0xffffffffu, data_attr & ~X86_DESC_RW);
+}
+
+static bool exc_has_error(int v)
+{
+	return v == X86_EXC_DF || (v >= X86_EXC_TS && v <= X86_EXC_PF) ||
+	       v == X86_EXC_AC;
+}
+
+/* A fault leaves the state of before the instruction (see the top). */
+static bool check_precise(const struct gen *g, const struct bd_outcome *o)
+{
+	int v = o->vector;
+	unsigned e = exc_has_error(v);
+	uint32_t esp = o->regs[X86_ESP], frame[4];
+
+	if (g->c.repeat || (v != X86_EXC_DE && v != X86_EXC_UD &&
+			    v != X86_EXC_GP && v != X86_EXC_PF))
+		return true;
+	if (esp < D_STACK || esp + 16 > D_STACK + D_STACK_LEN)
+		return true; /* ESP was an operand: nothing to read */
+	memcpy(frame, bd_guest(esp), sizeof(frame));
+	for (int r = 0; r < 8; r++)
+		if (r != X86_ESP && o->regs[r] != g->c.regs[r])
+			goto bad;
+	if (frame[e] != cur_code || esp + 12 + 4 * e != g->c.regs[X86_ESP])
+		goto bad;
+	return true;
+bad:
+	fprintf(stderr,
+		"IMPRECISE %s: exception %d at %08x pushed eip %08x, esp "
+		"%08x (was %08x)\n",
+		g->f->name, v, cur_code, frame[e], esp, g->c.regs[X86_ESP]);
+	bd_print_outcome("bt", o);
+	return false;
+}
+
+static bool run_case(const struct form *f, uint64_t seed, bool paging,
+		     struct fstat *fs)
+{
+	struct gen g;
+	struct bd_input in;
+	struct bd_outcome ref, bt;
+	struct bd_btstats st;
+	struct x86_insn insn;
+	int op = -1;
+	bool ok;
+
+	crng = seed ^ 0x5bd1e9955bd1e995ull;
+	cur_code = pick_code();
+	gen_case(&g, f, seed);
+	memcpy(bd_img(cur_code), g.c.code, g.c.len);
+
+	memset(&in, 0, sizeof(in));
+	in.name = f->name;
+	memcpy(in.regs, g.c.regs, sizeof(in.regs));
+	in.eip = cur_code;
+	in.eflags = g.c.eflags | ((rnd() & 1) ? X86_FL_IF : 0);
+	in.show_len = g.c.len + 1;
+	if (paging) {
+		in.paging = true;
+		in.wp = rnd() & 1;
+		randomize_ptes();
+	}
+	if (cur_seg == X86_FS) {
+		in.fs_set = true;
+		in.fs = seg_variant(X86_FS);
+	} else if (cur_seg == X86_GS) {
+		in.gs_set = true;
+		in.gs = seg_variant(X86_GS);
+	}
+	if (x86_decode(&insn, g.c.code, g.c.len, true) > 0)
+		op = insn.info->op;
+
+	ok = bd_run(&in, op, &ref, &bt, &st);
+	if (ok && st.translations == 0) {
+		fprintf(stderr, "NOT TRANSLATED %s at %08x\n", f->name,
+			cur_code);
+		ok = false;
+	}
+	if (ok)
+		ok = check_precise(&g, &bt);
+
+	fs->cases++;
+	fs->paging_cases += paging;
+	if (ref.vector >= 0 || ref.exit == VCPU_EXIT_SHUTDOWN)
+		fs->faults++;
+	if (!paging) {
+		if (st.op_callouts)
+			fs->callout++;
+		else if (st.op_fallbacks)
+			fs->fallback++;
+		else if (st.op_interp)
+			fs->stepped++;
+		else
+			fs->native++;
+	}
+	memset(bd_img(cur_code), 0xf4, g.c.len);
+	if (paging)
+		reset_ptes();
+	return ok;
+}
+
+static void check_form(const struct form *f, unsigned n, unsigned x)
+{
+	uint64_t seed = base_seed ^ hash(f->name);
+	unsigned np = (n + 3) / 4;
+	struct fstat fs;
+	bool a16 = (f->flags & G_ADDR16) || strstr(f->name, "a16");
+	bool o16 = f->bytes[0] == 0x66 || (f->nbytes > 1 && f->bytes[1] == 0x66);
+	bool want_native = !a16 && cur_seg < 0 &&
+			   ((x & X_NAT) || ((x & X_NAT32) && !o16));
+
+	memset(&fs, 0, sizeof(fs));
+	for (unsigned i = 0; i < n + np && fs.fails < 3; i++)
+		if (!run_case(f, seed + i * 0x9e3779b9ull, i >= n, &fs))
+			fs.fails++;
+	nr_forms++;
+	nr_cases += fs.cases;
+	nr_paging += fs.paging_cases;
+	nr_faults += fs.faults;
+	nr_fails += fs.fails;
+	if (want_native) {
+		nr_native_forms++;
+		if (!fs.fails && fs.native * 2 < fs.cases - fs.paging_cases) {
+			fprintf(stderr,
+				"COVERAGE %s: ran in the cache in %u of %u "
+				"cases (%u callouts, %u interpreter "
+				"fallbacks, %u interpreter steps)\n",
+				f->name, fs.native,
+				fs.cases - fs.paging_cases, fs.callout,
+				fs.fallback, fs.stepped);
+			nr_coverage_fails++;
+		}
+	}
+	if (verbose)
+		printf("  %-28s %4u cases (%3u paging) %4u faulting: native "
+		       "%u, callout %u, fallback %u, stepped %u%s\n",
+		       f->name, fs.cases, fs.paging_cases, fs.faults,
+		       fs.native, fs.callout, fs.fallback, fs.stepped,
+		       fs.fails ? "  FAILED" : "");
+}
+
+static unsigned parse_hex(const char *hex, uint8_t *out)
+{
+	unsigned n = 0;
+
+	while (*hex) {
+		char *end;
+		unsigned long v = strtoul(hex, &end, 16);
+		if (end == hex)
+			break;
+		out[n++] = (uint8_t)v;
+		hex = end;
+	}
+	return n;
+}
+
+static void run_spec_seg(const struct spec *s, int seg)
+{
+	static const unsigned rms[3] = {M_REG, M_MEM, M_A16};
+	unsigned nsizes = (s->mode & M_V) ? 2 : 1;
+
+	cur_seg = seg;
+	for (unsigned si = 0; si < nsizes; si++) {
+		unsigned size = (s->mode & M_V) ? (si ? 2 : 4) : s->size;
+
+		for (unsigned ri = 0; ri < 3; ri++) {
+			struct form f;
+			unsigned rm = rms[ri];
+
+			if (s->mode & M_NONE) {
+				if (ri)
+					break;
+				rm = 0;
+			} else if (!(s->mode & rm)) {
+				continue;
+			}
+			/* Overrides only matter for memory operands. */
+			if (seg >= 0 && rm == M_REG)
+				continue;
+			memset(&f, 0, sizeof(f));
+			snprintf(f.name, sizeof(f.name), "%s%s%s%s",
+				 seg == X86_FS	 ? "fs: "
+				 : seg == X86_GS ? "gs: "
+						 : "",
+				 s->name,
+				 (s->mode & M_V) ? (size == 2 ? " o16" : " o32")
+						 : "",
+				 rm == M_REG   ? " reg"
+				 : rm == M_MEM ? " mem"
+				 : rm == M_A16 ? " mem16"
+					       : "");
+			if (seg >= 0)
+				f.bytes[f.nbytes++] =
+					seg == X86_FS ? 0x64 : 0x65;
+			if ((s->mode & M_V) && size == 2)
+				f.bytes[f.nbytes++] = 0x66;
+			f.nbytes +=
+				(uint8_t)parse_hex(s->hex, f.bytes + f.nbytes);
+			f.digit = (int8_t)s->digit;
+			f.rm = rm == M_REG ? RM_REG : rm ? RM_MEM : RM_NONE;
+			f.imm = (uint8_t)(s->imm == IZ ? size : s->imm);
+			f.imm2 = (uint8_t)s->imm2;
+			f.size = (uint8_t)size;
+			f.flags = (uint8_t)(s->flags |
+					    (rm == M_A16 ? G_ADDR16 : 0));
+			f.pre = s->pre;
+			f.post = s->post;
+			check_form(&f,
+				   s->cases ? (s->cases * default_cases + 999) /
+						      1000
+					    : default_cases,
+				   s->x);
+		}
+	}
+	cur_seg = -1;
+}
+
+static void run_spec(const struct spec *s)
+{
+	run_spec_seg(s, -1);
+	if (s->x & X_FS)
+		run_spec_seg(s, X86_FS);
+	if (s->x & X_GS)
+		run_spec_seg(s, X86_GS);
+}
+
+static void run_specs(const struct spec *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_spec(&s[i]);
+}
+
+#define RUN(table) run_specs(table, sizeof(table) / sizeof(table[0]))
+
+static void setup(void)
+{
+	char err[512];
+	const char *e;
+
+	if ((e = getenv("BT386_TEST_SEED")))
+		base_seed = strtoull(e, NULL, 0);
+	if ((e = getenv("BT386_TEST_CASES")))
+		default_cases = (unsigned)strtoul(e, NULL, 0);
+	verbose = (e = getenv("BT386_TEST_VERBOSE")) && *e == '1';
+	if (bd_setup(err, sizeof(err)) < 0)
+		ck_abort_msg("cannot set up the machine: %s", err);
+	bd_img_reset();
+	nr_forms = nr_cases = nr_faults = nr_fails = nr_paging = 0;
+	nr_native_forms = nr_coverage_fails = 0;
+}
+
+static void finish(const char *what)
+{
+	printf("%-8s %4u forms %7u cases (%6u paging) %6u faulting, %u "
+	       "mismatches, %u of %u native forms short of the cache\n",
+	       what, nr_forms, nr_cases, nr_paging, nr_faults, nr_fails,
+	       nr_coverage_fails, nr_native_forms);
+	fflush(stdout);
+	ck_assert_msg(nr_fails == 0, "%s: %u mismatches (seed 0x%llx)", what,
+		      nr_fails, (unsigned long long)base_seed);
+	ck_assert_msg(nr_coverage_fails == 0,
+		      "%s: %u forms did not run in the code cache", what,
+		      nr_coverage_fails);
+	ck_assert_uint_gt(nr_cases, 0);
+}
+
+/* ---- helpers for hooks ---------------------------------------------- */
+
+static uint32_t reg_part(const struct gen *g, unsigned r, unsigned size)
+{
+	if (size == 1)
+		return r < 4 ? g->c.regs[r] & 0xff
+			     : (g->c.regs[r - 4] >> 8) & 0xff;
+	return size == 2 ? g->c.regs[r] & 0xffff : g->c.regs[r];
+}
+
+static void set_part(struct gen *g, unsigned r, unsigned size, uint32_t v)
+{
+	uint32_t m = size == 4 ? ~0u : (1u << (size * 8)) - 1;
+
+	gen_set(g, r, (g->c.regs[r] & ~m) | (v & m));
+}
+
+static bool has_byte(const struct form *f, uint8_t b)
+{
+	for (unsigned i = 0; i < f->nbytes; i++)
+		if (f->bytes[i] == b)
+			return true;
+	return false;
+}
+
+static bool is_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x66:
+	case 0x67:
+	case 0xf2:
+	case 0xf3:
+	case 0xf0:
+	case 0x0f:
+	case 0x26:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+	case 0x64:
+	case 0x65:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint8_t opcode(const struct form *f)
+{
+	unsigned i = 0;
+
+	while (i < f->nbytes && is_prefix(f->bytes[i]))
+		i++;
+	return i < f->nbytes ? f->bytes[i] : 0;
+}
+
+static void write_mem(uint32_t addr, uint32_t v, unsigned size)
+{
+	memcpy(bd_img(addr), &v, size);
+}
+
+static uint32_t read_mem(uint32_t addr, unsigned size)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, bd_img(addr), size);
+	return v;
+}
+
+/* Where an access through the case's segment override lands. */
+static uint32_t seg_lin(uint32_t off)
+{
+	return cur_seg == X86_FS   ? off + BD_FS_BASE
+	       : cur_seg == X86_GS ? off + BD_GS_BASE
+				   : off;
+}
+
+/* ---- ALU ------------------------------------------------------------ */
+
+static const char *const alu_names[8] = {"add", "or",  "adc", "sbb",
+					 "and", "sub", "xor", "cmp"};
+
+START_TEST(test_alu)
+{
+	char hex[8][6][8];
+
+	for (unsigned op = 0; op < 8; op++) {
+		const char *n = alu_names[op];
+		for (unsigned e = 0; e < 6; e++)
+			snprintf(hex[op][e], sizeof(hex[op][e]), "%02x",
+				 op * 8 + e);
+		const struct spec s[] = {
+			{n, hex[op][0], 8, M_ALL, 0, 0, 1, .x = X_NAT},
+			{n, hex[op][1], 8, M_ALL | M_V, .x = X_NAT | X_FS},
+			{n, hex[op][2], 8, M_RM, 0, 0, 1, .x = X_NAT},
+			{n, hex[op][3], 8, M_ALL | M_V, .x = X_NAT | X_GS},
+			{n, hex[op][4], -1, M_NONE, 1, 0, 1, .x = X_NAT},
+			{n, hex[op][5], -1, M_NONE | M_V, IZ, .x = X_NAT},
+			{n, "80", (int)op, M_ALL, 1, 0, 1, .x = X_NAT},
+			/* 82 does not exist in 64-bit mode: a callout. */
+			{n, "82", (int)op, M_RM, 1, 0, 1, .cases = 300},
+			{n, "81", (int)op, M_RM | M_V, IZ, .x = X_NAT},
+			{n, "83", (int)op, M_ALL | M_V, 1, .x = X_NAT | X_FS},
+		};
+		char names[10][32];
+		struct spec t[10];
+
+		for (unsigned i = 0; i < 10; i++) {
+			t[i] = s[i];
+			snprintf(names[i], sizeof(names[i]), "%s %s/%d", n,
+				 s[i].hex, s[i].digit);
+			t[i].name = names[i];
+		}
+		RUN(t);
+	}
+	{
+		static const struct spec more[] = {
+			{"lock add", "f0 01", 8, M_MEM | M_V, .x = X_NAT | X_FS},
+			{"lock sbb", "f0 80", 3, M_MEM, 1, 0, 1, .x = X_NAT},
+			{"test 84", "84", 8, M_RM, 0, 0, 1, .x = X_NAT},
+			{"test 85", "85", 8, M_RM | M_V, .x = X_NAT},
+			{"test a8", "a8", -1, M_NONE, 1, 0, 1, .x = X_NAT},
+			{"test a9", "a9", -1, M_NONE | M_V, IZ, .x = X_NAT},
+			{"test f6/0", "f6", 0, M_ALL, 1, 0, 1, .x = X_NAT},
+			{"test f7/0", "f7", 0, M_RM | M_V, IZ, .x = X_NAT},
+			{"not f6", "f6", 2, M_RM, 0, 0, 1, .x = X_NAT},
+			{"not f7", "f7", 2, M_RM | M_V, .x = X_NAT | X_GS},
+			{"neg f6", "f6", 3, M_RM, 0, 0, 1, .x = X_NAT},
+			{"neg f7", "f7", 3, M_ALL | M_V, .x = X_NAT},
+			{"inc fe", "fe", 0, M_RM, 0, 0, 1, .x = X_NAT},
+			{"dec fe", "fe", 1, M_RM, 0, 0, 1, .x = X_NAT | X_FS},
+			{"inc ff", "ff", 0, M_RM | M_V, .x = X_NAT},
+			{"dec ff", "ff", 1, M_ALL | M_V, .x = X_NAT},
+			/* 40-4f are REX prefixes on the host. */
+			{"inc 40+r", "40", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
+			 .cases = 2000, .x = X_NAT},
+			{"dec 48+r", "48", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
+			 .cases = 2000, .x = X_NAT},
+			{"clc", "f8", -1, M_NONE, .x = X_NAT},
+			{"stc", "f9", -1, M_NONE, .x = X_NAT},
+			{"cmc", "f5", -1, M_NONE, .x = X_NAT},
+			{"cld", "fc", -1, M_NONE, .x = X_NAT},
+			{"std", "fd", -1, M_NONE, .x = X_NAT},
+		};
+		RUN(more);
+	}
+	finish("alu");
+}
+END_TEST
+
+/* ---- multiply and divide -------------------------------------------- */
+
+/* Mostly dividends whose quotient fits; some that do not (#DE). */
+static void pre_div(struct gen *g)
+{
+	unsigned size = g->f->size;
+	uint32_t lo = gen_value(g), hi;
+
+	switch (gen_rand(g) % 5) {
+	case 0:
+		hi = gen_value(g);
+		break;
+	case 1:
+		hi = 0;
+		break;
+	case 2:
+		hi = (lo >> (size * 8 - 1)) & 1 ? ~0u : 0;
+		break;
+	default:
+		hi = gen_rand(g) & 0x7;
+		break;
+	}
+	if (size == 1) {
+		gen_set16(g, X86_EAX, (lo & 0xff) | (hi & 0xff) << 8);
+	} else {
+		gen_set(g, X86_EAX, lo);
+		gen_set(g, X86_EDX, hi);
+	}
+}
+
+START_TEST(test_muldiv)
+{
+	static const struct spec s[] = {
+		{"mul f6", "f6", 4, M_ALL, 0, 0, 1, .x = X_NAT},
+		{"mul f7", "f7", 4, M_RM | M_V, .x = X_NAT | X_FS},
+		{"imul f6", "f6", 5, M_ALL, 0, 0, 1, .x = X_NAT},
+		{"imul f7", "f7", 5, M_RM | M_V, .x = X_NAT},
+		{"div f6", "f6", 6, M_ALL, 0, 0, 1, 0, pre_div, NULL, 3000,
+		 X_NAT},
+		{"div f7", "f7", 6, M_RM | M_V, 0, 0, 0, 0, pre_div, NULL, 3000,
+		 X_NAT | X_GS},
+		{"idiv f6", "f6", 7, M_ALL, 0, 0, 1, 0, pre_div, NULL, 3000,
+		 X_NAT},
+		{"idiv f7", "f7", 7, M_RM | M_V, 0, 0, 0, 0, pre_div, NULL,
+		 3000, X_NAT},
+		{"imul 0f af", "0f af", 8, M_ALL | M_V, .x = X_NAT},
+		{"imul 69", "69", 8, M_RM | M_V, IZ, .x = X_NAT},
+		{"imul 6b", "6b", 8, M_ALL | M_V, 1, .x = X_NAT},
+	};
+
+	RUN(s);
+	finish("muldiv");
+}
+END_TEST
+
+/* ---- shifts and rotates --------------------------------------------- */
+
+static uint32_t pick_count(struct gen *g)
+{
+	unsigned w = g->f->size * 8;
+	uint32_t r = gen_rand(g);
+
+	switch (r % 10) {
+	case 0:
+		return 0;
+	case 1:
+		return 1;
+	case 2:
+		return w - 1;
+	case 3:
+		return w;
+	case 4:
+		return w + 1;
+	case 5:
+		return 32 + (r >> 8) % 4;
+	case 6:
+		return (r >> 8) & 0xff;
+	default:
+		return (r >> 8) % 32;
+	}
+}
+
+static void pre_count_imm(struct gen *g)
+{
+	g->imm_set = true;
+	g->imm_val = pick_count(g);
+}
+
+static void pre_count_cl(struct gen *g)
+{
+	gen_set(g, X86_ECX, (g->c.regs[X86_ECX] & ~0xffu) | pick_count(g));
+}
+
+START_TEST(test_shift)
+{
+	static const char *const names[8] = {"rol", "ror", "rcl", "rcr",
+					     "shl", "shr", "sal", "sar"};
+
+	for (int d = 0; d < 8; d++) {
+		const struct spec s[] = {
+			{"c0", "c0", d, M_ALL, 1, 0, 1, 0, pre_count_imm,
+			 .x = X_NAT},
+			{"d0", "d0", d, M_RM, 0, 0, 1, .x = X_NAT},
+			{"d2", "d2", d, M_RM, 0, 0, 1, 0, pre_count_cl,
+			 .x = X_NAT},
+			{"c1", "c1", d, M_RM | M_V, 1, 0, 0, 0, pre_count_imm,
+			 .x = X_NAT | X_FS},
+			{"d1", "d1", d, M_RM | M_V, .x = X_NAT},
+			{"d3", "d3", d, M_ALL | M_V, 0, 0, 0, 0, pre_count_cl,
+			 .x = X_NAT},
+		};
+		char names2[6][40];
+		struct spec t[6];
+
+		for (int i = 0; i < 6; i++) {
+			t[i] = s[i];
+			snprintf(names2[i], sizeof(names2[i]), "%s/%s",
+				 names[d], s[i].hex);
+			t[i].name = names2[i];
+		}
+		RUN(t);
+	}
+	{
+		static const struct spec s[] = {
+			{"shld ib", "0f a4", 8, M_ALL | M_V, 1, 0, 0, 0,
+			 pre_count_imm, .x = X_NAT},
+			{"shld cl", "0f a5", 8, M_RM | M_V, 0, 0, 0, 0,
+			 pre_count_cl, .x = X_NAT},
+			{"shrd ib", "0f ac", 8, M_RM | M_V, 1, 0, 0, 0,
+			 pre_count_imm, .x = X_NAT | X_GS},
+			{"shrd cl", "0f ad", 8, M_ALL | M_V, 0, 0, 0, 0,
+			 pre_count_cl, .x = X_NAT},
+		};
+		RUN(s);
+	}
+	finish("shift");
+}
+END_TEST
+
+/* ---- bit tests and scans, byte swaps -------------------------------- */
+
+static void pre_bt_mem(struct gen *g)
+{
+	bool a16 = g->f->flags & G_ADDR16;
+	int32_t span = a16 ? 0x600 * 8 : 0xc00 * 8;
+	int32_t off = (int32_t)(gen_rand(g) % (2 * (uint32_t)span)) - span;
+	int r;
+
+	if (g->f->rm != RM_MEM)
+		return;
+	do
+		r = (int)(gen_rand(g) % 8);
+	while (r == X86_ESP);
+	g->regfield = r;
+	if (g->f->size == 2)
+		gen_set16(g, (unsigned)r, (uint32_t)off);
+	else
+		gen_set(g, (unsigned)r, (uint32_t)off);
+	g->target_set = true;
+	g->target = (a16 ? D_LOW + 0x800 : D_DATA + 0x1000) + gen_rand(g) % 64;
+}
+
+static void post_scan_src(struct gen *g)
+{
+	uint32_t r = gen_rand(g), v;
+
+	if (r % 4 == 0)
+		v = 0;
+	else if (r % 4 == 1)
+		v = 1u << ((r >> 8) % (g->f->size * 8));
+	else
+		return;
+	if (g->f->rm == RM_MEM)
+		write_mem(seg_lin(g->target), v, g->f->size);
+	else if (g->rmreg != g->regfield || v == 0)
+		gen_set(g, (unsigned)g->rmreg,
+			g->f->size == 2
+				? (g->c.regs[g->rmreg] & 0xffff0000u) | v
+				: v);
+}
+
+START_TEST(test_bits)
+{
+	static const struct spec s[] = {
+		{"bt a3", "0f a3", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
+		 .x = X_NAT | X_FS},
+		{"bts ab", "0f ab", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
+		 .x = X_NAT},
+		{"btr b3", "0f b3", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
+		 .x = X_NAT | X_GS},
+		{"btc bb", "0f bb", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
+		 .x = X_NAT},
+		{"bt ba/4", "0f ba", 4, M_ALL | M_V, 1, .x = X_NAT},
+		{"bts ba/5", "0f ba", 5, M_RM | M_V, 1, .x = X_NAT},
+		{"btr ba/6", "0f ba", 6, M_RM | M_V, 1, .x = X_NAT},
+		{"btc ba/7", "0f ba", 7, M_RM | M_V, 1, .x = X_NAT},
+		{"bsf", "0f bc", 8, M_ALL | M_V, 0, 0, 0, 0, NULL,
+		 post_scan_src, .x = X_NAT},
+		{"bsr", "0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
+		 post_scan_src, .x = X_NAT},
+		{"tzcnt", "f3 0f bc", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
+		 post_scan_src},
+		{"lzcnt", "f3 0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
+		 post_scan_src},
+		{"popcnt", "f3 0f b8", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
+		 post_scan_src},
+		{"bswap", "0f c8", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
+		 .x = X_NAT32},
+		{"movbe load", "0f 38 f0", 8, M_MEM | M_A16 | M_V},
+		{"movbe store", "0f 38 f1", 8, M_MEM | M_V},
+	};
+
+	RUN(s);
+	finish("bits");
+}
+END_TEST
+
+/* ---- decimal arithmetic (none exists in 64-bit mode: callouts) -------- */
+
+static void pre_bcd_imm(struct gen *g)
+{
+	uint32_t r = gen_rand(g);
+
+	g->imm_set = true;
+	g->imm_val = r % 3 == 0 ? 10 : r % 7 == 1 ? 0 : (r >> 8) & 0xff;
+}
+
+START_TEST(test_bcd)
+{
+	static const struct spec s[] = {
+		{"daa", "27", -1, M_NONE},
+		{"das", "2f", -1, M_NONE},
+		{"aaa", "37", -1, M_NONE},
+		{"aas", "3f", -1, M_NONE},
+		{"aam", "d4", -1, M_NONE, 1, 0, 0, 0, pre_bcd_imm},
+		{"aad", "d5", -1, M_NONE, 1, 0, 0, 0, pre_bcd_imm},
+		{"salc", "d6", -1, M_NONE},
+	};
+
+	RUN(s);
+	finish("bcd");
+}
+END_TEST
+
+/* ---- data movement -------------------------------------------------- */
+
+static void post_cmpxchg(struct gen *g)
+{
+	unsigned size = g->f->size;
+
+	if (gen_rand(g) & 1)
+		return;
+	if (g->f->rm == RM_MEM)
+		write_mem(seg_lin(g->target), reg_part(g, X86_EAX, size),
+			  size);
+	else
+		set_part(g, X86_EAX, size,
+			 reg_part(g, (unsigned)g->rmreg, size));
+}
+
+static void post_cmpxchg8b(struct gen *g)
+{
+	if (gen_rand(g) & 1)
+		return;
+	write_mem(seg_lin(g->target), g->c.regs[X86_EAX], 4);
+	write_mem(seg_lin(g->target) + 4, g->c.regs[X86_EDX], 4);
+}
+
+/* moffs forms: the immediate is the address ([disp32] without ModRM). */
+static void post_moffs(struct gen *g)
+{
+	bool a16 = has_byte(g->f, 0x67);
+	uint32_t t = a16 ? D_LOW + gen_rand(g) % (D_LOW_LEN - 8)
+			 : D_DATA + gen_rand(g) % (D_DATA_LEN - 8);
+
+	memcpy(g->c.code + g->imm_off, &t, a16 ? 2 : 4);
+}
+
+static void pre_xlat(struct gen *g)
+{
+	if (has_byte(g->f, 0x67))
+		gen_set16(g, X86_EBX, D_LOW + gen_rand(g) % (D_LOW_LEN - 256));
+	else
+		gen_set(g, X86_EBX, D_DATA + gen_rand(g) % (D_DATA_LEN - 256));
+}
+
+START_TEST(test_move)
+{
+	static const struct spec s[] = {
+		{"mov 88", "88", 8, M_ALL, 0, 0, 1, .x = X_NAT | X_FS},
+		{"mov 89", "89", 8, M_ALL | M_V, .x = X_NAT | X_FS | X_GS},
+		{"mov 8a", "8a", 8, M_RM, 0, 0, 1, .x = X_NAT | X_GS},
+		{"mov 8b", "8b", 8, M_ALL | M_V, .x = X_NAT | X_FS | X_GS},
+		{"mov c6", "c6", 0, M_RM, 1, 0, 1, .x = X_NAT | X_FS},
+		{"mov c7", "c7", 0, M_ALL | M_V, IZ, .x = X_NAT | X_GS},
+		{"mov b0+r", "b0", -1, M_NONE, 1, 0, 1, G_OPREG, .x = X_NAT},
+		{"mov b8+r", "b8", -1, M_NONE | M_V, IZ, 0, 0, G_OPREG,
+		 .x = X_NAT},
+		{"mov a0", "a0", -1, M_NONE, 4, 0, 1, 0, NULL, post_moffs,
+		 .x = X_NAT | X_FS},
+		{"mov a1", "a1", -1, M_NONE | M_V, 4, 0, 0, 0, NULL, post_moffs,
+		 .x = X_NAT | X_GS},
+		{"mov a2", "a2", -1, M_NONE, 4, 0, 1, 0, NULL, post_moffs,
+		 .x = X_NAT},
+		{"mov a3", "a3", -1, M_NONE | M_V, 4, 0, 0, 0, NULL, post_moffs,
+		 .x = X_NAT | X_FS},
+		{"mov a1 a16", "67 a1", -1, M_NONE, 2, 0, 4, 0, NULL,
+		 post_moffs},
+		{"mov a2 a16", "67 a2", -1, M_NONE, 2, 0, 1, 0, NULL,
+		 post_moffs},
+		{"movzx b6", "0f b6", 8, M_ALL | M_V, .x = X_NAT | X_FS},
+		{"movzx b7", "0f b7", 8, M_RM | M_V, .x = X_NAT},
+		{"movsx be", "0f be", 8, M_RM | M_V, .x = X_NAT | X_GS},
+		{"movsx bf", "0f bf", 8, M_ALL | M_V, .x = X_NAT},
+		{"xchg 86", "86", 8, M_RM, 0, 0, 1, .x = X_NAT | X_FS},
+		{"xchg 87", "87", 8, M_ALL | M_V, .x = X_NAT | X_GS},
+		{"xchg 90+r", "90", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
+		 .x = X_NAT},
+		{"xadd c0", "0f c0", 8, M_RM, 0, 0, 1, .x = X_NAT},
+		{"xadd c1", "0f c1", 8, M_ALL | M_V, .x = X_NAT | X_FS},
+		{"lock xadd", "f0 0f c1", 8, M_MEM, .x = X_NAT | X_GS},
+		{"cmpxchg b0", "0f b0", 8, M_RM, 0, 0, 1, 0, NULL,
+		 post_cmpxchg, .x = X_NAT},
+		{"cmpxchg b1", "0f b1", 8, M_ALL | M_V, 0, 0, 0, 0, NULL,
+		 post_cmpxchg, .x = X_NAT | X_FS},
+		{"lock cmpxchg", "f0 0f b1", 8, M_MEM, 0, 0, 4, 0, NULL,
+		 post_cmpxchg, .x = X_NAT | X_GS},
+		{"cmpxchg8b", "0f c7", 1, M_MEM | M_A16, 0, 0, 8, 0, NULL,
+		 post_cmpxchg8b, .x = X_NAT | X_FS},
+		{"lock cmpxchg8b", "f0 0f c7", 1, M_MEM, 0, 0, 8, 0, NULL,
+		 post_cmpxchg8b, .x = X_NAT},
+		/* lea ignores segment overrides (the fs: variant too). */
+		{"lea", "8d", 8, M_MEM | M_A16 | M_V, .cases = 3000,
+		 .x = X_NAT | X_FS},
+		{"cbw", "98", -1, M_NONE | M_V, .x = X_NAT},
+		{"cwd", "99", -1, M_NONE | M_V, .x = X_NAT},
+		{"lahf", "9f", -1, M_NONE, .x = X_NAT},
+		{"sahf", "9e", -1, M_NONE, .x = X_NAT},
+		{"xlat", "d7", -1, M_NONE, 0, 0, 0, 0, pre_xlat, .x = X_NAT},
+		{"xlat a16", "67 d7", -1, M_NONE, 0, 0, 0, 0, pre_xlat},
+		{"xlat es", "26 d7", -1, M_NONE, 0, 0, 0, 0, pre_xlat,
+		 .x = X_NAT},
+		{"xlat fs", "64 d7", -1, M_NONE, 0, 0, 0, 0, pre_xlat},
+		{"nop", "90", -1, M_NONE, .x = X_NAT},
+		{"pause", "f3 90", -1, M_NONE, .x = X_NAT},
+	};
+	char hex[2][16][8], names[2][16][24];
+
+	RUN(s);
+	for (unsigned cc = 0; cc < 16; cc++) {
+		snprintf(hex[0][cc], 8, "0f %02x", 0x90 + cc);
+		snprintf(names[0][cc], 24, "setcc %x", cc);
+		snprintf(hex[1][cc], 8, "0f %02x", 0x40 + cc);
+		snprintf(names[1][cc], 24, "cmovcc %x", cc);
+		const struct spec t[] = {
+			{names[0][cc], hex[0][cc], 0, M_RM, 0, 0, 1,
+			 .x = X_NAT | (cc == 4 ? X_FS : 0)},
+			{names[1][cc], hex[1][cc], 8, M_RM | M_V,
+			 .x = X_NAT | (cc == 7 ? X_GS : 0)},
+		};
+		RUN(t);
+	}
+	finish("move");
+}
+END_TEST
+
+/* ---- stack ------------------------------------------------------------ */
+
+static void pre_leave(struct gen *g)
+{
+	gen_set(g, X86_EBP, D_STACK + 0xe00 + (gen_rand(g) & 0x3ff));
+}
+
+static void pre_enter(struct gen *g)
+{
+	gen_set(g, X86_EBP, D_STACK + 0x1000 + (gen_rand(g) & 0x3ff));
+}
+
+static void post_enter(struct gen *g)
+{
+	uint32_t r = gen_rand(g), alloc = gen_rand(g);
+
+	alloc = alloc % 4 == 0 ? 0 : (alloc >> 8) % 0xc00;
+	memcpy(g->c.code + 1 + (g->f->size == 2), &alloc, 2);
+	g->c.code[g->c.len - 1] = (uint8_t)(r % 3 == 0	 ? (r >> 8) % 4
+					    : r % 3 == 1 ? (r >> 8) % 32
+							 : r >> 8);
+}
+
+static void pre_reg_esp(struct gen *g)
+{
+	g->regfield = X86_ESP;
+}
+
+START_TEST(test_stack)
+{
+	static const struct spec s[] = {
+		{"push 50+r", "50", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
+		 .x = X_NAT32},
+		{"pop 58+r", "58", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
+		 .x = X_NAT32},
+		{"push esp", "54", -1, M_NONE | M_V, .cases = 2000,
+		 .x = X_NAT32},
+		{"pop esp", "5c", -1, M_NONE | M_V, .cases = 2000,
+		 .x = X_NAT32},
+		{"push 6a", "6a", -1, M_NONE | M_V, 1, .x = X_NAT32},
+		{"push 68", "68", -1, M_NONE | M_V, IZ, .x = X_NAT32},
+		{"push ff/6", "ff", 6, M_ALL | M_V, .x = X_NAT32 | X_FS},
+		{"pop 8f/0", "8f", 0, M_ALL | M_V, .x = X_GS},
+		{"pop [esp]", "8f 04 24", -1, M_NONE | M_V},
+		{"pop [esp+4]", "8f 44 24 04", -1, M_NONE | M_V},
+		{"pop [esp-4]", "8f 44 24 fc", -1, M_NONE | M_V},
+		{"push [esp]", "ff 34 24", -1, M_NONE | M_V, .x = X_NAT32},
+		{"push [esp+4]", "ff 74 24 04", -1, M_NONE | M_V, .x = X_NAT32},
+		{"pusha", "60", -1, M_NONE | M_V},
+		{"popa", "61", -1, M_NONE | M_V},
+		{"enter", "c8", -1, M_NONE | M_V, 2, 1, 0, 0, pre_enter,
+		 post_enter, 3000},
+		{"leave", "c9", -1, M_NONE | M_V, 0, 0, 0, 0, pre_leave,
+		 .x = X_NAT32},
+		{"pushf", "9c", -1, M_NONE | M_V},
+		{"popf", "9d", -1, M_NONE | M_V, .cases = 3000},
+		{"push sreg", "1e", -1, M_NONE | M_V},
+		{"push fs", "0f a0", -1, M_NONE | M_V},
+		{"mov esp, r/m", "8b", 8, M_ALL | M_V, 0, 0, 0, 0, pre_reg_esp,
+		 .cases = 500, .x = X_NAT},
+	};
+
+	RUN(s);
+	finish("stack");
+}
+END_TEST
+
+/* ---- branches -------------------------------------------------------- */
+
+/* A target on the hlt that fills the code areas, away from the code. */
+static uint32_t pick_target(struct gen *g, bool o16)
+{
+	if (o16)
+		return D_LOWCODE + (gen_rand(g) % 255) * 16;
+	for (;;) {
+		uint32_t a = BD_CODE + (gen_rand(g) %
+					((BD_CODE_END - BD_CODE) / 16 - 1)) *
+					       16;
+		if (a + 16 <= cur_code || a >= cur_code + 0x40)
+			return a;
+	}
+}
+
+static void post_rel(struct gen *g)
+{
+	unsigned isz = g->f->imm;
+	bool o16 = g->f->size == 2;
+	uint32_t next = cur_code + g->c.len, target, rel;
+
+	if (isz == 1) {
+		uint32_t r = gen_rand(g);
+		int32_t d = (int32_t)(16 + (r >> 1) % 96);
+
+		if (r & 1)
+			d = -(int32_t)(g->c.len + 16 + (r >> 1) % 96);
+		rel = (uint32_t)d;
+		target = next + rel;
+		if (o16)
+			target &= 0xffff;
+	} else {
+		target = pick_target(g, o16);
+		rel = target - next;
+	}
+	memcpy(g->c.code + g->imm_off, &rel, isz);
+	gen_stop(g, target);
+}
+
+static void pre_count(struct gen *g)
+{
+	uint32_t r = gen_rand(g), v = r % 4 == 0   ? 0
+				      : r % 4 == 1 ? 1
+				      : r % 4 == 2 ? 2
+						   : gen_value(g);
+
+	if (has_byte(g->f, 0x67))
+		gen_set16(g, X86_ECX, v);
+	else
+		gen_set(g, X86_ECX, v);
+}
+
+static void post_ind(struct gen *g)
+{
+	bool o16 = g->f->size == 2;
+	uint32_t t = pick_target(g, o16);
+
+	if (g->f->rm == RM_MEM)
+		write_mem(seg_lin(g->target), t, g->f->size);
+	else if (o16)
+		gen_set16(g, (unsigned)g->rmreg, t);
+	else
+		gen_set(g, (unsigned)g->rmreg, t);
+	gen_stop(g, t);
+}
+
+static void pre_ret(struct gen *g)
+{
+	bool o16 = g->f->size == 2;
+	uint32_t t = pick_target(g, o16);
+
+	write_mem(g->c.regs[X86_ESP], t, g->f->size);
+	gen_stop(g, t);
+}
+
+START_TEST(test_branch)
+{
+	static const struct spec s[] = {
+		{"jmp eb", "eb", -1, M_NONE | M_V, 1, 0, 0, 0, NULL, post_rel,
+		 .x = X_NAT32},
+		{"jmp e9", "e9", -1, M_NONE | M_V, IZ, 0, 0, 0, NULL, post_rel,
+		 .x = X_NAT32},
+		{"call e8", "e8", -1, M_NONE | M_V, IZ, 0, 0, 0, NULL,
+		 post_rel, .x = X_NAT32},
+		{"jcxz", "e3", -1, M_NONE | M_V, 1, 0, 0, 0, pre_count,
+		 post_rel, .x = X_NAT32},
+		{"jcxz a16", "67 e3", -1, M_NONE, 1, 0, 4, 0, pre_count,
+		 post_rel},
+		{"loop", "e2", -1, M_NONE | M_V, 1, 0, 0, 0, pre_count,
+		 post_rel, .x = X_NAT32},
+		{"loop a16", "67 e2", -1, M_NONE, 1, 0, 4, 0, pre_count,
+		 post_rel},
+		{"loope", "e1", -1, M_NONE | M_V, 1, 0, 0, 0, pre_count,
+		 post_rel, .x = X_NAT32},
+		{"loopne", "e0", -1, M_NONE | M_V, 1, 0, 0, 0, pre_count,
+		 post_rel, .x = X_NAT32},
+		{"loopne a16", "67 e0", -1, M_NONE, 1, 0, 4, 0, pre_count,
+		 post_rel},
+		{"jmp ff/4", "ff", 4, M_ALL | M_V, 0, 0, 0, G_NOESP, NULL,
+		 post_ind, .x = X_NAT32 | X_FS},
+		{"call ff/2", "ff", 2, M_ALL | M_V, 0, 0, 0, G_NOESP, NULL,
+		 post_ind, .x = X_NAT32 | X_GS},
+		{"ret", "c3", -1, M_NONE | M_V, 0, 0, 0, 0, pre_ret,
+		 .x = X_NAT32},
+		{"ret iw", "c2", -1, M_NONE | M_V, 2, 0, 0, 0, pre_ret,
+		 .x = X_NAT32},
+	};
+	char hex[2][16][8], names[2][16][24];
+
+	RUN(s);
+	for (unsigned cc = 0; cc < 16; cc++) {
+		snprintf(hex[0][cc], 8, "%02x", 0x70 + cc);
+		snprintf(names[0][cc], 24, "jcc %x rel8", cc);
+		snprintf(hex[1][cc], 8, "0f %02x", 0x80 + cc);
+		snprintf(names[1][cc], 24, "jcc %x rel32", cc);
+		const struct spec t[] = {
+			{names[0][cc], hex[0][cc], -1, M_NONE | M_V, 1, 0, 0, 0,
+			 NULL, post_rel, 500, X_NAT32},
+			{names[1][cc], hex[1][cc], -1, M_NONE | M_V, IZ, 0, 0,
+			 0, NULL, post_rel, 500, X_NAT32},
+		};
+		RUN(t);
+	}
+	finish("branch");
+}
+END_TEST
+
+/* ---- strings --------------------------------------------------------- */
+
+static void pre_string(struct gen *g)
+{
+	const struct form *f = g->f;
+	bool a16 = has_byte(f, 0x67);
+	uint8_t op = opcode(f) & 0xfe;
+	unsigned size = (opcode(f) & 1) ? f->size : 1;
+	uint32_t n = gen_rand(g) % 4 == 0 ? 0 : gen_rand(g) % 24;
+	uint32_t src, dst;
+	int32_t lo;
+
+	if (gen_rand(g) % 8 == 0)
+		n = 200 + gen_rand(g) % 3000; /* across a page */
+	if (a16) {
+		src = D_LOW + 0x200 + gen_rand(g) % 0x200;
+		dst = D_LOW + 0x800 + gen_rand(g) % 0x200;
+		n %= 0x100;
+		gen_set16(g, X86_ECX, n);
+		gen_set16(g, X86_ESI, src);
+		gen_set16(g, X86_EDI, dst);
+	} else {
+		src = D_DATA + 0x200 + gen_rand(g) % 0x400;
+		dst = D_DATA + 0x1000 + gen_rand(g) % 0x400;
+		if (n * size > 0xa00)
+			n = 0xa00 / size;
+		gen_set(g, X86_ECX, n);
+		gen_set(g, X86_ESI, src);
+		gen_set(g, X86_EDI, dst);
+	}
+	if (n == 0)
+		n = 1;
+	lo = (g->c.eflags & X86_FL_DF) ? -(int32_t)((n - 1) * size) : 0;
+	if (op == 0xa6 && gen_rand(g) % 4) {
+		memmove(bd_img(dst + lo), bd_img(seg_lin(src + lo)), n * size);
+		if (gen_rand(g) & 1)
+			bd_img(dst + lo)[gen_rand(g) % (n * size)] ^= 1;
+	}
+	if (op == 0xae) {
+		uint32_t k = gen_rand(g) % n;
+		uint32_t v = read_mem(dst + lo + k * size, size);
+
+		if (gen_rand(g) % 4 == 0)
+			for (uint32_t i = 0; i < n; i++)
+				if (gen_rand(g) % 8)
+					write_mem(dst + lo + i * size, v, size);
+		set_part(g, X86_EAX, size, v);
+	}
+	g->c.repeat = has_byte(f, 0xf3) || has_byte(f, 0xf2);
+}
+
+START_TEST(test_string)
+{
+	static const char *const ops[5][2] = {
+		{"movs", "a4"}, {"cmps", "a6"}, {"stos", "aa"},
+		{"lods", "ac"}, {"scas", "ae"},
+	};
+	static const struct {
+		const char *hex;
+		unsigned x;
+	} pfx[] = {
+		{"", X_NAT | X_FS},
+		{"f3 ", X_NAT | X_GS},
+		{"f2 ", X_NAT},
+		{"67 ", 0},
+		{"f3 67 ", 0},
+		{"f2 67 ", 0},
+		{"26 ", X_NAT},
+		{"2e f3 ", 0}, /* CS override: the translator's callout */
+		{"36 f2 ", X_NAT},
+	};
+
+	for (unsigned o = 0; o < 5; o++) {
+		for (unsigned p = 0; p < sizeof(pfx) / sizeof(pfx[0]); p++) {
+			for (unsigned w = 0; w < 2; w++) {
+				char name[32], hex[24];
+				unsigned opc =
+					(unsigned)strtoul(ops[o][1], NULL, 16) +
+					w;
+				struct spec s = {
+					name, hex, -1, M_NONE | (w ? M_V : 0),
+					0,    0,   1,  0,
+					pre_string,
+				};
+
+				snprintf(name, sizeof(name), "%s%s %s",
+					 ops[o][0], w ? "d" : "b", pfx[p].hex);
+				snprintf(hex, sizeof(hex), "%s%02x", pfx[p].hex,
+					 opc);
+				s.cases = 700;
+				/* stos and scas use ES:EDI only. */
+				s.x = pfx[p].x;
+				if (o == 2 || o == 4)
+					s.x &= ~(unsigned)(X_FS | X_GS);
+				run_spec(&s);
+			}
+		}
+	}
+	finish("string");
+}
+END_TEST
+
+/* ---- system instructions and exceptions ------------------------------ */
+
+static void pre_popf(struct gen *g)
+{
+	/* The flags word popf loads: any arithmetic flags, DF, IF, IOPL,
+	 * NT, AC, ID; not TF (a single-step trap is not this test's). */
+	uint32_t v = gen_rand(g) & (X86_FL_ARITH | X86_FL_DF | X86_FL_IF |
+				    X86_FL_IOPL | X86_FL_NT | X86_FL_AC |
+				    X86_FL_ID);
+
+	write_mem(g->c.regs[X86_ESP], v, 4);
+}
+
+static void pre_into(struct gen *g)
+{
+	if (gen_rand(g) & 1)
+		g->c.eflags |= X86_FL_OF;
+}
+
+static void pre_msr(struct gen *g)
+{
+	/* Numbers no model has: #GP(0). */
+	gen_set(g, X86_ECX, 0x40001000u + (gen_rand(g) & 0xfff));
+}
+
+static void pre_int(struct gen *g)
+{
+	g->imm_set = true;
+	g->imm_val = gen_rand(g) % BD_NR_VECTORS;
+}
+
+START_TEST(test_system)
+{
+	static const struct spec s[] = {
+		{"cli", "fa", -1, M_NONE, .x = X_NAT},
+		{"sti", "fb", -1, M_NONE},
+		{"popf o32", "9d", -1, M_NONE, 0, 0, 4, 0, pre_popf,
+		 .cases = 2000},
+		{"int3", "cc", -1, M_NONE},
+		{"into", "ce", -1, M_NONE, 0, 0, 0, 0, pre_into},
+		{"int n", "cd", -1, M_NONE, 1, 0, 0, 0, pre_int, .cases = 2000},
+		{"ud2", "0f 0b", -1, M_NONE},
+		{"wrmsr", "0f 30", -1, M_NONE, 0, 0, 0, 0, pre_msr},
+		{"rdmsr", "0f 32", -1, M_NONE, 0, 0, 0, 0, pre_msr},
+		{"bound", "62", 8, M_MEM | M_V},
+		{"mov r, sreg", "8c", 1, M_REG | M_V, .x = X_NAT32},
+		{"mov r, fs", "8c", 4, M_REG | M_V},
+		{"mov m, sreg", "8c", 3, M_MEM},
+	};
+
+	RUN(s);
+	finish("system");
+}
+END_TEST
+
+/* ---- hand-built addressing ------------------------------------------- */
+
+/*
+ * Operands the generator draws only now and then: [esp + disp] (with a
+ * SIB index of "none" and any scale), [esp + index*scale + disp8],
+ * [disp32] (mod 0, r/m 5) and [index*scale + disp32] (SIB without base),
+ * next to every register in the reg field, AH..BH included. The form's
+ * bytes are only the opcode; the hook writes the rest.
+ */
+enum { XA_ESP0, XA_ESP8, XA_ESP32, XA_ESPIDX, XA_DISP32, XA_SIBD32, XA_NR };
+
+static const char *const xa_names[XA_NR] = {
+	"[esp]", "[esp+d8]", "[esp+d32]", "[esp+i*s+d8]", "[d32]", "[i*s+d32]",
+};
+
+struct xspec {
+	const char *name;
+	const char *hex;
+	int digit; /* ModRM reg: 0..7, or -1 for every register */
+	unsigned imm, size;
+	unsigned x;
+};
+
+static const struct xspec *cur_xspec;
+static unsigned cur_xa;
+
+static void emit_b(struct gen *g, uint32_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		g->c.code[g->c.len++] = (uint8_t)(v >> (8 * i));
+}
+
+static int pick_index(struct gen *g, unsigned reg)
+{
+	int r;
+
+	(void)reg;
+	do
+		r = (int)(gen_rand(g) % 8);
+	while (r == X86_ESP);
+	return r;
+}
+
+static void post_xaddr(struct gen *g)
+{
+	const struct xspec *xs = cur_xspec;
+	uint8_t op[6];
+	unsigned nop = parse_hex(xs->hex, op);
+	unsigned reg = xs->digit >= 0 ? (unsigned)xs->digit : gen_rand(g) % 8;
+	uint32_t esp = g->c.regs[X86_ESP], scale = gen_rand(g) % 4, t;
+	int idx;
+
+	g->c.len = 0;
+	for (unsigned i = 0; i < nop; i++)
+		emit_b(g, op[i], 1);
+	switch (cur_xa) {
+	case XA_ESP0:
+		emit_b(g, 0x04 | reg << 3, 1);
+		emit_b(g, scale << 6 | 4 << 3 | 4, 1);
+		break;
+	case XA_ESP8:
+		emit_b(g, 0x44 | reg << 3, 1);
+		emit_b(g, scale << 6 | 4 << 3 | 4, 1);
+		emit_b(g, (gen_rand(g) % 200) - 100, 1);
+		break;
+	case XA_ESP32:
+		t = D_DATA + gen_rand(g) % (D_DATA_LEN - 16);
+		emit_b(g, 0x84 | reg << 3, 1);
+		emit_b(g, 4 << 3 | 4, 1);
+		emit_b(g, t - esp, 4);
+		break;
+	case XA_ESPIDX:
+		idx = pick_index(g, reg);
+		g->c.regs[idx] = gen_rand(g) % 64;
+		emit_b(g, 0x44 | reg << 3, 1);
+		emit_b(g, scale << 6 | (unsigned)idx << 3 | 4, 1);
+		emit_b(g, (gen_rand(g) % 200) - 100, 1);
+		break;
+	case XA_DISP32:
+		emit_b(g, 0x05 | reg << 3, 1);
+		emit_b(g, D_DATA + gen_rand(g) % (D_DATA_LEN - 16), 4);
+		break;
+	default:
+		idx = pick_index(g, reg);
+		g->c.regs[idx] = gen_rand(g) % 256;
+		t = D_DATA + gen_rand(g) % (D_DATA_LEN - 16);
+		emit_b(g, 0x04 | reg << 3, 1);
+		emit_b(g, scale << 6 | (unsigned)idx << 3 | 5, 1);
+		emit_b(g, t - (g->c.regs[idx] << scale), 4);
+		break;
+	}
+	emit_b(g, gen_value(g), xs->imm);
+}
+
+START_TEST(test_addressing)
+{
+	static const struct xspec xs[] = {
+		{"mov r8, m8", "8a", -1, 0, 1, 0},
+		{"mov m8, r8", "88", -1, 0, 1, 0},
+		{"add m8, r8", "00", -1, 0, 1, 0},
+		{"cmp r8, m8", "3a", -1, 0, 1, 0},
+		{"xchg m8, r8", "86", -1, 0, 1, 0},
+		{"test m8, r8", "84", -1, 0, 1, 0},
+		{"xadd m8, r8", "0f c0", -1, 0, 1, 0},
+		{"cmpxchg m8, r8", "0f b0", -1, 0, 1, 0},
+		{"movzx r32, m8", "0f b6", -1, 0, 4, X_NAT},
+		{"setcc m8", "0f 94", 0, 0, 1, X_NAT},
+		{"mov m8, imm8", "c6", 0, 1, 1, X_NAT},
+		{"add m8, imm8", "80", 0, 1, 1, X_NAT},
+		{"mov r32, m32", "8b", -1, 0, 4, X_NAT},
+		{"mov m32, r32", "89", -1, 0, 4, X_NAT},
+		{"sub m32, r32", "29", -1, 0, 4, X_NAT},
+		{"imul r32, m32", "0f af", -1, 0, 4, X_NAT},
+		{"lea r32, m", "8d", -1, 0, 4, X_NAT},
+		{"mov m32, imm32", "c7", 0, 4, 4, X_NAT},
+		{"shl m32, 1", "d1", 4, 0, 4, X_NAT},
+		{"bt m32, imm8", "0f ba", 4, 1, 4, X_NAT},
+		{"push m32", "ff", 6, 0, 4, X_NAT},
+		{"pop m32", "8f", 0, 0, 4, 0},
+		{"mov r16, m16", "66 8b", -1, 0, 2, X_NAT},
+		{"mov m16, imm16", "66 c7", 0, 2, 2, X_NAT},
+		{"cmpxchg8b m64", "0f c7", 1, 0, 8, X_NAT},
+	};
+
+	for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+		for (unsigned a = 0; a < XA_NR; a++) {
+			struct form f;
+
+			/* The hook writes everything; RM_NONE, no bytes. */
+			memset(&f, 0, sizeof(f));
+			snprintf(f.name, sizeof(f.name), "%s %s", xs[i].name,
+				 xa_names[a]);
+			f.digit = -1;
+			f.rm = RM_NONE;
+			f.size = (uint8_t)xs[i].size;
+			f.post = post_xaddr;
+			cur_xspec = &xs[i];
+			cur_xa = a;
+			check_form(&f, default_cases, xs[i].x);
+		}
+	finish("address");
+}
+END_TEST
+
+/* ESP as a register operand of ordinary instructions. */
+static void pre_rm_esp(struct gen *g)
+{
+	g->rmreg = X86_ESP;
+}
+
+START_TEST(test_esp_operand)
+{
+	static const struct spec s[] = {
+		{"add esp, imm", "81", 0, M_REG | M_V, IZ, 0, 0, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"sub esp, imm8", "83", 5, M_REG | M_V, 1, 0, 0, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"and esp, imm8", "83", 4, M_REG, 1, 0, 4, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"mov esp, r", "89", 8, M_REG | M_V, 0, 0, 0, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"mov r, esp", "89", 8, M_REG | M_V, 0, 0, 0, 0, pre_reg_esp,
+		 .x = X_NAT},
+		{"mov [m], esp", "89", 8, M_MEM | M_V, 0, 0, 0, 0, pre_reg_esp,
+		 .x = X_NAT | X_FS},
+		{"lea esp, m", "8d", 8, M_MEM | M_V, 0, 0, 0, 0, pre_reg_esp,
+		 .x = X_NAT},
+		{"xchg esp, r", "87", 8, M_REG | M_V, 0, 0, 0, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"xchg eax, esp", "94", -1, M_NONE | M_V, .x = X_NAT},
+		{"xadd esp, r", "0f c1", 8, M_REG, 0, 0, 4, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"cmpxchg esp, r", "0f b1", 8, M_REG, 0, 0, 4, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"neg esp", "f7", 3, M_REG | M_V, 0, 0, 0, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"shl esp, cl", "d3", 4, M_REG, 0, 0, 4, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"imul esp, r, imm", "69", 8, M_REG, 4, 0, 4, 0, pre_reg_esp,
+		 .x = X_NAT},
+		{"movzx esp, r8", "0f b6", 8, M_REG, 0, 0, 4, 0, pre_reg_esp,
+		 .x = X_NAT},
+		{"cmovcc esp, r", "0f 45", 8, M_REG, 0, 0, 4, 0, pre_reg_esp,
+		 .x = X_NAT},
+		{"bswap esp", "0f cc", -1, M_NONE, .x = X_NAT},
+		{"mov esp, imm", "bc", -1, M_NONE | M_V, IZ, .x = X_NAT},
+		{"inc esp", "44", -1, M_NONE | M_V, .x = X_NAT},
+		{"dec esp", "4c", -1, M_NONE | M_V, .x = X_NAT},
+		{"bt esp, r", "0f a3", 8, M_REG, 0, 0, 4, 0, pre_rm_esp,
+		 .x = X_NAT},
+		{"mov ah, r8", "88", 8, M_REG, 0, 0, 1, 0, pre_rm_esp,
+		 .x = X_NAT},
+	};
+
+	RUN(s);
+	finish("esp");
+}
+END_TEST
+
+/* ---- random sequences: several instructions in one block ------------- */
+
+/*
+ * Two to six instructions from the forms below, each preceded by
+ * `mov r32, imm32` for the registers its generator pinned (mov changes no
+ * flag, so flags flow from one instruction to the next), then hlt. With
+ * paging on (a third of the cases) some data pages are missing or
+ * read-only: a fault in the middle of a block must leave exactly the
+ * effects of the instructions before it.
+ */
+static const struct spec seq_pool[] = {
+	{"add", "01", 8, M_RM, 0, 0, 4},
+	{"adc", "13", 8, M_RM, 0, 0, 4},
+	{"sub8", "28", 8, M_RM, 0, 0, 1},
+	{"sbb", "83", 3, M_RM, 1, 0, 4},
+	{"cmp", "39", 8, M_RM, 0, 0, 4},
+	{"xor16", "66 31", 8, M_RM, 0, 0, 2},
+	{"inc", "40", -1, M_NONE, 0, 0, 4, G_OPREG | G_NOESP},
+	{"dec mem", "ff", 1, M_MEM, 0, 0, 4},
+	{"neg8", "f6", 3, M_RM, 0, 0, 1},
+	{"mov", "89", 8, M_RM, 0, 0, 4},
+	{"mov load", "8b", 8, M_MEM, 0, 0, 4},
+	{"mov imm", "c7", 0, M_MEM, 4, 0, 4},
+	{"movzx", "0f b6", 8, M_RM, 0, 0, 4},
+	{"shl", "c1", 4, M_RM, 1, 0, 4, 0, pre_count_imm},
+	{"rcr cl", "d3", 3, M_RM, 0, 0, 4, 0, pre_count_cl},
+	{"shld", "0f a5", 8, M_RM, 0, 0, 4, 0, pre_count_cl},
+	{"mul", "f7", 4, M_RM, 0, 0, 4},
+	{"imul", "0f af", 8, M_RM, 0, 0, 4},
+	{"div", "f7", 6, M_RM, 0, 0, 4, 0, pre_div},
+	{"bts", "0f ab", 8, M_RM, 0, 0, 4, 0, pre_bt_mem},
+	{"bsf", "0f bc", 8, M_RM, 0, 0, 4},
+	{"setcc", "0f 9c", 0, M_RM, 0, 0, 1},
+	{"cmov", "0f 43", 8, M_RM, 0, 0, 4},
+	{"xchg", "87", 8, M_MEM, 0, 0, 4},
+	{"xadd", "0f c1", 8, M_RM, 0, 0, 4},
+	{"cmpxchg", "0f b1", 8, M_RM, 0, 0, 4, 0, NULL, post_cmpxchg},
+	{"lea", "8d", 8, M_MEM, 0, 0, 4},
+	{"push", "50", -1, M_NONE, 0, 0, 4, G_OPREG},
+	{"pop", "58", -1, M_NONE, 0, 0, 4, G_OPREG | G_NOESP},
+	{"push mem", "ff", 6, M_MEM, 0, 0, 4},
+	{"push imm", "6a", -1, M_NONE, 1, 0, 4},
+	{"pushf", "9c", -1, M_NONE, 0, 0, 4},
+	{"cli", "fa", -1, M_NONE},
+	{"sti", "fb", -1, M_NONE},
+	{"cmc", "f5", -1, M_NONE},
+	{"std", "fd", -1, M_NONE},
+	{"lahf", "9f", -1, M_NONE},
+	{"stos", "ab", -1, M_NONE, 0, 0, 4, 0, pre_string},
+	{"movsb", "a4", -1, M_NONE, 0, 0, 1, 0, pre_string},
+	{"daa", "27", -1, M_NONE},
+	{"mov8 hi", "88", 8, M_MEM, 0, 0, 1},
+	{"a16 load", "8b", 8, M_A16, 0, 0, 4},
+};
+#define SEQ_POOL (sizeof(seq_pool) / sizeof(seq_pool[0]))
+
+static void seq_form(const struct spec *s, struct form *f, bool mem)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", s->name);
+	f->nbytes = (uint8_t)parse_hex(s->hex, f->bytes);
+	f->digit = (int8_t)s->digit;
+	if (s->mode & M_NONE)
+		f->rm = RM_NONE;
+	else if ((s->mode & (M_MEM | M_A16)) && (mem || !(s->mode & M_REG)))
+		f->rm = RM_MEM;
+	else
+		f->rm = RM_REG;
+	f->imm = (uint8_t)s->imm;
+	f->size = (uint8_t)s->size;
+	f->flags = (uint8_t)(s->flags | ((s->mode & M_A16) ? G_ADDR16 : 0));
+	f->pre = s->pre;
+	f->post = s->post;
+}
+
+/* Does the instruction address memory through ESP? */
+static bool uses_esp_address(const uint8_t *code, unsigned len)
+{
+	struct x86_insn in;
+
+	return x86_decode(&in, code, len, true) > 0 && in.has_mem &&
+	       (in.base == X86_ESP || in.index == X86_ESP);
+}
+
+START_TEST(test_sequences)
+{
+	unsigned n = default_cases * 15;
+	uint64_t seed = base_seed ^ 0x5e9e5e9eull;
+	unsigned fails = 0, faults = 0, mid_faults = 0;
+	uint32_t code = BD_CODE + 0x38000;
+
+	for (unsigned i = 0; i < n && fails < 5; i++) {
+		struct bd_input in;
+		struct bd_outcome ref, bt;
+		struct bd_btstats st;
+		char name[200];
+		unsigned len = 0, k = 2 + (unsigned)(i % 5);
+		uint8_t buf[512];
+		bool paging;
+
+		crng = seed + i * 0x9e3779b9ull;
+		paging = rnd() % 3 == 0;
+		memset(&in, 0, sizeof(in));
+		snprintf(name, sizeof(name), "seq %u:", i);
+		for (unsigned j = 0; j < k; j++) {
+			const struct spec *s = &seq_pool[rnd() % SEQ_POOL];
+			struct form f;
+			struct gen g;
+
+			seq_form(s, &f, rnd() & 1);
+			cur_code = code + len;
+			gen_case(&g, &f, seed ^ rnd());
+			if (j == 0) {
+				memcpy(in.regs, g.c.regs, sizeof(in.regs));
+				in.eflags = g.c.eflags |
+					    ((rnd() & 1) ? X86_FL_IF : 0);
+			}
+			/* Pinned registers (ESP only where an address
+			 * uses it, so pushes and pops pair up). */
+			for (unsigned r = 0; r < 8; r++) {
+				if (!(g.fixed & (1u << r)) ||
+				    (r == X86_ESP && j > 0 &&
+				     !uses_esp_address(g.c.code, g.c.len)))
+					continue;
+				buf[len++] = (uint8_t)(0xb8 + r);
+				memcpy(buf + len, &g.c.regs[r], 4);
+				len += 4;
+			}
+			memcpy(buf + len, g.c.code, g.c.len);
+			len += g.c.len;
+			snprintf(name + strlen(name),
+				 sizeof(name) - strlen(name), " %s%s",
+				 f.name, f.rm == RM_MEM ? "(m)" : "");
+		}
+		memcpy(bd_img(code), buf, len);
+		in.name = name;
+		in.eip = code;
+		in.show_len = len + 1;
+		in.regs[X86_ESP] = D_STACK + 0xf00 + (rnd() & 0x1fc);
+		if (paging) {
+			in.paging = true;
+			in.wp = rnd() & 1;
+			randomize_ptes();
+		}
+		if (!bd_run(&in, -1, &ref, &bt, &st))
+			fails++;
+		else if (st.translations == 0) {
+			fprintf(stderr, "NOT TRANSLATED %s\n", name);
+			fails++;
+		}
+		if (ref.vector >= 0) {
+			faults++;
+			if (ref.vector == X86_EXC_PF || ref.vector == 0)
+				mid_faults++;
+		}
+		memset(bd_img(code), 0xf4, len);
+		if (paging)
+			reset_ptes();
+	}
+	printf("seq      %u sequences, %u faulting (%u #PF/#DE), %u "
+	       "mismatches\n",
+	       n, faults, mid_faults, fails);
+	ck_assert_msg(fails == 0, "sequences: %u mismatches", fails);
+}
+END_TEST
+
+static Suite *bt_diff_suite(void)
+{
+	Suite *s = suite_create("bt_diff");
+	TCase *tc = tcase_create("forms");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 900);
+	tcase_add_test(tc, test_alu);
+	tcase_add_test(tc, test_muldiv);
+	tcase_add_test(tc, test_shift);
+	tcase_add_test(tc, test_bits);
+	tcase_add_test(tc, test_bcd);
+	tcase_add_test(tc, test_move);
+	tcase_add_test(tc, test_stack);
+	tcase_add_test(tc, test_branch);
+	tcase_add_test(tc, test_string);
+	tcase_add_test(tc, test_system);
+	tcase_add_test(tc, test_addressing);
+	tcase_add_test(tc, test_esp_operand);
+	tcase_add_test(tc, test_sequences);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, bt_progs_tcase());
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(bt_diff_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
