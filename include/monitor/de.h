@@ -17,27 +17,32 @@
  *                    the instruction at eip - insn_len (#GP(n*8+2) when
  *                    the guest IDT gate's DPL refuses the int n). The
  *                    monitor delivers int n through the guest IDT with
- *                    software-interrupt semantics. For sysenter on Intel
- *                    hosts see info->eip_lost.
+ *                    software-interrupt semantics. sysenter on Intel
+ *                    hosts and syscall on AMD hosts: see eip_lost.
  *   DE_EXIT_FAULT    a guest exception: info->vector, info->error_code
  *                    (info->has_error), cpu->cr2 for #PF. cpu->eip is the
  *                    faulting instruction for faults, the next one for
  *                    traps (#DB single-step, icebp). The monitor delivers
  *                    it through the guest IDT.
  *   DE_EXIT_EMULATE  an instruction the monitor must execute itself (the
- *                    interpreter): privileged and IOPL-sensitive
- *                    instructions (cli, sti, hlt, in, out, lgdt, mov cr...
- *                    all #GP at host CPL 3), cpuid under CPUID faulting,
- *                    segment loads of selectors the host refuses, accesses
- *                    at or above the user boundary (they exceed the LDT
- *                    segment limit: the host cannot say which address),
- *                    pages shadow_fault() wants emulated (traced page
- *                    tables, code frames, MMIO). cpu->eip is that
- *                    instruction, nothing of it has executed.
+ *                    interpreter): IOPL-sensitive instructions the guest
+ *                    may be allowed (cli/sti at IOPL 3 or with CR4.PVI,
+ *                    in/out/ins/outs: the I/O bitmap decides), cpuid
+ *                    under CPUID faulting, segment loads of selectors
+ *                    the host refuses, accesses at or above the user
+ *                    boundary (they exceed the LDT segment limit: the
+ *                    host cannot say which address), pages
+ *                    shadow_fault() wants emulated (traced page tables,
+ *                    code frames, MMIO). cpu->eip is that instruction,
+ *                    nothing of it has executed. (Privileged
+ *                    instructions, cli/sti at IOPL < 3 without PVI and
+ *                    SSE alignment faults come as FAULT #GP(0).)
  *   DE_EXIT_KICK     cpu->kick was set (de_kick() / the kick signal): the
  *                    state is at an instruction boundary.
- *   DE_EXIT_ERROR    DE cannot run this state (see de_can_run()) or the
- *                    host refused something; the message is in cpu->error.
+ *   DE_EXIT_ERROR    the host refused something, or guest code did what
+ *                    DE cannot contain (it left 32-bit mode); the
+ *                    message is in cpu->error. A state de_can_run()
+ *                    refuses is not an error: EMULATE(DE_EMU_SEGMENT).
  *
  * On every exit cpu->regs, eip, eflags (see below), segment selectors
  * and caches are the guest's. The guest's x87/SSE state is in the area
@@ -99,16 +104,16 @@ enum de_emulate {
 
 struct de_exit_info {
 	enum de_exit reason;
-	/* SYSCALL: the kind; FAULT: exception vector; SYSCALL(INT): n. */
-	enum de_syscall syscall;
-	int vector;
-	bool has_error;
+	enum de_syscall syscall; /* SYSCALL: which instruction */
+	int vector;		 /* FAULT: the exception; SYSCALL(INT): n */
+	bool has_error;		 /* FAULT: error_code is pushed */
 	uint32_t error_code;
 	uint8_t insn_len; /* SYSCALL: length of the instruction */
-	bool eip_lost;	  /* SYSCALL(SYSENTER) through Syscall User
-			   * Dispatch (Intel hosts): the host kernel
-			   * discards EIP and loads EBP from [ESP] before
-			   * the signal; cpu->eip is unchanged then */
+	bool eip_lost;	  /* SYSCALL: sysenter (Intel hosts) or syscall
+			   * (AMD hosts) took the host kernel's 32-bit fast
+			   * system call path: it discarded EIP (cpu->eip
+			   * is left as it was at entry) and loaded EBP
+			   * from [ESP] */
 	uint32_t dr6;	  /* FAULT #DB: DR6 bits the guest should see */
 	enum de_emulate emulate;
 	/* The host signal behind the exit (diagnostics, traces). */
@@ -120,18 +125,24 @@ struct de_exit_info {
 
 /* Counters (for --stats). */
 struct de_stats {
-	uint64_t entries;	/* de_enter calls (guest entries) */
+	uint64_t entries; /* de_enter calls (guest entries) */
 	uint64_t exits[DE_EXIT_ERROR + 1];
 	uint64_t hidden_faults; /* #PF filled in the handler (no exit) */
 	uint64_t restarts;	/* entries repeated after a segment reload */
 	uint64_t ldt_writes;	/* modify_ldt calls */
 	uint64_t ac_fixups;	/* #AC with CR0.AM clear, hidden */
+	uint64_t window_kicks;	/* kicks that landed between de_enter's
+				 * last check and its iretq */
 };
 
 /*
- * Set up DE once per process, after mem_reserve_low4g() and before the
- * first de_run(): signal handlers, the FPU save areas, host facts.
- * Returns 0, or -1 with a message in err naming the missing host feature.
+ * Set up DE, after mem_reserve_low4g() and shadow_init(), and after any
+ * other sigaction() for the signals DE handles (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGTRAP, SIGSYS, DE_KICK_SIGNAL; see de_set_host_signal_hook):
+ * signal handlers, the FPU save area, host facts. Call it again after a
+ * new shadow_init() (reboot): it forgets the user boundary it gave the
+ * old shadow. Returns 0, or -1 with a message in err naming the missing
+ * host feature.
  */
 int de_init(struct machine *m, char *err, size_t errlen);
 
@@ -141,12 +152,19 @@ int de_init(struct machine *m, char *err, size_t errlen);
  * breakpoints (DR7), de_init() done. */
 bool de_can_run(const struct vcpu *cpu);
 
-/* Run guest user code from the vCPU state until the monitor is needed. */
+/*
+ * Run guest user code from the vCPU state until the monitor is needed.
+ * The monitor delivers pending interrupts before calling (DE does not
+ * look at the guest's IF) and dispatches the exit afterwards.
+ */
 enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info);
 
 /*
  * Any thread, after setting cpu->kick: interrupt DE if the vCPU thread is
- * in it (a tgkill with DE_KICK_SIGNAL). Cheap and harmless otherwise.
+ * in it (a tgkill with DE_KICK_SIGNAL; sending that signal always is fine
+ * too). A kick is never lost: de_enter checks cpu->kick after its last
+ * point of no return. de_run() clears cpu->kick when it returns
+ * DE_EXIT_KICK.
  */
 void de_kick(struct vcpu *cpu);
 
@@ -163,11 +181,13 @@ void de_auto_user_boundary(struct vcpu *cpu);
 uint32_t de_user_boundary(void);
 
 /*
- * Signals that did not interrupt guest code in DE (faults in the code
- * cache, a kick while the monitor runs) go to this hook, in signal
- * context, with the host's FS/GS bases in place. It returns true when it
- * handled the signal; otherwise a synchronous fault takes the default
- * action (core dump) and a stray kick is ignored.
+ * DE owns the handlers of its signals. Those that did not interrupt guest
+ * code in DE (faults in the code cache, a kick while the monitor or the
+ * translator runs) go to this hook, in signal context, with the host's
+ * FS/GS bases in place and every DE signal blocked. It returns true when
+ * it handled the signal (it may edit the context); otherwise a
+ * synchronous fault takes the default action (core dump) and a kick is
+ * ignored (the monitor sees cpu->kick).
  */
 typedef bool (*de_host_signal_fn)(int sig, siginfo_t *si, void *uc);
 void de_set_host_signal_hook(de_host_signal_fn fn);

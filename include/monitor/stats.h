@@ -64,7 +64,11 @@
 	X(bt_hash_survivals, "blocks kept after a write (same bytes)")      \
 	X(bt_faults, "host faults in translated code")                      \
 	X(bt_kicks, "kicks while in the code cache")                        \
-	X(bt_adaptations, "instructions retranslated as callouts")
+	X(bt_adaptations, "instructions retranslated as callouts")          \
+	X(de_syscalls, "direct execution: system call exits")               \
+	X(de_faults, "direct execution: exception exits")                   \
+	X(de_emulations, "direct execution: instructions emulated")         \
+	X(de_kicks, "direct execution: kicks")
 
 struct stats {
 #define STATS_FIELD(name, desc) uint64_t name;

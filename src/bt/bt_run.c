@@ -30,6 +30,7 @@
 #include "bt/emit.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
+#include "monitor/de.h"
 #include "monitor/machine.h"
 #include "monitor/stats.h"
 
@@ -366,6 +367,57 @@ static enum vcpu_exit kernel_step(struct vcpu *cpu)
 	return r;
 }
 
+/*
+ * Guest user code runs directly on the CPU (src/monitor/de.c); what it
+ * cannot do comes back here and is done by the interpreter, which then
+ * runs the guest kernel's handler entry (and the cache the rest of it).
+ */
+static enum vcpu_exit run_user(struct vcpu *cpu)
+{
+	struct de_exit_info info;
+
+	switch (de_run(cpu, &info)) {
+	case DE_EXIT_SYSCALL:
+		STAT_INC(de_syscalls);
+		if (info.eip_lost) {
+			snprintf(
+				cpu->error, sizeof(cpu->error),
+				"direct execution: the host's fast system call "
+				"path lost the guest's EIP (%s)",
+				info.syscall == DE_SC_SYSENTER ? "sysenter"
+							       : "syscall");
+			return VCPU_EXIT_ERROR;
+		}
+		/* Execute int n / sysenter with the architecture's rules. */
+		cpu->eip -= info.insn_len;
+		return bt_interp_step(cpu);
+	case DE_EXIT_FAULT:
+		STAT_INC(de_faults);
+		if (info.vector == X86_EXC_DB)
+			cpu->dr[6] |= info.dr6;
+		return bt_interp_exception(cpu, info.vector, info.has_error,
+					   info.error_code);
+	case DE_EXIT_EMULATE:
+		STAT_INC(de_emulations);
+		if (info.emulate == DE_EMU_SEGMENT)
+			return VCPU_EXIT_NONE; /* another engine runs it */
+		return bt_interp_step(cpu);
+	case DE_EXIT_KICK:
+		STAT_INC(de_kicks);
+		/* DE took the kick flag: report the event it stood for. */
+		if (cpu->stop_reason != VCPU_EXIT_NONE) {
+			enum vcpu_exit r = cpu->stop_reason;
+
+			cpu->stop_reason = VCPU_EXIT_NONE;
+			return r;
+		}
+		return VCPU_EXIT_EVENT;
+	case DE_EXIT_ERROR:
+	default:
+		return VCPU_EXIT_ERROR;
+	}
+}
+
 static struct tc_block *block_for(struct vcpu *cpu, uint32_t key)
 {
 	struct tc_block *b = bt_lookup(cpu->eip, key);
@@ -396,6 +448,19 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			r = (enum vcpu_exit)cpu->bt.pending_exit;
 			cpu->bt.pending_exit = 0;
 			return r;
+		}
+		/* Direct execution shows user code the host's IF=1, IOPL=0
+		 * (pushf, popf): only a guest in exactly that state runs
+		 * there; any other is interpreted, which is exact. */
+		if (cpu->cpl == 3 && !cpu->halted && !cpu->intr_shadow &&
+		    (cpu->eflags & (X86_FL_TF | X86_FL_IF | X86_FL_IOPL)) ==
+			    X86_FL_IF &&
+		    !(bus->intr && (cpu->eflags & X86_FL_IF)) &&
+		    de_can_run(cpu)) {
+			r = run_user(cpu);
+			if (r != VCPU_EXIT_NONE)
+				return r;
+			continue;
 		}
 		if (!bt_mode_ok(cpu) || cpu->intr_shadow || cpu->halted ||
 		    (cpu->eflags & X86_FL_TF) ||
@@ -431,6 +496,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			continue;
 		}
 
+		shadow_set_user_view(cpu, false);
 		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
 		cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_table;
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))

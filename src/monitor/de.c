@@ -13,17 +13,16 @@
  *     copied the guest state into the vcpu and redirected the context to
  *     de_landing, which saves the guest FPU state and returns here;
  *  4. here, normal context: if guest code reloaded a segment register
- *     (the host loaded the host's descriptor for its selector, see
- *     adopt_segments), the guest's descriptor is fetched and a fault it
- *     may have caused is retried; an access that tripped a stale user
- *     boundary is retried with a fresh one; a #GP(0) from an SSE/x87
- *     instruction inside the segment limits is the guest's own fault.
+ *     (de_seg.c), the guest's descriptor is fetched and a fault it may
+ *     have caused is retried; an access that tripped a stale user
+ *     boundary is retried with a fresh one; a host #GP(0) is sorted into
+ *     the guest's own #GP(0) or an emulation request.
  *
- * Invariants: de_st.in_guest is 1 exactly while de_enter runs; the LDT
- * entries mirror de.ldt[]; outside de_run the guest FPU state is in
- * de_st.guest_fpu and the host FPU holds the monitor's.
+ * Invariants: de_st.in_guest is 1 exactly while de_enter runs; the
+ * boundary DE cuts segments at is the one the shadow has; outside de_run
+ * the guest FPU state is in de_st.guest_fpu and the host FPU holds the
+ * monitor's.
  */
-#include <asm/ldt.h>
 #include <asm/prctl.h>
 #include <cpuid.h>
 #include <errno.h>
@@ -89,17 +88,13 @@ _Static_assert(offsetof(struct de_entry, fs_base) == DE_FSBASE, "");
 _Static_assert(offsetof(struct de_entry, gs_base) == DE_GSBASE, "");
 _Static_assert(offsetof(struct de_entry, reload) == DE_RELOAD, "");
 
-static const int de_signals[] = {SIGSEGV, SIGBUS,  SIGFPE,	SIGILL,
+static const int de_signals[] = {SIGSEGV, SIGBUS, SIGFPE,	 SIGILL,
 				 SIGTRAP, SIGSYS, DE_KICK_SIGNAL};
 
 /* State only normal context touches. */
 static struct {
 	bool ready;
 	bool cpuid_fault_avail;
-	/* The LDT entries as written, and the limit each really has. */
-	struct user_desc ldt[DE_NSEGS];
-	bool ldt_valid[DE_NSEGS];
-	uint64_t limit[DE_NSEGS];
 	/* The user boundary (0: 4 GiB). */
 	uint32_t bound;
 	bool bound_fixed, bound_known;
@@ -196,6 +191,10 @@ int de_init(struct machine *m, char *err, size_t errlen)
 	struct sigaction sa;
 
 	de_st.m = m;
+	/* A new shadow (first start, reboot) has no boundary yet. */
+	de.bound = 0;
+	de.bound_fixed = false;
+	de.bound_known = false;
 	if (de.ready)
 		return 0;
 	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
@@ -230,8 +229,6 @@ int de_init(struct machine *m, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	de.bound = 0;
-	de.bound_known = false;
 	de.ready = true;
 	return 0;
 }
@@ -354,12 +351,6 @@ uint32_t de_user_boundary(void)
 
 /* ---- segments ----------------------------------------------------------- */
 
-static bool expand_down(const struct x86_seg *s)
-{
-	return (s->attr & (X86_DESC_S | X86_DESC_CODE | X86_DESC_DC)) ==
-	       (X86_DESC_S | X86_DESC_DC);
-}
-
 bool de_can_run(const struct vcpu *cpu)
 {
 	const struct x86_seg *cs = &cpu->seg[X86_CS], *ss = &cpu->seg[X86_SS];
@@ -372,226 +363,21 @@ bool de_can_run(const struct vcpu *cpu)
 		return false; /* x87/SSE would not trap (#NM/#UD) */
 	if (cpu->dr[7] & 0xff)
 		return false; /* guest breakpoints are not in the host */
-	if ((cs->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
-			 X86_DESC_DB)) !=
+	if ((cs->attr &
+	     (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DB)) !=
 		    (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DB) ||
 	    cs->base >= b)
 		return false;
-	if ((ss->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
-			 X86_DESC_RW | X86_DESC_DB)) !=
+	if ((ss->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_RW |
+			 X86_DESC_DB)) !=
 		    (X86_DESC_P | X86_DESC_S | X86_DESC_RW | X86_DESC_DB) ||
-	    expand_down(ss) || ss->base >= b)
+	    de_expand_down(ss) || ss->base >= b)
 		return false;
 	for (int r = 0; r < X86_NR_SREGS; r++)
-		if ((cpu->seg[r].attr & X86_DESC_P) && expand_down(&cpu->seg[r]))
+		if ((cpu->seg[r].attr & X86_DESC_P) &&
+		    de_expand_down(&cpu->seg[r]))
 			return false;
 	return true;
-}
-
-/* The LDT descriptor that shadows guest segment s: same base and type,
- * limit cut so that no offset reaches the user boundary. */
-static void make_desc(const struct x86_seg *s, int slot, struct user_desc *d,
-		      uint64_t *eff)
-{
-	uint64_t b = bound64(), limit = s->limit;
-
-	memset(d, 0, sizeof(*d));
-	d->entry_number = DE_LDT_FIRST + (unsigned)slot;
-	d->base_addr = s->base;
-	d->seg_32bit = !!(s->attr & X86_DESC_DB);
-	d->useable = !!(s->attr & X86_DESC_AVL);
-	d->read_exec_only = !(s->attr & X86_DESC_RW);
-	d->contents = (s->attr & X86_DESC_CODE) ? MODIFY_LDT_CONTENTS_CODE
-						: MODIFY_LDT_CONTENTS_DATA;
-	if (s->base >= b) {
-		/* Entirely above the boundary: an expand-down segment with
-		 * the largest limit has no valid offset at all. */
-		d->contents = MODIFY_LDT_CONTENTS_STACK;
-		d->seg_32bit = 1;
-		d->limit_in_pages = 1;
-		d->limit = 0xfffff;
-		*eff = 0;
-		return;
-	}
-	if (limit > b - 1 - s->base)
-		limit = b - 1 - s->base;
-	if (limit > 0xfffff) {
-		/* Page granular: round down, never up. */
-		d->limit_in_pages = 1;
-		d->limit = (unsigned)(((limit + 1) >> 12) - 1);
-		limit = ((uint64_t)d->limit << 12) | 0xfff;
-	} else {
-		d->limit = (unsigned)limit;
-	}
-	*eff = limit;
-}
-
-/* Mirror the guest segments into the LDT; sel[] gets the host selectors.
- * Returns the number of entries rewritten, or -1. */
-static int sync_ldt(struct vcpu *cpu, uint16_t *sel)
-{
-	int written = 0;
-
-	for (int slot = 0; slot < DE_NSEGS; slot++) {
-		const struct x86_seg *s = &cpu->seg[de_slot_sreg[slot]];
-		struct user_desc d;
-		uint64_t eff;
-
-		if (!(s->attr & X86_DESC_P)) {
-			/* A null data segment (de_can_run vetted CS, SS):
-			 * the host's null selector faults the same way. */
-			sel[slot] = s->sel & 3;
-			de.limit[slot] = 0;
-			continue;
-		}
-		make_desc(s, slot, &d, &eff);
-		if (!de.ldt_valid[slot] || memcmp(&d, &de.ldt[slot], sizeof(d))) {
-			if (syscall(SYS_modify_ldt, 0x11, &d, sizeof(d)) < 0) {
-				snprintf(cpu->error, sizeof(cpu->error),
-					 "direct execution: modify_ldt: %s",
-					 strerror(errno));
-				de.ldt_valid[slot] = false;
-				return -1;
-			}
-			de.ldt[slot] = d;
-			de.ldt_valid[slot] = true;
-			de_st.stats.ldt_writes++;
-			written++;
-		}
-		de.limit[slot] = eff;
-		sel[slot] = DE_SEL(slot);
-	}
-	return written;
-}
-
-/* Read guest linear memory with supervisor privileges (descriptor
- * tables), setting Accessed bits as hardware does. */
-static bool read_sys(struct vcpu *cpu, uint32_t lin, void *buf, unsigned n,
-		     uint32_t *paddr)
-{
-	const struct guest_mem *mem = &cpu->machine->mem;
-	uint8_t *out = buf;
-
-	for (unsigned i = 0; i < n; i++) {
-		struct mmu_walk_result w;
-		uint32_t pferr;
-
-		if (mmu_walk(cpu, lin + i, 0, &w, &pferr) < 0 ||
-		    !mem_is_ram(mem, w.paddr, 1))
-			return false;
-		if (i == 5)
-			*paddr = w.paddr;
-		out[i] = *(uint8_t *)mem_ptr(mem, w.paddr);
-	}
-	return true;
-}
-
-/*
- * The guest loaded segment register sreg with selector sel (a host GDT
- * selector, which the host accepted with its own descriptor): load the
- * guest's descriptor as the hardware would have. Returns 0, or the
- * exception vector the load should have raised.
- */
-static int load_guest_seg(struct vcpu *cpu, int sreg, uint16_t sel)
-{
-	const struct x86_dtr *t = (sel & 4) ? NULL : &cpu->gdtr;
-	uint32_t base = t ? t->base : cpu->ldtr.base;
-	uint32_t limit = t ? t->limit : cpu->ldtr.limit;
-	uint32_t off = sel & 0xfff8u, lo, hi, a_paddr = 0, type, dpl;
-	uint8_t raw[8];
-	struct x86_seg *s = &cpu->seg[sreg];
-
-	if ((sel & 4) && !(cpu->ldtr.attr & X86_DESC_P))
-		return X86_EXC_GP;
-	if (off + 7 > limit || !read_sys(cpu, base + off, raw, 8, &a_paddr))
-		return X86_EXC_GP;
-	memcpy(&lo, raw, 4);
-	memcpy(&hi, raw + 4, 4);
-	type = (hi >> 8) & 0xf;
-	dpl = (hi >> 13) & 3;
-	if (!(hi & (1u << 12)))
-		return X86_EXC_GP; /* system descriptor */
-	if (sreg == X86_SS) {
-		if ((type & 0xa) != 2 || dpl != 3 || (sel & 3) != 3)
-			return X86_EXC_GP;
-		if (!(hi & (1u << 15)))
-			return X86_EXC_SS;
-	} else if (sreg == X86_CS) {
-		if (!(type & 8) || (!(type & 4) && dpl != 3))
-			return X86_EXC_GP;
-		if (!(hi & (1u << 15)))
-			return X86_EXC_NP;
-	} else {
-		if ((type & 0xa) == 8)
-			return X86_EXC_GP; /* execute-only code */
-		if ((type & 0xc) != 0xc && dpl != 3)
-			return X86_EXC_GP; /* data / non-conforming code */
-		if (!(hi & (1u << 15)))
-			return X86_EXC_NP;
-	}
-	if (!(hi & 0x100)) {
-		const struct guest_mem *mem = &cpu->machine->mem;
-		uint8_t *p = mem_ptr(mem, a_paddr);
-
-		hi |= 0x100;
-		*p |= 1;
-		if (mmu_frame_flags && (mmu_frame_flags[a_paddr >> 12] &
-					FRAME_WATCHED))
-			mmu_frame_written(cpu->machine, a_paddr, 1);
-	}
-	s->sel = sreg == X86_CS ? (uint16_t)((sel & ~3u) | 3) : sel;
-	s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
-	s->limit = (lo & 0xffff) | (hi & 0xf0000u);
-	if (hi & (1u << 23))
-		s->limit = (s->limit << 12) | 0xfff;
-	s->attr = (uint16_t)(((hi >> 8) & 0xff) | ((hi >> 12) & 0xf00));
-	return 0;
-}
-
-/*
- * Guest code reloaded segment registers: the host now holds, for each,
- * either one of DE's LDT selectors (the guest copied a register: it gets
- * that register's guest segment) or a selector of its own, which the
- * host resolved in the HOST's GDT. Bring the vcpu's caches in line.
- * Returns 0 if nothing moved, 1 if something did, -1 if a load should
- * have faulted (info then describes that fault, at the current EIP: the
- * load itself is in the past).
- */
-static int adopt_segments(struct vcpu *cpu, const struct x86_seg *snap,
-			  struct de_exit_info *info)
-{
-	int moved = 0;
-
-	for (int slot = 0; slot < DE_NSEGS; slot++) {
-		uint16_t h = de_st.exit_sel[slot];
-		int sreg = de_slot_sreg[slot], vec, other;
-
-		if (h == de_st.sel[slot])
-			continue;
-		moved = 1;
-		for (other = 0; other < DE_NSEGS; other++)
-			if ((h & ~3u) && h == de_st.sel[other])
-				break;
-		if (other < DE_NSEGS) {
-			cpu->seg[sreg] = snap[other];
-			continue;
-		}
-		if (!(h & ~3u)) {
-			memset(&cpu->seg[sreg], 0, sizeof(cpu->seg[sreg]));
-			cpu->seg[sreg].sel = h;
-			continue;
-		}
-		vec = load_guest_seg(cpu, sreg, h);
-		if (vec) {
-			memset(info, 0, sizeof(*info));
-			info->reason = DE_EXIT_FAULT;
-			info->vector = vec;
-			info->has_error = true;
-			info->error_code = h & 0xfffcu;
-			return -1;
-		}
-	}
-	return moved;
 }
 
 /* ---- after an exit -------------------------------------------------------- */
@@ -602,11 +388,17 @@ static uint32_t reg_or_zero(const struct vcpu *cpu, uint8_t r)
 }
 
 /*
- * An x87/MMX/SSE instruction raised #GP(0). If its memory operand lies
- * within the host segment limit, the cause is the instruction's own rule
- * (a misaligned movaps, reserved MXCSR bits...): the guest's #GP(0).
+ * Is a #GP(0) the guest's own, rather than a request to emulate? Host
+ * #GP(0) also stands for "beyond the segment limit" (the boundary) and
+ * for IOPL-sensitive instructions whose outcome depends on guest state
+ * DE does not check (the I/O bitmap, CR4.PVI); those stay EMULATE.
+ *  - A privileged instruction at CPL 3 always raises #GP(0).
+ *  - cli/sti with IOPL < 3 and CR4.PVI clear raise #GP(0).
+ *  - An x87/MMX/SSE instruction whose memory operand lies within the
+ *    host segment limit failed its own rule (a misaligned movaps,
+ *    reserved MXCSR bits...); the interpreter does not run those.
  */
-static bool fpu_own_gp(struct vcpu *cpu)
+static bool gp0_is_guests(struct vcpu *cpu)
 {
 	const struct guest_mem *mem = &cpu->machine->mem;
 	uint32_t lin = cpu->seg[X86_CS].base + cpu->eip;
@@ -626,7 +418,14 @@ static bool fpu_own_gp(struct vcpu *cpu)
 			break;
 		bytes[n++] = *(uint8_t *)mem_ptr(mem, w.paddr);
 	}
-	if (x86_decode(&in, bytes, n, true) < 0 || in.info->sens != SENS_FPU)
+	if (x86_decode(&in, bytes, n, true) < 0)
+		return false;
+	if (in.info->flags & X86_F_CPL0)
+		return true;
+	if (in.info->op == X86_OP_CLI || in.info->op == X86_OP_STI)
+		return (cpu->eflags & X86_FL_IOPL) != X86_FL_IOPL &&
+		       !(cpu->cr4 & X86_CR4_PVI);
+	if (in.info->sens != SENS_FPU)
 		return false;
 	if (!in.has_mem)
 		return true;
@@ -643,7 +442,7 @@ static bool fpu_own_gp(struct vcpu *cpu)
 			break;
 	if (slot == DE_NSEGS || !(cpu->seg[in.seg].attr & X86_DESC_P))
 		return true;
-	return ea + size - 1 <= de.limit[slot];
+	return ea + size - 1 <= de_seg_limit(slot);
 }
 
 enum after { REPORT, RESTART };
@@ -651,7 +450,7 @@ enum after { REPORT, RESTART };
 static enum after after_exit(struct vcpu *cpu, const struct x86_seg *snap,
 			     struct de_exit_info *info)
 {
-	int moved = adopt_segments(cpu, snap, info);
+	int moved = de_adopt_segments(cpu, snap, info);
 
 	if (moved < 0)
 		return REPORT;
@@ -672,7 +471,7 @@ static enum after after_exit(struct vcpu *cpu, const struct x86_seg *snap,
 	    update_boundary(cpu, true))
 		return RESTART; /* the boundary had moved up */
 	if (info->reason == DE_EXIT_EMULATE && info->emulate == DE_EMU_GP &&
-	    fpu_own_gp(cpu)) {
+	    gp0_is_guests(cpu)) {
 		info->reason = DE_EXIT_FAULT;
 		info->vector = X86_EXC_GP;
 		info->has_error = true;
@@ -716,6 +515,7 @@ static enum de_exit fail(struct vcpu *cpu, struct de_exit_info *info)
 
 enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 {
+	static bool reload_pending;
 	struct x86_seg snap[DE_NSEGS];
 	struct de_entry e;
 	int restarts = 0;
@@ -739,10 +539,22 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 			info->emulate = DE_EMU_SEGMENT;
 			return finish(cpu, info, DE_EXIT_EMULATE);
 		}
-		written = sync_ldt(cpu, de_st.sel);
+		written = de_sync_ldt(cpu, bound64(), de_st.sel);
 		if (written < 0)
 			return fail(cpu, info);
-		e.reload = written > 0;
+		if (cpu->eip > de_seg_limit(DE_SLOT_CS)) {
+			/* iretq would fault: code above the boundary. */
+			if (update_boundary(cpu, true))
+				continue;
+			info->emulate = DE_EMU_GP;
+			return finish(cpu, info, DE_EXIT_EMULATE);
+		}
+		/* A loaded segment register keeps the descriptor it was
+		 * loaded with: after an LDT write, load them all again, even
+		 * if an aborted entry comes in between. */
+		if (written)
+			reload_pending = true;
+		e.reload = reload_pending;
 		e.fs_base = cpu->seg[X86_FS].base;
 		e.gs_base = cpu->seg[X86_GS].base;
 		for (int slot = 0; slot < DE_NSEGS; slot++) {
@@ -761,6 +573,7 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 
 		if (rc == DE_RC_ABORT)
 			return finish(cpu, info, DE_EXIT_KICK);
+		reload_pending = false;
 		if (rc != DE_RC_EXIT) {
 			snprintf(cpu->error, sizeof(cpu->error),
 				 "direct execution: entering the guest failed "

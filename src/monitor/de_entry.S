@@ -5,21 +5,21 @@
  *   Saves the callee-saved registers and RSP (de_st.host_rsp), loads the
  *   guest FPU state, builds an iretq frame (SS:ESP, EFLAGS, CS:EIP of the
  *   guest), then - inside the "window" - loads DS/ES/FS/GS with the LDT
- *   selectors (or only the FS/GS bases when the selectors are still
- *   loaded from the last exit), checks cpu->kick a last time, loads the eight guest
- *   registers and irets into 32-bit guest code. A kick signal that lands
- *   inside the window is redirected to the landing by the handler, so a
- *   kick can never be lost between the check and the iretq.
+ *   selectors (only the FS/GS bases when the selectors are still loaded
+ *   from the last exit), checks cpu->kick a last time, loads the eight
+ *   guest registers and irets into 32-bit guest code. A kick signal that
+ *   lands inside the window is redirected to the landing by the handler,
+ *   so a kick can never be lost between the check and the iretq.
  *
  * de_landing   [64-bit; reached by a signal return whose context the
  *   handler pointed here, with RAX = DE_RC_*]
  *   Switches back to the monitor stack, gives FS/GS their host bases
- *   (the guest's selectors stay loaded: 64-bit code ignores DS/ES and
- *   the selectors of FS/GS, and Linux keeps selector and base apart
- *   across context switches), saves the guest FPU state and
- *   resets the FPU to its initial state with the monitor's MXCSR and x87
- *   control word, restores the callee-saved registers and returns from
- *   de_enter with RAX.
+ *   (the guest's selectors stay loaded: 64-bit code ignores DS/ES and the
+ *   FS/GS selectors, and Linux saves and restores selector and base
+ *   separately across context switches), saves the guest FPU state,
+ *   gives the monitor a clean FPU with its own MXCSR and x87 control
+ *   word, restores the callee-saved registers and returns from de_enter
+ *   with RAX.
  *
  * de_sigstub(sig, si, uc)   [the sa_sigaction of every DE signal]
  *   Signals interrupt guest code whose FS/GS bases are the guest's, and

@@ -1,8 +1,10 @@
 /*
  * de_priv.h - what the direct-execution files share (C and assembly).
  *
- *   de.c        de_init, de_run, the LDT shadow of the guest's segments,
- *               what happens after an exit in normal context
+ *   de.c        de_init, arming the vCPU thread, the user boundary,
+ *               de_run and what happens after an exit
+ *   de_seg.c    the LDT shadow of the guest's segments, guest segment
+ *               reloads found at exits
  *   de_signal.c the signal handlers' C half (signal context): hidden page
  *               faults, classification of host signals into exits,
  *               capture of the guest state, redirection to the monitor
@@ -79,7 +81,7 @@ struct de_state {
 
 	/* C only. */
 	struct machine *m;
-	struct vcpu *cpu;     /* the vCPU being run */
+	struct vcpu *cpu;      /* the vCPU being run */
 	volatile int in_guest; /* between de_enter and its return */
 	int tid;	       /* the vCPU thread */
 	uint16_t host_cs, host_ss;
@@ -119,6 +121,18 @@ enum { DE_SLOT_CS, DE_SLOT_SS, DE_SLOT_DS, DE_SLOT_ES, DE_SLOT_FS, DE_SLOT_GS };
 
 extern struct de_state de_st;
 extern const int de_slot_sreg[DE_NSEGS]; /* slot -> enum x86_sreg */
+
+static inline bool de_expand_down(const struct x86_seg *s)
+{
+	return (s->attr & (X86_DESC_S | X86_DESC_CODE | X86_DESC_DC)) ==
+	       (X86_DESC_S | X86_DESC_DC);
+}
+
+/* de_seg.c (normal context) */
+int de_sync_ldt(struct vcpu *cpu, uint64_t bound, uint16_t *sel);
+uint64_t de_seg_limit(int slot);
+int de_adopt_segments(struct vcpu *cpu, const struct x86_seg *snap,
+		      struct de_exit_info *info);
 
 /* de_entry.S */
 int de_enter(struct de_entry *e);

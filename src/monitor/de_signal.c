@@ -14,10 +14,11 @@
  *    page fault that shadow_fault() fills, an #AC the guest cannot see
  *    (CR0.AM clear); or
  *  - turned into an exit: the guest registers and EFLAGS are copied from
- *    the signal context into the vcpu, the host selectors of DS..GS/CS/SS
- *    are recorded (the guest may have reloaded one, de.c sorts that out),
- *    the exit is described in de_st.exit and the context is rewritten to
- *    resume in 64-bit monitor code (de_landing) on the monitor stack.
+ *    the signal context into the vcpu, the host selectors of the six
+ *    segment registers are recorded (the guest may have reloaded one;
+ *    de_seg.c sorts that out), the exit is described in de_st.exit and
+ *    the context is rewritten to resume in 64-bit monitor code
+ *    (de_landing) on the monitor stack.
  * Signals that interrupted the monitor go to the host hook or take their
  * default action; a kick that lands in de_enter's window aborts the entry.
  */
@@ -84,8 +85,8 @@ static unsigned peek(uint32_t lin, uint8_t *buf, unsigned n)
 		struct mmu_walk_result w;
 		uint32_t a = lin + done, pferr, chunk;
 
-		if (mmu_walk(cpu, a, MMU_ACC_USER | MMU_ACC_NOSET, &w,
-			     &pferr) < 0)
+		if (mmu_walk(cpu, a, MMU_ACC_USER | MMU_ACC_NOSET, &w, &pferr) <
+		    0)
 			break;
 		chunk = 4096 - (a & 4095);
 		if (chunk > n - done)
@@ -190,6 +191,7 @@ static void entry_interrupted(int sig, siginfo_t *si, ucontext_t *uc)
 	greg_t *g = uc->uc_mcontext.gregs;
 
 	if (sig == DE_KICK_SIGNAL) {
+		de_st.stats.window_kicks++;
 		to_landing(uc, DE_RC_ABORT);
 		return;
 	}
@@ -265,8 +267,9 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 		case X86_EXC_PF: {
 			uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
 			uint32_t lin = (uint32_t)addr, pferr = 0;
-			unsigned acc = ((err & X86_PF_W) ? SHADOW_ACC_WRITE : 0) |
-				       ((err & X86_PF_I) ? SHADOW_ACC_FETCH : 0);
+			unsigned acc =
+				((err & X86_PF_W) ? SHADOW_ACC_WRITE : 0) |
+				((err & X86_PF_I) ? SHADOW_ACC_FETCH : 0);
 
 			if (addr >= LOW4G) {
 				/* Only 64-bit code reaches above 4 GiB. */
@@ -300,7 +303,8 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 					n >= 2 && buf[op] == 0xcd ? op + 2 : 2);
 				*eip += x->insn_len;
 			} else {
-				set_emulate(x, err ? DE_EMU_SELECTOR : DE_EMU_GP);
+				set_emulate(x,
+					    err ? DE_EMU_SELECTOR : DE_EMU_GP);
 			}
 			return false;
 		case X86_EXC_SS:

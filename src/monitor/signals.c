@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bt/bt.h"
+#include "monitor/de.h"
 #include "monitor/monitor.h"
 
 #define ALT_STACK_SIZE (256u * 1024u)
@@ -54,11 +55,30 @@ static void on_kick(int sig, siginfo_t *si, void *uc)
 		bt_kick_from_signal(&m->cpu, uc);
 }
 
+/*
+ * Direct execution owns the signal handlers (its first-level stub must
+ * run before any C: guest code may have changed FS/GS); what did not
+ * interrupt guest user code comes back here through its host hook.
+ */
+static bool host_signal(int sig, siginfo_t *si, void *uc)
+{
+	struct machine *m = sig_machine;
+
+	if (!m || !m->bt_on)
+		return false;
+	if (sig == SIGUSR1) {
+		bt_kick_from_signal(&m->cpu, uc);
+		return true;
+	}
+	return bt_fault_from_signal(&m->cpu, sig, si, uc);
+}
+
 int mon_signals_init(struct machine *m)
 {
 	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
 	struct sigaction sa;
 	stack_t ss;
+	char err[256];
 
 	sig_machine = m;
 	vcpu_tid = (pid_t)syscall(SYS_gettid);
@@ -78,6 +98,14 @@ int mon_signals_init(struct machine *m)
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sa.sa_sigaction = on_kick;
 	sigaction(SIGUSR1, &sa, NULL);
+
+	/* Direct execution takes the handlers over and calls host_signal()
+	 * for whatever is not guest user code. */
+	if (de_init(m, err, sizeof(err)) < 0) {
+		mon_error("direct execution: %s", err);
+		return -1;
+	}
+	de_set_host_signal_hook(host_signal);
 	return 0;
 }
 

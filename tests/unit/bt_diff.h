@@ -59,10 +59,25 @@ struct bd_input {
 	uint32_t eflags; /* full EFLAGS (bit 1 is forced) */
 	bool paging;	 /* CR0.PG with the identity tables at BD_PD */
 	bool wp;	 /* CR0.WP */
-	bool fs_set, gs_set;
-	struct x86_seg fs, gs; /* when *_set; otherwise flat data */
-	bool whole_ram;	       /* load and compare all of RAM */
-	unsigned show_len;     /* bytes at eip to print in reports */
+	/* Segment caches other than flat data (CS stays flat code). */
+	bool seg_set[X86_NR_SREGS];
+	struct x86_seg seg[X86_NR_SREGS];
+	bool whole_ram; /* load and compare all of RAM */
+	/*
+	 * The instruction reads and then writes a memory operand. The
+	 * interpreter does a read, then a write; the processor (and so the
+	 * translator, which runs it on the host) makes one write-intent
+	 * access: a missing page faults with W=1 in the error code, a
+	 * read-only page faults without setting Accessed, a zero-count
+	 * shift still sets Dirty. With this set, memory may differ in the
+	 * A/D bits of PTEs and in the W bit of the pushed error code; such
+	 * cases are counted in bd_btstats.tolerated. Set too for cmps,
+	 * whose two reads the processor may make in either order (the
+	 * Accessed bit of the page it read first differs when the other
+	 * one faults).
+	 */
+	bool tolerate_rmw;
+	unsigned show_len; /* bytes at eip to print in reports */
 };
 
 struct bd_outcome {
@@ -72,7 +87,13 @@ struct bd_outcome {
 	struct x86_seg seg[X86_NR_SREGS];
 	int vector; /* halted in the handler of this vector, or -1 */
 	char error[160];
+	/* bt_run() came back with the host's RFLAGS.DF set (the guest's
+	 * DF leaked into monitor code; bd_run_bt clears it). */
+	bool df_leak;
 };
+
+/* Runs of bt_run() that returned with DF set, since bd_setup(). */
+unsigned bd_df_leaks(void);
 
 /* What the translator did during the bt_run() half (deltas). */
 struct bd_btstats {
@@ -82,6 +103,7 @@ struct bd_btstats {
 	/* The op under test went through the interpreter this many times,
 	 * as a callout, as an INTERP fallback (bd_run's `op` argument). */
 	uint64_t op_interp, op_callouts, op_fallbacks;
+	bool tolerated; /* agreed only thanks to tolerate_rmw */
 };
 
 /* Once per process. */

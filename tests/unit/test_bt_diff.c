@@ -56,6 +56,9 @@
 #define X_NAT32 0x02 /* ... with operand size 32 only */
 #define X_FS 0x04    /* a variant with an FS override (nonzero base) */
 #define X_GS 0x08    /* a variant with a GS override */
+#define X_DS 0x10    /* a variant with a non-flat DS (nonzero base) */
+#define X_ES 0x20    /* a variant with a non-flat ES (a limit) */
+#define X_SS 0x40    /* a variant with a non-flat SS (a limit) */
 
 struct spec {
 	const char *name;
@@ -76,15 +79,17 @@ struct fstat {
 };
 
 static uint64_t base_seed = 0x6274333836ull;
-static unsigned default_cases = 160;
+static unsigned default_cases = 200;
 static bool verbose;
 static unsigned nr_forms, nr_cases, nr_faults, nr_fails, nr_paging;
 static unsigned nr_native_forms, nr_coverage_fails;
 
 /* The case being generated: hooks need its code address. */
 static uint32_t cur_code;
-static int cur_seg = -1; /* X86_FS / X86_GS variant, or -1 */
+static int cur_seg = -1; /* the segment variant (X_FS...), or -1 */
 static uint64_t crng;	 /* variations outside the generator */
+static bool cur_paging;	 /* the case runs with paging on */
+static unsigned nr_tolerated;
 
 static uint32_t rnd(void)
 {
@@ -119,11 +124,43 @@ static uint32_t pick_code(void)
 	}
 }
 
+/* The base of the case's segment variant. */
+static uint32_t seg_base(int seg)
+{
+	return seg == X86_FS || seg == X86_DS ? BD_FS_BASE
+	       : seg == X86_GS		      ? BD_GS_BASE
+					      : 0;
+}
+
+/* Where a data access of the case lands (DS, or the override). */
+static uint32_t seg_lin(uint32_t off)
+{
+	return off + seg_base(cur_seg);
+}
+
+/* Where the memory operand of the generated instruction lands: through
+ * the variant's segment, unless it is an SS-relative EBP/ESP address. */
+static uint32_t target_lin(const struct gen *g)
+{
+	struct x86_insn in;
+
+	if (x86_decode(&in, g->c.code, g->c.len, true) > 0 &&
+	    in.seg != cur_seg)
+		return g->target;
+	return seg_lin(g->target);
+}
+
 /* Data pages whose PTEs the paging cases randomize. */
 static const uint32_t data_pages[] = {
-	D_LOW,	    D_DATA,	     D_DATA + 0x1000,
-	D_STACK,    D_STACK + 0x1000, BD_FS_DATA,
-	BD_FS_DATA + 0x1000, BD_GS_DATA, BD_GS_DATA + 0x1000,
+	D_LOW,
+	D_DATA,
+	D_DATA + 0x1000,
+	D_STACK,
+	D_STACK + 0x1000,
+	BD_FS_DATA,
+	BD_FS_DATA + 0x1000,
+	BD_GS_DATA,
+	BD_GS_DATA + 0x1000,
 };
 #define NR_DATA_PAGES (sizeof(data_pages) / sizeof(data_pages[0]))
 
@@ -153,26 +190,33 @@ static void randomize_ptes(void)
 static void reset_ptes(void)
 {
 	for (size_t i = 0; i < NR_DATA_PAGES; i++)
-		*bd_pte(data_pages[i]) = data_pages[i] | X86_PTE_P |
-					 X86_PTE_W | X86_PTE_A | X86_PTE_D;
+		*bd_pte(data_pages[i]) = data_pages[i] | X86_PTE_P | X86_PTE_W |
+					 X86_PTE_A | X86_PTE_D;
 }
 
 static const uint16_t data_attr = X86_DESC_P | X86_DESC_S | X86_DESC_RW |
 				  X86_DESC_A | X86_DESC_DB | X86_DESC_G;
 
-/* FS/GS: mostly a 4 GiB writable segment (runs inline), sometimes one
- * with a limit around the operand (#GP) or read-only (#GP on writes),
- * which the translator hands to callouts. */
+/*
+ * The segment variants. FS/GS (overrides) and DS get a nonzero base:
+ * mostly with a 4 GiB limit and writable (FS/GS run inline, a non-flat
+ * DS through callouts), sometimes with a limit around the operands (#GP)
+ * or read-only (#GP on writes). ES and SS keep base 0 and get limits
+ * (#GP, #SS); SS is never read-only (no such SS can be loaded).
+ */
 static struct x86_seg seg_variant(int seg)
 {
-	uint32_t base = seg == X86_FS ? BD_FS_BASE : BD_GS_BASE;
-	uint32_t r = rnd() % 10;
+	uint32_t base = seg_base(seg), r = rnd() % 10;
+	uint16_t small = data_attr & ~X86_DESC_G;
 
-	if (r < 6)
+	if (seg == X86_SS)
+		return r < 3 ? bd_seg(0, 0xffffffffu, small)
+			     : bd_seg(0, D_STACK + 0xe00 + rnd() % 0x400,
+				      small);
+	if (r < 6 && seg != X86_ES)
 		return bd_seg(base, 0xffffffffu, data_attr);
-	if (r < 8)
-		return bd_seg(base, D_DATA + rnd() % D_DATA_LEN,
-			      data_attr & ~X86_DESC_G);
+	if (r < 8 || seg == X86_ES)
+		return bd_seg(base, D_DATA + rnd() % D_DATA_LEN, small);
 	return bd_seg(base, 0xffffffffu, data_attr & ~X86_DESC_RW);
 }
 
@@ -182,13 +226,63 @@ static bool exc_has_error(int v)
 	       v == X86_EXC_AC;
 }
 
+/* Does the instruction read, then write its memory operand (see
+ * bd_input.tolerate_rmw)? */
+static bool is_rmw(const struct x86_insn *in)
+{
+	unsigned k = in->info->operand[0].kind;
+
+	if (in->info->op == X86_OP_CMPS)
+		return true; /* two reads in either order (bt_diff.h) */
+	if (!in->has_mem || in->mod == 3 || (k != OPK_E && k != OPK_M))
+		return false;
+	switch (in->info->op) {
+	case X86_OP_ADD:
+	case X86_OP_OR:
+	case X86_OP_ADC:
+	case X86_OP_SBB:
+	case X86_OP_AND:
+	case X86_OP_SUB:
+	case X86_OP_XOR:
+	case X86_OP_INC:
+	case X86_OP_DEC:
+	case X86_OP_NEG:
+	case X86_OP_NOT:
+	case X86_OP_ROL:
+	case X86_OP_ROR:
+	case X86_OP_RCL:
+	case X86_OP_RCR:
+	case X86_OP_SHL:
+	case X86_OP_SHR:
+	case X86_OP_SAL:
+	case X86_OP_SAR:
+	case X86_OP_SHLD:
+	case X86_OP_SHRD:
+	case X86_OP_BTS:
+	case X86_OP_BTR:
+	case X86_OP_BTC:
+	case X86_OP_XCHG:
+	case X86_OP_XADD:
+	case X86_OP_CMPXCHG:
+	case X86_OP_CMPXCHG8B:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A fault leaves the state of before the instruction (see the top). */
-static bool check_precise(const struct gen *g, const struct bd_outcome *o)
+static bool check_precise(const struct gen *g, const struct x86_insn *in,
+			  const struct bd_outcome *o)
 {
 	int v = o->vector;
 	unsigned e = exc_has_error(v);
 	uint32_t esp = o->regs[X86_ESP], frame[4];
 
+	/* int n reaches the same vectors, without error codes. */
+	if (in->info->op == X86_OP_INT || in->info->op == X86_OP_INT3 ||
+	    in->info->op == X86_OP_INTO)
+		return true;
 	if (g->c.repeat || (v != X86_EXC_DE && v != X86_EXC_UD &&
 			    v != X86_EXC_GP && v != X86_EXC_PF))
 		return true;
@@ -223,6 +317,7 @@ static bool run_case(const struct form *f, uint64_t seed, bool paging,
 
 	crng = seed ^ 0x5bd1e9955bd1e995ull;
 	cur_code = pick_code();
+	cur_paging = paging;
 	gen_case(&g, f, seed);
 	memcpy(bd_img(cur_code), g.c.code, g.c.len);
 
@@ -237,15 +332,24 @@ static bool run_case(const struct form *f, uint64_t seed, bool paging,
 		in.wp = rnd() & 1;
 		randomize_ptes();
 	}
-	if (cur_seg == X86_FS) {
-		in.fs_set = true;
-		in.fs = seg_variant(X86_FS);
-	} else if (cur_seg == X86_GS) {
-		in.gs_set = true;
-		in.gs = seg_variant(X86_GS);
+	if (cur_seg >= 0) {
+		in.seg_set[cur_seg] = true;
+		in.seg[cur_seg] = seg_variant(cur_seg);
 	}
-	if (x86_decode(&insn, g.c.code, g.c.len, true) > 0)
-		op = insn.info->op;
+	if (x86_decode(&insn, g.c.code, g.c.len, true) <= 0)
+		ck_abort_msg("%s: the generator made an invalid instruction",
+			     f->name);
+	op = insn.info->op;
+	/* cmps with both pages missing: the processor may fault on either
+	 * first (CR2); keep the destination's. */
+	if (paging && op == X86_OP_CMPS) {
+		uint32_t *src = bd_pte(seg_lin(g.c.regs[X86_ESI]));
+		uint32_t *dst = bd_pte(g.c.regs[X86_EDI]);
+
+		if (!(*src & X86_PTE_P) && !(*dst & X86_PTE_P) && src != dst)
+			*dst |= X86_PTE_P;
+	}
+	in.tolerate_rmw = is_rmw(&insn);
 
 	ok = bd_run(&in, op, &ref, &bt, &st);
 	if (ok && st.translations == 0) {
@@ -254,7 +358,8 @@ static bool run_case(const struct form *f, uint64_t seed, bool paging,
 		ok = false;
 	}
 	if (ok)
-		ok = check_precise(&g, &bt);
+		ok = check_precise(&g, &insn, &bt);
+	nr_tolerated += st.tolerated;
 
 	fs->cases++;
 	fs->paging_cases += paging;
@@ -282,9 +387,10 @@ static void check_form(const struct form *f, unsigned n, unsigned x)
 	unsigned np = (n + 3) / 4;
 	struct fstat fs;
 	bool a16 = (f->flags & G_ADDR16) || strstr(f->name, "a16");
-	bool o16 = f->bytes[0] == 0x66 || (f->nbytes > 1 && f->bytes[1] == 0x66);
-	bool want_native = !a16 && cur_seg < 0 &&
-			   ((x & X_NAT) || ((x & X_NAT32) && !o16));
+	bool o16 =
+		f->bytes[0] == 0x66 || (f->nbytes > 1 && f->bytes[1] == 0x66);
+	bool want_native =
+		!a16 && cur_seg < 0 && ((x & X_NAT) || ((x & X_NAT32) && !o16));
 
 	memset(&fs, 0, sizeof(fs));
 	for (unsigned i = 0; i < n + np && fs.fails < 3; i++)
@@ -302,17 +408,16 @@ static void check_form(const struct form *f, unsigned n, unsigned x)
 				"COVERAGE %s: ran in the cache in %u of %u "
 				"cases (%u callouts, %u interpreter "
 				"fallbacks, %u interpreter steps)\n",
-				f->name, fs.native,
-				fs.cases - fs.paging_cases, fs.callout,
-				fs.fallback, fs.stepped);
+				f->name, fs.native, fs.cases - fs.paging_cases,
+				fs.callout, fs.fallback, fs.stepped);
 			nr_coverage_fails++;
 		}
 	}
 	if (verbose)
 		printf("  %-28s %4u cases (%3u paging) %4u faulting: native "
 		       "%u, callout %u, fallback %u, stepped %u%s\n",
-		       f->name, fs.cases, fs.paging_cases, fs.faults,
-		       fs.native, fs.callout, fs.fallback, fs.stepped,
+		       f->name, fs.cases, fs.paging_cases, fs.faults, fs.native,
+		       fs.callout, fs.fallback, fs.stepped,
 		       fs.fails ? "  FAILED" : "");
 }
 
@@ -331,6 +436,12 @@ static unsigned parse_hex(const char *hex, uint8_t *out)
 	return n;
 }
 
+static const char *const seg_prefix[X86_NR_SREGS] = {
+	"es~ ", "cs~ ", "ss~ ", "ds~ ", "fs: ", "gs: ",
+};
+
+/* One spec, with a segment variant (-1: none). FS and GS are overrides,
+ * the others non-flat segment caches ("ds~"). */
 static void run_spec_seg(const struct spec *s, int seg)
 {
 	static const unsigned rms[3] = {M_REG, M_MEM, M_A16};
@@ -351,22 +462,21 @@ static void run_spec_seg(const struct spec *s, int seg)
 			} else if (!(s->mode & rm)) {
 				continue;
 			}
-			/* Overrides only matter for memory operands. */
-			if (seg >= 0 && rm == M_REG)
+			/* Segments only matter for memory operands; the
+			 * data of 16-bit addressing is not at the FS/GS
+			 * data regions. */
+			if (seg >= 0 && (rm == M_REG || rm == M_A16))
 				continue;
 			memset(&f, 0, sizeof(f));
 			snprintf(f.name, sizeof(f.name), "%s%s%s%s",
-				 seg == X86_FS	 ? "fs: "
-				 : seg == X86_GS ? "gs: "
-						 : "",
-				 s->name,
+				 seg >= 0 ? seg_prefix[seg] : "", s->name,
 				 (s->mode & M_V) ? (size == 2 ? " o16" : " o32")
 						 : "",
 				 rm == M_REG   ? " reg"
 				 : rm == M_MEM ? " mem"
 				 : rm == M_A16 ? " mem16"
 					       : "");
-			if (seg >= 0)
+			if (seg == X86_FS || seg == X86_GS)
 				f.bytes[f.nbytes++] =
 					seg == X86_FS ? 0x64 : 0x65;
 			if ((s->mode & M_V) && size == 2)
@@ -399,6 +509,12 @@ static void run_spec(const struct spec *s)
 		run_spec_seg(s, X86_FS);
 	if (s->x & X_GS)
 		run_spec_seg(s, X86_GS);
+	if (s->x & X_DS)
+		run_spec_seg(s, X86_DS);
+	if (s->x & X_ES)
+		run_spec_seg(s, X86_ES);
+	if (s->x & X_SS)
+		run_spec_seg(s, X86_SS);
 }
 
 static void run_specs(const struct spec *s, size_t n)
@@ -423,15 +539,21 @@ static void setup(void)
 		ck_abort_msg("cannot set up the machine: %s", err);
 	bd_img_reset();
 	nr_forms = nr_cases = nr_faults = nr_fails = nr_paging = 0;
-	nr_native_forms = nr_coverage_fails = 0;
+	nr_native_forms = nr_coverage_fails = nr_tolerated = 0;
 }
 
 static void finish(const char *what)
 {
 	printf("%-8s %4u forms %7u cases (%6u paging) %6u faulting, %u "
-	       "mismatches, %u of %u native forms short of the cache\n",
+	       "mismatches, %u of %u native forms short of the cache, %u "
+	       "DF leaks (test_df_leak)\n",
 	       what, nr_forms, nr_cases, nr_paging, nr_faults, nr_fails,
-	       nr_coverage_fails, nr_native_forms);
+	       nr_coverage_fails, nr_native_forms, bd_df_leaks());
+	if (nr_tolerated)
+		printf("         %u cases agreed up to the interpreter's "
+		       "read-then-write of memory operands (A/D bits, error "
+		       "code W bit; see bd_input.tolerate_rmw)\n",
+		       nr_tolerated);
 	fflush(stdout);
 	ck_assert_msg(nr_fails == 0, "%s: %u mismatches (seed 0x%llx)", what,
 		      nr_fails, (unsigned long long)base_seed);
@@ -509,14 +631,6 @@ static uint32_t read_mem(uint32_t addr, unsigned size)
 	return v;
 }
 
-/* Where an access through the case's segment override lands. */
-static uint32_t seg_lin(uint32_t off)
-{
-	return cur_seg == X86_FS   ? off + BD_FS_BASE
-	       : cur_seg == X86_GS ? off + BD_GS_BASE
-				   : off;
-}
-
 /* ---- ALU ------------------------------------------------------------ */
 
 static const char *const alu_names[8] = {"add", "or",  "adc", "sbb",
@@ -535,7 +649,8 @@ START_TEST(test_alu)
 			{n, hex[op][0], 8, M_ALL, 0, 0, 1, .x = X_NAT},
 			{n, hex[op][1], 8, M_ALL | M_V, .x = X_NAT | X_FS},
 			{n, hex[op][2], 8, M_RM, 0, 0, 1, .x = X_NAT},
-			{n, hex[op][3], 8, M_ALL | M_V, .x = X_NAT | X_GS},
+			{n, hex[op][3], 8, M_ALL | M_V,
+			 .x = X_NAT | X_GS | X_DS},
 			{n, hex[op][4], -1, M_NONE, 1, 0, 1, .x = X_NAT},
 			{n, hex[op][5], -1, M_NONE | M_V, IZ, .x = X_NAT},
 			{n, "80", (int)op, M_ALL, 1, 0, 1, .x = X_NAT},
@@ -557,7 +672,8 @@ START_TEST(test_alu)
 	}
 	{
 		static const struct spec more[] = {
-			{"lock add", "f0 01", 8, M_MEM | M_V, .x = X_NAT | X_FS},
+			{"lock add", "f0 01", 8, M_MEM | M_V,
+			 .x = X_NAT | X_FS},
 			{"lock sbb", "f0 80", 3, M_MEM, 1, 0, 1, .x = X_NAT},
 			{"test 84", "84", 8, M_RM, 0, 0, 1, .x = X_NAT},
 			{"test 85", "85", 8, M_RM | M_V, .x = X_NAT},
@@ -570,7 +686,8 @@ START_TEST(test_alu)
 			{"neg f6", "f6", 3, M_RM, 0, 0, 1, .x = X_NAT},
 			{"neg f7", "f7", 3, M_ALL | M_V, .x = X_NAT},
 			{"inc fe", "fe", 0, M_RM, 0, 0, 1, .x = X_NAT},
-			{"dec fe", "fe", 1, M_RM, 0, 0, 1, .x = X_NAT | X_FS},
+			{"dec fe", "fe", 1, M_RM, 0, 0, 1,
+			 .x = X_NAT | X_FS | X_DS},
 			{"inc ff", "ff", 0, M_RM | M_V, .x = X_NAT},
 			{"dec ff", "ff", 1, M_ALL | M_V, .x = X_NAT},
 			/* 40-4f are REX prefixes on the host. */
@@ -630,7 +747,7 @@ START_TEST(test_muldiv)
 		{"div f6", "f6", 6, M_ALL, 0, 0, 1, 0, pre_div, NULL, 3000,
 		 X_NAT},
 		{"div f7", "f7", 6, M_RM | M_V, 0, 0, 0, 0, pre_div, NULL, 3000,
-		 X_NAT | X_GS},
+		 X_NAT | X_GS | X_DS},
 		{"idiv f6", "f6", 7, M_ALL, 0, 0, 1, 0, pre_div, NULL, 3000,
 		 X_NAT},
 		{"idiv f7", "f7", 7, M_RM | M_V, 0, 0, 0, 0, pre_div, NULL,
@@ -672,15 +789,30 @@ static uint32_t pick_count(struct gen *g)
 	}
 }
 
+/*
+ * With paging on, no count that masks to zero on memory operands: the
+ * processor still makes its write-intent access (Dirty set, #PF on a
+ * read-only page), the interpreter makes none (see bd_input.tolerate_rmw;
+ * a fault would not be a memory difference it can tolerate).
+ */
+static uint32_t pick_count_pg(struct gen *g)
+{
+	uint32_t c = pick_count(g);
+
+	if (cur_paging && g->f->rm == RM_MEM && (c & 31) == 0)
+		c |= 1;
+	return c;
+}
+
 static void pre_count_imm(struct gen *g)
 {
 	g->imm_set = true;
-	g->imm_val = pick_count(g);
+	g->imm_val = pick_count_pg(g);
 }
 
 static void pre_count_cl(struct gen *g)
 {
-	gen_set(g, X86_ECX, (g->c.regs[X86_ECX] & ~0xffu) | pick_count(g));
+	gen_set(g, X86_ECX, (g->c.regs[X86_ECX] & ~0xffu) | pick_count_pg(g));
 }
 
 START_TEST(test_shift)
@@ -763,7 +895,7 @@ static void post_scan_src(struct gen *g)
 	else
 		return;
 	if (g->f->rm == RM_MEM)
-		write_mem(seg_lin(g->target), v, g->f->size);
+		write_mem(target_lin(g), v, g->f->size);
 	else if (g->rmreg != g->regfield || v == 0)
 		gen_set(g, (unsigned)g->rmreg,
 			g->f->size == 2
@@ -775,7 +907,7 @@ START_TEST(test_bits)
 {
 	static const struct spec s[] = {
 		{"bt a3", "0f a3", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
-		 .x = X_NAT | X_FS},
+		 .x = X_NAT | X_FS | X_DS},
 		{"bts ab", "0f ab", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
 		 .x = X_NAT},
 		{"btr b3", "0f b3", 8, M_ALL | M_V, 0, 0, 0, 0, pre_bt_mem,
@@ -788,8 +920,8 @@ START_TEST(test_bits)
 		{"btc ba/7", "0f ba", 7, M_RM | M_V, 1, .x = X_NAT},
 		{"bsf", "0f bc", 8, M_ALL | M_V, 0, 0, 0, 0, NULL,
 		 post_scan_src, .x = X_NAT},
-		{"bsr", "0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
-		 post_scan_src, .x = X_NAT},
+		{"bsr", "0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL, post_scan_src,
+		 .x = X_NAT},
 		{"tzcnt", "f3 0f bc", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
 		 post_scan_src},
 		{"lzcnt", "f3 0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
@@ -843,8 +975,7 @@ static void post_cmpxchg(struct gen *g)
 	if (gen_rand(g) & 1)
 		return;
 	if (g->f->rm == RM_MEM)
-		write_mem(seg_lin(g->target), reg_part(g, X86_EAX, size),
-			  size);
+		write_mem(target_lin(g), reg_part(g, X86_EAX, size), size);
 	else
 		set_part(g, X86_EAX, size,
 			 reg_part(g, (unsigned)g->rmreg, size));
@@ -854,8 +985,8 @@ static void post_cmpxchg8b(struct gen *g)
 {
 	if (gen_rand(g) & 1)
 		return;
-	write_mem(seg_lin(g->target), g->c.regs[X86_EAX], 4);
-	write_mem(seg_lin(g->target) + 4, g->c.regs[X86_EDX], 4);
+	write_mem(target_lin(g), g->c.regs[X86_EAX], 4);
+	write_mem(target_lin(g) + 4, g->c.regs[X86_EDX], 4);
 }
 
 /* moffs forms: the immediate is the address ([disp32] without ModRM). */
@@ -880,9 +1011,11 @@ START_TEST(test_move)
 {
 	static const struct spec s[] = {
 		{"mov 88", "88", 8, M_ALL, 0, 0, 1, .x = X_NAT | X_FS},
-		{"mov 89", "89", 8, M_ALL | M_V, .x = X_NAT | X_FS | X_GS},
+		{"mov 89", "89", 8, M_ALL | M_V,
+		 .x = X_NAT | X_FS | X_GS | X_DS},
 		{"mov 8a", "8a", 8, M_RM, 0, 0, 1, .x = X_NAT | X_GS},
-		{"mov 8b", "8b", 8, M_ALL | M_V, .x = X_NAT | X_FS | X_GS},
+		{"mov 8b", "8b", 8, M_ALL | M_V,
+		 .x = X_NAT | X_FS | X_GS | X_DS},
 		{"mov c6", "c6", 0, M_RM, 1, 0, 1, .x = X_NAT | X_FS},
 		{"mov c7", "c7", 0, M_ALL | M_V, IZ, .x = X_NAT | X_GS},
 		{"mov b0+r", "b0", -1, M_NONE, 1, 0, 1, G_OPREG, .x = X_NAT},
@@ -891,7 +1024,7 @@ START_TEST(test_move)
 		{"mov a0", "a0", -1, M_NONE, 4, 0, 1, 0, NULL, post_moffs,
 		 .x = X_NAT | X_FS},
 		{"mov a1", "a1", -1, M_NONE | M_V, 4, 0, 0, 0, NULL, post_moffs,
-		 .x = X_NAT | X_GS},
+		 .x = X_NAT | X_GS | X_DS},
 		{"mov a2", "a2", -1, M_NONE, 4, 0, 1, 0, NULL, post_moffs,
 		 .x = X_NAT},
 		{"mov a3", "a3", -1, M_NONE | M_V, 4, 0, 0, 0, NULL, post_moffs,
@@ -900,30 +1033,29 @@ START_TEST(test_move)
 		 post_moffs},
 		{"mov a2 a16", "67 a2", -1, M_NONE, 2, 0, 1, 0, NULL,
 		 post_moffs},
-		{"movzx b6", "0f b6", 8, M_ALL | M_V, .x = X_NAT | X_FS},
+		{"movzx b6", "0f b6", 8, M_ALL | M_V, .x = X_NAT | X_FS | X_DS},
 		{"movzx b7", "0f b7", 8, M_RM | M_V, .x = X_NAT},
 		{"movsx be", "0f be", 8, M_RM | M_V, .x = X_NAT | X_GS},
 		{"movsx bf", "0f bf", 8, M_ALL | M_V, .x = X_NAT},
 		{"xchg 86", "86", 8, M_RM, 0, 0, 1, .x = X_NAT | X_FS},
-		{"xchg 87", "87", 8, M_ALL | M_V, .x = X_NAT | X_GS},
+		{"xchg 87", "87", 8, M_ALL | M_V, .x = X_NAT | X_GS | X_DS},
 		{"xchg 90+r", "90", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
 		 .x = X_NAT},
 		{"xadd c0", "0f c0", 8, M_RM, 0, 0, 1, .x = X_NAT},
 		{"xadd c1", "0f c1", 8, M_ALL | M_V, .x = X_NAT | X_FS},
 		{"lock xadd", "f0 0f c1", 8, M_MEM, .x = X_NAT | X_GS},
-		{"cmpxchg b0", "0f b0", 8, M_RM, 0, 0, 1, 0, NULL,
-		 post_cmpxchg, .x = X_NAT},
+		{"cmpxchg b0", "0f b0", 8, M_RM, 0, 0, 1, 0, NULL, post_cmpxchg,
+		 .x = X_NAT},
 		{"cmpxchg b1", "0f b1", 8, M_ALL | M_V, 0, 0, 0, 0, NULL,
-		 post_cmpxchg, .x = X_NAT | X_FS},
+		 post_cmpxchg, .x = X_NAT | X_FS | X_DS},
 		{"lock cmpxchg", "f0 0f b1", 8, M_MEM, 0, 0, 4, 0, NULL,
 		 post_cmpxchg, .x = X_NAT | X_GS},
 		{"cmpxchg8b", "0f c7", 1, M_MEM | M_A16, 0, 0, 8, 0, NULL,
-		 post_cmpxchg8b, .x = X_NAT | X_FS},
+		 post_cmpxchg8b, .x = X_NAT | X_FS | X_DS},
 		{"lock cmpxchg8b", "f0 0f c7", 1, M_MEM, 0, 0, 8, 0, NULL,
 		 post_cmpxchg8b, .x = X_NAT},
-		/* lea ignores segment overrides (the fs: variant too). */
 		{"lea", "8d", 8, M_MEM | M_A16 | M_V, .cases = 3000,
-		 .x = X_NAT | X_FS},
+		 .x = X_NAT},
 		{"cbw", "98", -1, M_NONE | M_V, .x = X_NAT},
 		{"cwd", "99", -1, M_NONE | M_V, .x = X_NAT},
 		{"lahf", "9f", -1, M_NONE, .x = X_NAT},
@@ -953,6 +1085,27 @@ START_TEST(test_move)
 		RUN(t);
 	}
 	finish("move");
+}
+END_TEST
+
+/*
+ * KNOWN TRANSLATOR BUG (fails until fixed): lea ignores segment
+ * overrides, but the translator treats an FS/GS-prefixed lea as an
+ * FS/GS-relative access (emit_segment_relative) and adds the segment
+ * base. Minimal case: 64 8d 44 25 24 (lea eax, fs:[ebp+0x24]) with
+ * FS.base = 0x20000 (4 GiB limit, writable: inline), EBP = 0x3000ac:
+ * the interpreter gives EAX = 0x3000d0, the translator 0x3200d0.
+ */
+START_TEST(test_seg_lea)
+{
+	static const struct spec s[] = {
+		{"lea", "8d", 8, M_MEM | M_V, .x = X_FS | X_GS},
+	};
+	const struct spec *p = &s[0];
+
+	run_spec_seg(p, X86_FS);
+	run_spec_seg(p, X86_GS);
+	finish("seg lea");
 }
 END_TEST
 
@@ -988,30 +1141,31 @@ START_TEST(test_stack)
 {
 	static const struct spec s[] = {
 		{"push 50+r", "50", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
-		 .x = X_NAT32},
+		 .x = X_NAT32 | X_SS},
 		{"pop 58+r", "58", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
-		 .x = X_NAT32},
+		 .x = X_NAT32 | X_SS},
 		{"push esp", "54", -1, M_NONE | M_V, .cases = 2000,
 		 .x = X_NAT32},
 		{"pop esp", "5c", -1, M_NONE | M_V, .cases = 2000,
 		 .x = X_NAT32},
-		{"push 6a", "6a", -1, M_NONE | M_V, 1, .x = X_NAT32},
+		{"push 6a", "6a", -1, M_NONE | M_V, 1, .x = X_NAT32 | X_SS},
 		{"push 68", "68", -1, M_NONE | M_V, IZ, .x = X_NAT32},
-		{"push ff/6", "ff", 6, M_ALL | M_V, .x = X_NAT32 | X_FS},
-		{"pop 8f/0", "8f", 0, M_ALL | M_V, .x = X_GS},
+		{"push ff/6", "ff", 6, M_ALL | M_V,
+		 .x = X_NAT32 | X_FS | X_DS | X_SS},
+		{"pop 8f/0", "8f", 0, M_ALL | M_V, .x = X_GS | X_DS | X_SS},
 		{"pop [esp]", "8f 04 24", -1, M_NONE | M_V},
 		{"pop [esp+4]", "8f 44 24 04", -1, M_NONE | M_V},
 		{"pop [esp-4]", "8f 44 24 fc", -1, M_NONE | M_V},
 		{"push [esp]", "ff 34 24", -1, M_NONE | M_V, .x = X_NAT32},
 		{"push [esp+4]", "ff 74 24 04", -1, M_NONE | M_V, .x = X_NAT32},
-		{"pusha", "60", -1, M_NONE | M_V},
-		{"popa", "61", -1, M_NONE | M_V},
+		{"pusha", "60", -1, M_NONE | M_V, .x = X_SS},
+		{"popa", "61", -1, M_NONE | M_V, .x = X_SS},
 		{"enter", "c8", -1, M_NONE | M_V, 2, 1, 0, 0, pre_enter,
-		 post_enter, 3000},
+		 post_enter, 3000, X_SS},
 		{"leave", "c9", -1, M_NONE | M_V, 0, 0, 0, 0, pre_leave,
-		 .x = X_NAT32},
-		{"pushf", "9c", -1, M_NONE | M_V},
-		{"popf", "9d", -1, M_NONE | M_V, .cases = 3000},
+		 .x = X_NAT32 | X_SS},
+		{"pushf", "9c", -1, M_NONE | M_V, .x = X_SS},
+		{"popf", "9d", -1, M_NONE | M_V, .cases = 3000, .x = X_SS},
 		{"push sreg", "1e", -1, M_NONE | M_V},
 		{"push fs", "0f a0", -1, M_NONE | M_V},
 		{"mov esp, r/m", "8b", 8, M_ALL | M_V, 0, 0, 0, 0, pre_reg_esp,
@@ -1031,9 +1185,9 @@ static uint32_t pick_target(struct gen *g, bool o16)
 	if (o16)
 		return D_LOWCODE + (gen_rand(g) % 255) * 16;
 	for (;;) {
-		uint32_t a = BD_CODE + (gen_rand(g) %
-					((BD_CODE_END - BD_CODE) / 16 - 1)) *
-					       16;
+		uint32_t a =
+			BD_CODE +
+			(gen_rand(g) % ((BD_CODE_END - BD_CODE) / 16 - 1)) * 16;
 		if (a + 16 <= cur_code || a >= cur_code + 0x40)
 			return a;
 	}
@@ -1082,7 +1236,7 @@ static void post_ind(struct gen *g)
 	uint32_t t = pick_target(g, o16);
 
 	if (g->f->rm == RM_MEM)
-		write_mem(seg_lin(g->target), t, g->f->size);
+		write_mem(target_lin(g), t, g->f->size);
 	else if (o16)
 		gen_set16(g, (unsigned)g->rmreg, t);
 	else
@@ -1106,8 +1260,8 @@ START_TEST(test_branch)
 		 .x = X_NAT32},
 		{"jmp e9", "e9", -1, M_NONE | M_V, IZ, 0, 0, 0, NULL, post_rel,
 		 .x = X_NAT32},
-		{"call e8", "e8", -1, M_NONE | M_V, IZ, 0, 0, 0, NULL,
-		 post_rel, .x = X_NAT32},
+		{"call e8", "e8", -1, M_NONE | M_V, IZ, 0, 0, 0, NULL, post_rel,
+		 .x = X_NAT32 | X_SS},
 		{"jcxz", "e3", -1, M_NONE | M_V, 1, 0, 0, 0, pre_count,
 		 post_rel, .x = X_NAT32},
 		{"jcxz a16", "67 e3", -1, M_NONE, 1, 0, 4, 0, pre_count,
@@ -1123,13 +1277,13 @@ START_TEST(test_branch)
 		{"loopne a16", "67 e0", -1, M_NONE, 1, 0, 4, 0, pre_count,
 		 post_rel},
 		{"jmp ff/4", "ff", 4, M_ALL | M_V, 0, 0, 0, G_NOESP, NULL,
-		 post_ind, .x = X_NAT32 | X_FS},
+		 post_ind, .x = X_NAT32 | X_FS | X_DS},
 		{"call ff/2", "ff", 2, M_ALL | M_V, 0, 0, 0, G_NOESP, NULL,
-		 post_ind, .x = X_NAT32 | X_GS},
+		 post_ind, .x = X_NAT32 | X_GS | X_SS},
 		{"ret", "c3", -1, M_NONE | M_V, 0, 0, 0, 0, pre_ret,
-		 .x = X_NAT32},
+		 .x = X_NAT32 | X_SS},
 		{"ret iw", "c2", -1, M_NONE | M_V, 2, 0, 0, 0, pre_ret,
-		 .x = X_NAT32},
+		 .x = X_NAT32 | X_SS},
 	};
 	char hex[2][16][8], names[2][16][24];
 
@@ -1177,6 +1331,11 @@ static void pre_string(struct gen *g)
 		dst = D_DATA + 0x1000 + gen_rand(g) % 0x400;
 		if (n * size > 0xa00)
 			n = 0xa00 / size;
+		/* Going down, stay inside the data regions too. */
+		if (g->c.eflags & X86_FL_DF) {
+			src += n * size;
+			dst += n * size;
+		}
 		gen_set(g, X86_ECX, n);
 		gen_set(g, X86_ESI, src);
 		gen_set(g, X86_EDI, dst);
@@ -1212,8 +1371,8 @@ START_TEST(test_string)
 		const char *hex;
 		unsigned x;
 	} pfx[] = {
-		{"", X_NAT | X_FS},
-		{"f3 ", X_NAT | X_GS},
+		{"", X_NAT | X_FS | X_DS | X_ES},
+		{"f3 ", X_NAT | X_GS | X_ES},
 		{"f2 ", X_NAT},
 		{"67 ", 0},
 		{"f3 67 ", 0},
@@ -1231,8 +1390,10 @@ START_TEST(test_string)
 					(unsigned)strtoul(ops[o][1], NULL, 16) +
 					w;
 				struct spec s = {
-					name, hex, -1, M_NONE | (w ? M_V : 0),
-					0,    0,   1,  0,
+					name,	    hex,
+					-1,	    M_NONE | (w ? M_V : 0),
+					0,	    0,
+					1,	    0,
 					pre_string,
 				};
 
@@ -1244,7 +1405,7 @@ START_TEST(test_string)
 				/* stos and scas use ES:EDI only. */
 				s.x = pfx[p].x;
 				if (o == 2 || o == 4)
-					s.x &= ~(unsigned)(X_FS | X_GS);
+					s.x &= ~(unsigned)(X_FS | X_GS | X_DS);
 				run_spec(&s);
 			}
 		}
@@ -1259,9 +1420,9 @@ static void pre_popf(struct gen *g)
 {
 	/* The flags word popf loads: any arithmetic flags, DF, IF, IOPL,
 	 * NT, AC, ID; not TF (a single-step trap is not this test's). */
-	uint32_t v = gen_rand(g) & (X86_FL_ARITH | X86_FL_DF | X86_FL_IF |
-				    X86_FL_IOPL | X86_FL_NT | X86_FL_AC |
-				    X86_FL_ID);
+	uint32_t v =
+		gen_rand(g) & (X86_FL_ARITH | X86_FL_DF | X86_FL_IF |
+			       X86_FL_IOPL | X86_FL_NT | X86_FL_AC | X86_FL_ID);
 
 	write_mem(g->c.regs[X86_ESP], v, 4);
 }
@@ -1488,8 +1649,9 @@ START_TEST(test_esp_operand)
 		 .x = X_NAT},
 		{"imul esp, r, imm", "69", 8, M_REG, 4, 0, 4, 0, pre_reg_esp,
 		 .x = X_NAT},
-		{"movzx esp, r8", "0f b6", 8, M_REG, 0, 0, 4, 0, pre_reg_esp,
-		 .x = X_NAT},
+		/* With AH..BH as the source, r12d cannot be encoded next to
+		 * it: an interpreter fallback half of the time. */
+		{"movzx esp, r8", "0f b6", 8, M_REG, 0, 0, 4, 0, pre_reg_esp},
 		{"cmovcc esp, r", "0f 45", 8, M_REG, 0, 0, 4, 0, pre_reg_esp,
 		 .x = X_NAT},
 		{"bswap esp", "0f cc", -1, M_NONE, .x = X_NAT},
@@ -1582,6 +1744,26 @@ static void seq_form(const struct spec *s, struct form *f, bool mem)
 	f->post = s->post;
 }
 
+/* Does the instruction name ESP as a register operand? */
+static bool esp_operand(const struct x86_insn *in)
+{
+	for (unsigned i = 0; i < in->info->nr_operands; i++) {
+		unsigned k = in->info->operand[i].kind, r;
+
+		if (k == OPK_G)
+			r = in->reg;
+		else if (k == OPK_Z)
+			r = in->opcode & 7;
+		else if ((k == OPK_E || k == OPK_R) && in->mod == 3)
+			r = in->rm;
+		else
+			continue;
+		if (r == X86_ESP && x86_operand_bytes(in, i) >= 2)
+			return true;
+	}
+	return false;
+}
+
 /* Does the instruction address memory through ESP? */
 static bool uses_esp_address(const uint8_t *code, unsigned len)
 {
@@ -1595,13 +1777,14 @@ START_TEST(test_sequences)
 {
 	unsigned n = default_cases * 15;
 	uint64_t seed = base_seed ^ 0x5e9e5e9eull;
-	unsigned fails = 0, faults = 0, mid_faults = 0;
+	unsigned fails = 0, faults = 0, mid_faults = 0, tolerated = 0;
 	uint32_t code = BD_CODE + 0x38000;
 
 	for (unsigned i = 0; i < n && fails < 5; i++) {
 		struct bd_input in;
 		struct bd_outcome ref, bt;
 		struct bd_btstats st;
+		struct x86_insn insn;
 		char name[200];
 		unsigned len = 0, k = 2 + (unsigned)(i % 5);
 		uint8_t buf[512];
@@ -1609,6 +1792,7 @@ START_TEST(test_sequences)
 
 		crng = seed + i * 0x9e3779b9ull;
 		paging = rnd() % 3 == 0;
+		cur_paging = paging;
 		memset(&in, 0, sizeof(in));
 		snprintf(name, sizeof(name), "seq %u:", i);
 		for (unsigned j = 0; j < k; j++) {
@@ -1618,7 +1802,13 @@ START_TEST(test_sequences)
 
 			seq_form(s, &f, rnd() & 1);
 			cur_code = code + len;
-			gen_case(&g, &f, seed ^ rnd());
+			/* ESP as an operand makes the stack wild for what
+			 * follows (the single forms test it). */
+			do
+				gen_case(&g, &f, seed ^ rnd());
+			while (x86_decode(&insn, g.c.code, g.c.len, true) <=
+				       0 ||
+			       esp_operand(&insn));
 			if (j == 0) {
 				memcpy(in.regs, g.c.regs, sizeof(in.regs));
 				in.eflags = g.c.eflags |
@@ -1637,14 +1827,17 @@ START_TEST(test_sequences)
 			}
 			memcpy(buf + len, g.c.code, g.c.len);
 			len += g.c.len;
+			if (is_rmw(&insn))
+				in.tolerate_rmw = true;
 			snprintf(name + strlen(name),
-				 sizeof(name) - strlen(name), " %s%s",
-				 f.name, f.rm == RM_MEM ? "(m)" : "");
+				 sizeof(name) - strlen(name), " %s%s", f.name,
+				 f.rm == RM_MEM ? "(m)" : "");
 		}
 		memcpy(bd_img(code), buf, len);
 		in.name = name;
 		in.eip = code;
 		in.show_len = len + 1;
+		in.whole_ram = true;
 		in.regs[X86_ESP] = D_STACK + 0xf00 + (rnd() & 0x1fc);
 		if (paging) {
 			in.paging = true;
@@ -1657,6 +1850,7 @@ START_TEST(test_sequences)
 			fprintf(stderr, "NOT TRANSLATED %s\n", name);
 			fails++;
 		}
+		tolerated += st.tolerated;
 		if (ref.vector >= 0) {
 			faults++;
 			if (ref.vector == X86_EXC_PF || ref.vector == 0)
@@ -1667,8 +1861,8 @@ START_TEST(test_sequences)
 			reset_ptes();
 	}
 	printf("seq      %u sequences, %u faulting (%u #PF/#DE), %u "
-	       "mismatches\n",
-	       n, faults, mid_faults, fails);
+	       "mismatches, %u agreed up to read-then-write\n",
+	       n, faults, mid_faults, fails, tolerated);
 	ck_assert_msg(fails == 0, "sequences: %u mismatches", fails);
 }
 END_TEST
@@ -1686,6 +1880,7 @@ static Suite *bt_diff_suite(void)
 	tcase_add_test(tc, test_bits);
 	tcase_add_test(tc, test_bcd);
 	tcase_add_test(tc, test_move);
+	tcase_add_test(tc, test_seg_lea);
 	tcase_add_test(tc, test_stack);
 	tcase_add_test(tc, test_branch);
 	tcase_add_test(tc, test_string);
