@@ -119,6 +119,7 @@ struct vcpu {
 		int32_t fault_vector; /* BT_EXIT_FAULT: exception, or -1 */
 		uint32_t fault_error;
 		uint32_t pending_exit; /* enum vcpu_exit a callout ended with */
+		uint32_t fpu_loaded;   /* guest FPU state is in the host FPU */
 		uint64_t blocks;       /* blocks executed (with --stats) */
 		uint64_t insns; /* guest instructions executed (--stats) */
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */

@@ -65,6 +65,8 @@
 	X(bt_faults, "host faults in translated code")                      \
 	X(bt_kicks, "kicks while in the code cache")                        \
 	X(bt_adaptations, "instructions retranslated as callouts")          \
+	X(de_runs, "direct execution: entries")                             \
+	X(de_cycles, "direct execution: TSC cycles (entry to exit)")        \
 	X(de_syscalls, "direct execution: system call exits")               \
 	X(de_faults, "direct execution: exception exits")                   \
 	X(de_emulations, "direct execution: instructions emulated")         \
@@ -81,6 +83,8 @@ struct stats {
 };
 
 extern struct stats stats;
+/* CLOCK_MONOTONIC at start-up (for shares of the run time). */
+extern uint64_t stats_start_ns;
 
 #define STAT_INC(name) (stats.name++)
 #define STAT_ADD(name, n) (stats.name += (n))

@@ -134,6 +134,7 @@ struct bt_tramps {
 	uint8_t *exit;	    /* jmp here with exit_reason set */
 	uint8_t *ibl_end;
 	uint8_t *callout_end;
+	uint8_t *fpu_prep;   /* call before guest FPU instructions */
 	uint8_t *exit_chain; /* r11 = struct tc_exit *, [r15+eip] set */
 	uint8_t *ibl;	     /* r13d = target EIP */
 	uint8_t *ibl_miss;   /* what empty table entries point at */

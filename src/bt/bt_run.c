@@ -375,8 +375,12 @@ static enum vcpu_exit kernel_step(struct vcpu *cpu)
 static enum vcpu_exit run_user(struct vcpu *cpu)
 {
 	struct de_exit_info info;
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	enum de_exit e = de_run(cpu, &info);
 
-	switch (de_run(cpu, &info)) {
+	STAT_ADD(de_cycles, __builtin_ia32_rdtsc() - t0);
+	STAT_INC(de_runs);
+	switch (e) {
 	case DE_EXIT_SYSCALL:
 		STAT_INC(de_syscalls);
 		if (info.eip_lost) {

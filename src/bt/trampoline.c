@@ -22,6 +22,7 @@
 
 #include "bt/bt_priv.h"
 #include "bt/emit.h"
+#include "monitor/de.h"
 
 #define GUEST_HOST_FLAGS                                             \
 	(X86_FL_CF | X86_FL_PF | X86_FL_AF | X86_FL_ZF | X86_FL_SF | \
@@ -79,6 +80,26 @@ static void load_guest_flags(struct emit *e)
 	emit_u8(e, 0x9d); /* popfq */
 }
 
+/* If the guest's FPU state is in the host FPU, save it to its home (the
+ * same area direct execution uses) and give the monitor its own FPU.
+ * Guest registers must already be stored; the stack must be aligned. */
+static void emit_fpu_put_away(struct emit *e)
+{
+	uint8_t *skip;
+
+	/* cmp dword [r15 + fpu_loaded], 0; je skip */
+	emit_bytes(e, (const uint8_t[]){0x41, 0x83, 0xbf}, 3);
+	emit_u32(e, (uint32_t)OFF(bt.fpu_loaded));
+	emit_u8(e, 0);
+	emit_u8(e, 0x74);
+	skip = e->p;
+	emit_u8(e, 0);
+	emit_mov_imm64(e, HR_R11, (uint64_t)(uintptr_t)de_fpu_save_guest);
+	emit_call_reg(e, HR_R11);
+	emit_store_imm32(e, HR_VCPU, OFF(bt.fpu_loaded), 0);
+	*skip = (uint8_t)(e->p - (skip + 1));
+}
+
 static void emit_sub_rsp8(struct emit *e)
 {
 	static const uint8_t b[] = {0x48, 0x83, 0xec, 0x08};
@@ -121,6 +142,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	bt_tramps.fault_exit = e.p;
 	store_guest_regs(&e);
 	save_guest_flags(&e);
+	emit_fpu_put_away(&e);
 	restore = e.p; /* guest state already in the vcpu */
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.in_cache), 0);
 	emit_load32(&e, HR_RAX, HR_VCPU, OFF(bt.exit_reason));
@@ -177,8 +199,9 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_store64(&e, HR_R11, HR_VCPU, OFF(bt.callout));
 	store_guest_regs(&e);
 	save_guest_flags(&e);
-	emit_mov_rr64(&e, HR_RDI, HR_VCPU);
 	emit_sub_rsp8(&e);
+	emit_fpu_put_away(&e);
+	emit_mov_rr64(&e, HR_RDI, HR_VCPU);
 	emit_mov_imm64(&e, HR_R11, (uint64_t)(uintptr_t)bt_callout_c);
 	emit_call_reg(&e, HR_R11);
 	emit_add_rsp8(&e);
@@ -199,5 +222,30 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_jmp(&e, restore);
 
 	bt_tramps.callout_end = e.p;
+
+	/* fpu_prep: called before guest FPU instructions: load the guest's
+	 * FPU state into the host FPU unless it is there already. */
+	bt_tramps.fpu_prep = e.p;
+	emit_u8(&e, 0x9c); /* pushfq: now 16-byte aligned */
+	emit_bytes(&e, (const uint8_t[]){0x41, 0x83, 0xbf}, 3);
+	emit_u32(&e, (uint32_t)OFF(bt.fpu_loaded));
+	emit_u8(&e, 0);
+	{
+		uint8_t *jne;
+
+		emit_u8(&e, 0x0f);
+		emit_u8(&e, 0x85);
+		jne = e.p;
+		emit_u32(&e, 0);
+		store_guest_regs(&e);
+		emit_mov_imm64(&e, HR_R11,
+			       (uint64_t)(uintptr_t)de_fpu_load_guest);
+		emit_call_reg(&e, HR_R11);
+		emit_store_imm32(&e, HR_VCPU, OFF(bt.fpu_loaded), 1);
+		load_guest_regs(&e);
+		patch_rel32(jne, e.p);
+	}
+	emit_u8(&e, 0x9d); /* popfq */
+	emit_u8(&e, 0xc3); /* ret */
 	*end = e.p;
 }

@@ -595,6 +595,9 @@ static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
 		emit_callout(x, i, eip, BT_CAT_CALLOUT);
 		return true;
 	}
+	/* The guest's FPU state must be in the host FPU first. */
+	if (x->cat[i] == BT_CAT_IDENT && in->info->sens == SENS_FPU)
+		emit_call(&x->e, bt_tramps.fpu_prep);
 	switch (x->cat[i]) {
 	case BT_CAT_IDENT:
 		if (fsgs ? emit_segment_relative(x, in, bytes)

@@ -18,6 +18,7 @@
 #include "monitor/console.h"
 #include "monitor/monitor.h"
 #include "monitor/stats.h"
+#include "monitor/timer.h"
 
 static void usage(FILE *out)
 {
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
 			  "the Linux boot protocol come later)");
 		return MON_EXIT_ERROR;
 	}
+	stats_start_ns = mon_now_ns();
 	if (mon_check_host(m.opt.engine, false) < 0)
 		return MON_EXIT_ERROR;
 	if (machine_init(&m, err, sizeof(err)) < 0 ||

@@ -4,8 +4,23 @@
 #include "monitor/stats.h"
 
 #include "bt/decode.h"
+#include "mmu/shadow.h"
+#include "monitor/timer.h"
 
 struct stats stats;
+uint64_t stats_start_ns;
+
+/* TSC frequency from a short calibration against CLOCK_MONOTONIC. */
+static double tsc_hz(void)
+{
+	uint64_t t0 = mon_now_ns(), c0 = __builtin_ia32_rdtsc(), t1, c1;
+
+	do {
+		t1 = mon_now_ns();
+	} while (t1 - t0 < 20000000);
+	c1 = __builtin_ia32_rdtsc();
+	return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+}
 
 static const char *const vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "9",
@@ -68,6 +83,34 @@ void stats_print(FILE *out)
 			(unsigned long long)kernel, (unsigned long long)interp,
 			100.0 * (double)interp / (double)kernel,
 			(unsigned long long)stats.bt_callouts);
+	}
+	if (stats.shadow_fills || stats.shadow_pages_peak) {
+		struct shadow_info si;
+
+		shadow_get_info(&si);
+		fprintf(out,
+			"  shadow: %u pages mapped in about %u host VMAs "
+			"(budget %u / %u), %u frames traced, %llu untraced, "
+			"%llu evicted, %llu host mmap/mprotect calls\n",
+			si.pages_mapped, si.vmas_estimate, si.max_pages,
+			si.max_vmas, si.frames_traced,
+			(unsigned long long)si.untraces,
+			(unsigned long long)si.evictions,
+			(unsigned long long)si.host_calls);
+	}
+	if (stats.de_runs) {
+		/* No portable instruction counter: direct execution is
+		 * measured in time, and the share is of wall-clock time. */
+		double secs = (double)(mon_now_ns() - stats_start_ns) / 1e9;
+		double de_secs = (double)stats.de_cycles / tsc_hz();
+
+		fprintf(out,
+			"  direct execution: %.3f s of %.3f s (%.1f%% of the "
+			"run), %llu entries; estimated %.0f guest "
+			"instructions at 1 per cycle\n",
+			de_secs, secs, secs > 0 ? 100.0 * de_secs / secs : 0.0,
+			(unsigned long long)stats.de_runs,
+			(double)stats.de_cycles);
 	}
 	print_top_ops(out, "interpreter instructions by operation",
 		      stats.interp_by_op, 12);

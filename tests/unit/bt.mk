@@ -5,6 +5,7 @@ check_PROGRAMS += tests/unit/test_bt_diff
 TESTS += tests/unit/test_bt_diff
 tests_unit_test_bt_diff_SOURCES = tests/unit/test_bt_diff.c \
 	tests/unit/bt_diff.c tests/unit/bt_diff.h \
+	tests/unit/bt_forms.c tests/unit/bt_forms.h \
 	tests/unit/bt_progs.c tests/unit/bt_progs.h \
 	tests/unit/interp_gen.c tests/unit/interp_gen.h
 tests_unit_test_bt_diff_LDADD = $(BT386_LIBS) $(CHECK_LIBS)

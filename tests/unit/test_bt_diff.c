@@ -22,614 +22,29 @@
  * Faults must be precise: for #DE/#UD/#GP/#PF of a non-string instruction
  * the pushed EIP is the instruction's and no register but ESP changed.
  *
+ * The cases of a form run in bt_forms.c; this file has the tables, the
+ * generator hooks, hand-built addressing, random sequences of several
+ * instructions per block, and main(); bt_progs.c adds programs of many
+ * blocks (chaining, indirect branches, self-modifying code, faults in the
+ * middle of blocks) and one test per known translator bug (the lea one,
+ * test_seg_lea, is here).
+ *
  * BT386_TEST_SEED=<n> changes the seed, BT386_TEST_CASES=<n> the cases per
  * form (paging-off; a quarter as many with paging on), BT386_TEST_VERBOSE=1
- * lists how each form ran (native / callout / interpreter).
+ * lists how each form ran (native / callout / interpreter),
+ * BT386_TEST_KNOWN=1 also asserts the known deviations.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "bt/bt_priv.h"
 #include "bt/decode.h"
 #include "bt_diff.h"
+#include "bt_forms.h"
 #include "bt_progs.h"
 #include "interp_gen.h"
 #include "x86.h"
-
-/* ---- forms ------------------------------------------------------------ */
-
-#define M_REG 0x01  /* r/m is a register */
-#define M_MEM 0x02  /* r/m is memory (32-bit addressing) */
-#define M_A16 0x04  /* r/m is memory with 16-bit addressing */
-#define M_NONE 0x08 /* no ModRM */
-#define M_V 0x10    /* operand size 32 and 16 (66 prefix) */
-#define M_RM (M_REG | M_MEM)
-#define M_ALL (M_REG | M_MEM | M_A16)
-
-#define IZ 0xff /* immediate as wide as the operand size */
-
-/* spec.x */
-#define X_NAT 0x01   /* runs in the cache (32-bit addressing) */
-#define X_NAT32 0x02 /* ... with operand size 32 only */
-#define X_FS 0x04    /* a variant with an FS override (nonzero base) */
-#define X_GS 0x08    /* a variant with a GS override */
-#define X_DS 0x10    /* a variant with a non-flat DS (nonzero base) */
-#define X_ES 0x20    /* a variant with a non-flat ES (a limit) */
-#define X_SS 0x40    /* a variant with a non-flat SS (a limit) */
-
-struct spec {
-	const char *name;
-	const char *hex; /* prefixes and opcode bytes */
-	int digit;	 /* ModRM reg: -1 none, 0..7, 8 random */
-	unsigned mode;	 /* M_* */
-	unsigned imm, imm2;
-	unsigned size; /* operand size (without M_V) */
-	unsigned flags;
-	gen_hook pre, post;
-	unsigned cases; /* per mille of the default; 0: the default */
-	unsigned x;	/* X_* */
-};
-
-struct fstat {
-	unsigned cases, paging_cases, native, callout, fallback, stepped;
-	unsigned faults, fails;
-};
-
-static uint64_t base_seed = 0x6274333836ull;
-static unsigned default_cases = 200;
-static bool verbose;
-static unsigned nr_forms, nr_cases, nr_faults, nr_fails, nr_paging;
-static unsigned nr_native_forms, nr_coverage_fails;
-
-/* The case being generated: hooks need its code address. */
-static uint32_t cur_code;
-static int cur_seg = -1; /* the segment variant (X_FS...), or -1 */
-static uint64_t crng;	 /* variations outside the generator */
-static bool cur_paging;	 /* the case runs with paging on */
-static unsigned nr_tolerated;
-
-static uint32_t rnd(void)
-{
-	uint64_t z = (crng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (uint32_t)(z ^ (z >> 31));
-}
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
-}
-
-/* A code address: 32-byte slots in four 64 KiB windows whose low 16 bits
- * stay in 0x1000..0x6fff (16-bit branches land on the hlt at 0..0x7fff),
- * never one the translator has marked for adaptive retranslation. */
-static uint32_t pick_code(void)
-{
-	for (;;) {
-		uint32_t r = rnd();
-		uint32_t eip = BD_CODE + (r % 4) * 0x10000 + 0x1000 +
-			       ((r >> 2) % 0x300) * 32;
-
-		if (!bt_adapt_is_marked(eip))
-			return eip;
-	}
-}
-
-/* The base of the case's segment variant. */
-static uint32_t seg_base(int seg)
-{
-	return seg == X86_FS || seg == X86_DS ? BD_FS_BASE
-	       : seg == X86_GS		      ? BD_GS_BASE
-					      : 0;
-}
-
-/* Where a data access of the case lands (DS, or the override). */
-static uint32_t seg_lin(uint32_t off)
-{
-	return off + seg_base(cur_seg);
-}
-
-/* Where the memory operand of the generated instruction lands: through
- * the variant's segment, unless it is an SS-relative EBP/ESP address. */
-static uint32_t target_lin(const struct gen *g)
-{
-	struct x86_insn in;
-
-	if (x86_decode(&in, g->c.code, g->c.len, true) > 0 &&
-	    in.seg != cur_seg)
-		return g->target;
-	return seg_lin(g->target);
-}
-
-/* Data pages whose PTEs the paging cases randomize. */
-static const uint32_t data_pages[] = {
-	D_LOW,
-	D_DATA,
-	D_DATA + 0x1000,
-	D_STACK,
-	D_STACK + 0x1000,
-	BD_FS_DATA,
-	BD_FS_DATA + 0x1000,
-	BD_GS_DATA,
-	BD_GS_DATA + 0x1000,
-};
-#define NR_DATA_PAGES (sizeof(data_pages) / sizeof(data_pages[0]))
-
-static void randomize_ptes(void)
-{
-	for (size_t i = 0; i < NR_DATA_PAGES; i++) {
-		uint32_t r = rnd(), pte = data_pages[i] | X86_PTE_P |
-					  X86_PTE_W | X86_PTE_A | X86_PTE_D;
-
-		switch (r % 16) {
-		case 0:
-			pte &= ~X86_PTE_P;
-			break;
-		case 1:
-		case 2:
-			pte &= ~X86_PTE_W;
-			break;
-		}
-		if (r & 0x100)
-			pte &= ~X86_PTE_A;
-		if (r & 0x200)
-			pte &= ~X86_PTE_D;
-		*bd_pte(data_pages[i]) = pte;
-	}
-}
-
-static void reset_ptes(void)
-{
-	for (size_t i = 0; i < NR_DATA_PAGES; i++)
-		*bd_pte(data_pages[i]) = data_pages[i] | X86_PTE_P | X86_PTE_W |
-					 X86_PTE_A | X86_PTE_D;
-}
-
-static const uint16_t data_attr = X86_DESC_P | X86_DESC_S | X86_DESC_RW |
-				  X86_DESC_A | X86_DESC_DB | X86_DESC_G;
-
-/*
- * The segment variants. FS/GS (overrides) and DS get a nonzero base:
- * mostly with a 4 GiB limit and writable (FS/GS run inline, a non-flat
- * DS through callouts), sometimes with a limit around the operands (#GP)
- * or read-only (#GP on writes). ES and SS keep base 0 and get limits
- * (#GP, #SS); SS is never read-only (no such SS can be loaded).
- */
-static struct x86_seg seg_variant(int seg)
-{
-	uint32_t base = seg_base(seg), r = rnd() % 10;
-	uint16_t small = data_attr & ~X86_DESC_G;
-
-	if (seg == X86_SS)
-		return r < 3 ? bd_seg(0, 0xffffffffu, small)
-			     : bd_seg(0, D_STACK + 0xe00 + rnd() % 0x400,
-				      small);
-	if (r < 6 && seg != X86_ES)
-		return bd_seg(base, 0xffffffffu, data_attr);
-	if (r < 8 || seg == X86_ES)
-		return bd_seg(base, D_DATA + rnd() % D_DATA_LEN, small);
-	return bd_seg(base, 0xffffffffu, data_attr & ~X86_DESC_RW);
-}
-
-static bool exc_has_error(int v)
-{
-	return v == X86_EXC_DF || (v >= X86_EXC_TS && v <= X86_EXC_PF) ||
-	       v == X86_EXC_AC;
-}
-
-/* Does the instruction read, then write its memory operand (see
- * bd_input.tolerate_rmw)? */
-static bool is_rmw(const struct x86_insn *in)
-{
-	unsigned k = in->info->operand[0].kind;
-
-	if (in->info->op == X86_OP_CMPS)
-		return true; /* two reads in either order (bt_diff.h) */
-	if (!in->has_mem || in->mod == 3 || (k != OPK_E && k != OPK_M))
-		return false;
-	switch (in->info->op) {
-	case X86_OP_ADD:
-	case X86_OP_OR:
-	case X86_OP_ADC:
-	case X86_OP_SBB:
-	case X86_OP_AND:
-	case X86_OP_SUB:
-	case X86_OP_XOR:
-	case X86_OP_INC:
-	case X86_OP_DEC:
-	case X86_OP_NEG:
-	case X86_OP_NOT:
-	case X86_OP_ROL:
-	case X86_OP_ROR:
-	case X86_OP_RCL:
-	case X86_OP_RCR:
-	case X86_OP_SHL:
-	case X86_OP_SHR:
-	case X86_OP_SAL:
-	case X86_OP_SAR:
-	case X86_OP_SHLD:
-	case X86_OP_SHRD:
-	case X86_OP_BTS:
-	case X86_OP_BTR:
-	case X86_OP_BTC:
-	case X86_OP_XCHG:
-	case X86_OP_XADD:
-	case X86_OP_CMPXCHG:
-	case X86_OP_CMPXCHG8B:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* A fault leaves the state of before the instruction (see the top). */
-static bool check_precise(const struct gen *g, const struct x86_insn *in,
-			  const struct bd_outcome *o)
-{
-	int v = o->vector;
-	unsigned e = exc_has_error(v);
-	uint32_t esp = o->regs[X86_ESP], frame[4];
-
-	/* int n reaches the same vectors, without error codes. */
-	if (in->info->op == X86_OP_INT || in->info->op == X86_OP_INT3 ||
-	    in->info->op == X86_OP_INTO)
-		return true;
-	if (g->c.repeat || (v != X86_EXC_DE && v != X86_EXC_UD &&
-			    v != X86_EXC_GP && v != X86_EXC_PF))
-		return true;
-	if (esp < D_STACK || esp + 16 > D_STACK + D_STACK_LEN)
-		return true; /* ESP was an operand: nothing to read */
-	memcpy(frame, bd_guest(esp), sizeof(frame));
-	for (int r = 0; r < 8; r++)
-		if (r != X86_ESP && o->regs[r] != g->c.regs[r])
-			goto bad;
-	if (frame[e] != cur_code || esp + 12 + 4 * e != g->c.regs[X86_ESP])
-		goto bad;
-	return true;
-bad:
-	fprintf(stderr,
-		"IMPRECISE %s: exception %d at %08x pushed eip %08x, esp "
-		"%08x (was %08x)\n",
-		g->f->name, v, cur_code, frame[e], esp, g->c.regs[X86_ESP]);
-	bd_print_outcome("bt", o);
-	return false;
-}
-
-static bool run_case(const struct form *f, uint64_t seed, bool paging,
-		     struct fstat *fs)
-{
-	struct gen g;
-	struct bd_input in;
-	struct bd_outcome ref, bt;
-	struct bd_btstats st;
-	struct x86_insn insn;
-	int op = -1;
-	bool ok;
-
-	crng = seed ^ 0x5bd1e9955bd1e995ull;
-	cur_code = pick_code();
-	cur_paging = paging;
-	gen_case(&g, f, seed);
-	memcpy(bd_img(cur_code), g.c.code, g.c.len);
-
-	memset(&in, 0, sizeof(in));
-	in.name = f->name;
-	memcpy(in.regs, g.c.regs, sizeof(in.regs));
-	in.eip = cur_code;
-	in.eflags = g.c.eflags | ((rnd() & 1) ? X86_FL_IF : 0);
-	in.show_len = g.c.len + 1;
-	if (paging) {
-		in.paging = true;
-		in.wp = rnd() & 1;
-		randomize_ptes();
-	}
-	if (cur_seg >= 0) {
-		in.seg_set[cur_seg] = true;
-		in.seg[cur_seg] = seg_variant(cur_seg);
-	}
-	if (x86_decode(&insn, g.c.code, g.c.len, true) <= 0)
-		ck_abort_msg("%s: the generator made an invalid instruction",
-			     f->name);
-	op = insn.info->op;
-	/* cmps with both pages missing: the processor may fault on either
-	 * first (CR2); keep the destination's. */
-	if (paging && op == X86_OP_CMPS) {
-		uint32_t *src = bd_pte(seg_lin(g.c.regs[X86_ESI]));
-		uint32_t *dst = bd_pte(g.c.regs[X86_EDI]);
-
-		if (!(*src & X86_PTE_P) && !(*dst & X86_PTE_P) && src != dst)
-			*dst |= X86_PTE_P;
-	}
-	in.tolerate_rmw = is_rmw(&insn);
-
-	ok = bd_run(&in, op, &ref, &bt, &st);
-	if (ok && st.translations == 0) {
-		fprintf(stderr, "NOT TRANSLATED %s at %08x\n", f->name,
-			cur_code);
-		ok = false;
-	}
-	if (ok)
-		ok = check_precise(&g, &insn, &bt);
-	nr_tolerated += st.tolerated;
-
-	fs->cases++;
-	fs->paging_cases += paging;
-	if (ref.vector >= 0 || ref.exit == VCPU_EXIT_SHUTDOWN)
-		fs->faults++;
-	if (!paging) {
-		if (st.op_callouts)
-			fs->callout++;
-		else if (st.op_fallbacks)
-			fs->fallback++;
-		else if (st.op_interp)
-			fs->stepped++;
-		else
-			fs->native++;
-	}
-	memset(bd_img(cur_code), 0xf4, g.c.len);
-	if (paging)
-		reset_ptes();
-	return ok;
-}
-
-static void check_form(const struct form *f, unsigned n, unsigned x)
-{
-	uint64_t seed = base_seed ^ hash(f->name);
-	unsigned np = (n + 3) / 4;
-	struct fstat fs;
-	bool a16 = (f->flags & G_ADDR16) || strstr(f->name, "a16");
-	bool o16 =
-		f->bytes[0] == 0x66 || (f->nbytes > 1 && f->bytes[1] == 0x66);
-	bool want_native =
-		!a16 && cur_seg < 0 && ((x & X_NAT) || ((x & X_NAT32) && !o16));
-
-	memset(&fs, 0, sizeof(fs));
-	for (unsigned i = 0; i < n + np && fs.fails < 3; i++)
-		if (!run_case(f, seed + i * 0x9e3779b9ull, i >= n, &fs))
-			fs.fails++;
-	nr_forms++;
-	nr_cases += fs.cases;
-	nr_paging += fs.paging_cases;
-	nr_faults += fs.faults;
-	nr_fails += fs.fails;
-	if (want_native) {
-		nr_native_forms++;
-		if (!fs.fails && fs.native * 2 < fs.cases - fs.paging_cases) {
-			fprintf(stderr,
-				"COVERAGE %s: ran in the cache in %u of %u "
-				"cases (%u callouts, %u interpreter "
-				"fallbacks, %u interpreter steps)\n",
-				f->name, fs.native, fs.cases - fs.paging_cases,
-				fs.callout, fs.fallback, fs.stepped);
-			nr_coverage_fails++;
-		}
-	}
-	if (verbose)
-		printf("  %-28s %4u cases (%3u paging) %4u faulting: native "
-		       "%u, callout %u, fallback %u, stepped %u%s\n",
-		       f->name, fs.cases, fs.paging_cases, fs.faults, fs.native,
-		       fs.callout, fs.fallback, fs.stepped,
-		       fs.fails ? "  FAILED" : "");
-}
-
-static unsigned parse_hex(const char *hex, uint8_t *out)
-{
-	unsigned n = 0;
-
-	while (*hex) {
-		char *end;
-		unsigned long v = strtoul(hex, &end, 16);
-		if (end == hex)
-			break;
-		out[n++] = (uint8_t)v;
-		hex = end;
-	}
-	return n;
-}
-
-static const char *const seg_prefix[X86_NR_SREGS] = {
-	"es~ ", "cs~ ", "ss~ ", "ds~ ", "fs: ", "gs: ",
-};
-
-/* One spec, with a segment variant (-1: none). FS and GS are overrides,
- * the others non-flat segment caches ("ds~"). */
-static void run_spec_seg(const struct spec *s, int seg)
-{
-	static const unsigned rms[3] = {M_REG, M_MEM, M_A16};
-	unsigned nsizes = (s->mode & M_V) ? 2 : 1;
-
-	cur_seg = seg;
-	for (unsigned si = 0; si < nsizes; si++) {
-		unsigned size = (s->mode & M_V) ? (si ? 2 : 4) : s->size;
-
-		for (unsigned ri = 0; ri < 3; ri++) {
-			struct form f;
-			unsigned rm = rms[ri];
-
-			if (s->mode & M_NONE) {
-				if (ri)
-					break;
-				rm = 0;
-			} else if (!(s->mode & rm)) {
-				continue;
-			}
-			/* Segments only matter for memory operands; the
-			 * data of 16-bit addressing is not at the FS/GS
-			 * data regions. */
-			if (seg >= 0 && (rm == M_REG || rm == M_A16))
-				continue;
-			memset(&f, 0, sizeof(f));
-			snprintf(f.name, sizeof(f.name), "%s%s%s%s",
-				 seg >= 0 ? seg_prefix[seg] : "", s->name,
-				 (s->mode & M_V) ? (size == 2 ? " o16" : " o32")
-						 : "",
-				 rm == M_REG   ? " reg"
-				 : rm == M_MEM ? " mem"
-				 : rm == M_A16 ? " mem16"
-					       : "");
-			if (seg == X86_FS || seg == X86_GS)
-				f.bytes[f.nbytes++] =
-					seg == X86_FS ? 0x64 : 0x65;
-			if ((s->mode & M_V) && size == 2)
-				f.bytes[f.nbytes++] = 0x66;
-			f.nbytes +=
-				(uint8_t)parse_hex(s->hex, f.bytes + f.nbytes);
-			f.digit = (int8_t)s->digit;
-			f.rm = rm == M_REG ? RM_REG : rm ? RM_MEM : RM_NONE;
-			f.imm = (uint8_t)(s->imm == IZ ? size : s->imm);
-			f.imm2 = (uint8_t)s->imm2;
-			f.size = (uint8_t)size;
-			f.flags = (uint8_t)(s->flags |
-					    (rm == M_A16 ? G_ADDR16 : 0));
-			f.pre = s->pre;
-			f.post = s->post;
-			check_form(&f,
-				   s->cases ? (s->cases * default_cases + 999) /
-						      1000
-					    : default_cases,
-				   s->x);
-		}
-	}
-	cur_seg = -1;
-}
-
-static void run_spec(const struct spec *s)
-{
-	run_spec_seg(s, -1);
-	if (s->x & X_FS)
-		run_spec_seg(s, X86_FS);
-	if (s->x & X_GS)
-		run_spec_seg(s, X86_GS);
-	if (s->x & X_DS)
-		run_spec_seg(s, X86_DS);
-	if (s->x & X_ES)
-		run_spec_seg(s, X86_ES);
-	if (s->x & X_SS)
-		run_spec_seg(s, X86_SS);
-}
-
-static void run_specs(const struct spec *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		run_spec(&s[i]);
-}
-
-#define RUN(table) run_specs(table, sizeof(table) / sizeof(table[0]))
-
-static void setup(void)
-{
-	char err[512];
-	const char *e;
-
-	if ((e = getenv("BT386_TEST_SEED")))
-		base_seed = strtoull(e, NULL, 0);
-	if ((e = getenv("BT386_TEST_CASES")))
-		default_cases = (unsigned)strtoul(e, NULL, 0);
-	verbose = (e = getenv("BT386_TEST_VERBOSE")) && *e == '1';
-	if (bd_setup(err, sizeof(err)) < 0)
-		ck_abort_msg("cannot set up the machine: %s", err);
-	bd_img_reset();
-	nr_forms = nr_cases = nr_faults = nr_fails = nr_paging = 0;
-	nr_native_forms = nr_coverage_fails = nr_tolerated = 0;
-}
-
-static void finish(const char *what)
-{
-	printf("%-8s %4u forms %7u cases (%6u paging) %6u faulting, %u "
-	       "mismatches, %u of %u native forms short of the cache, %u "
-	       "DF leaks (test_df_leak)\n",
-	       what, nr_forms, nr_cases, nr_paging, nr_faults, nr_fails,
-	       nr_coverage_fails, nr_native_forms, bd_df_leaks());
-	if (nr_tolerated)
-		printf("         %u cases agreed up to the interpreter's "
-		       "read-then-write of memory operands (A/D bits, error "
-		       "code W bit; see bd_input.tolerate_rmw)\n",
-		       nr_tolerated);
-	fflush(stdout);
-	ck_assert_msg(nr_fails == 0, "%s: %u mismatches (seed 0x%llx)", what,
-		      nr_fails, (unsigned long long)base_seed);
-	ck_assert_msg(nr_coverage_fails == 0,
-		      "%s: %u forms did not run in the code cache", what,
-		      nr_coverage_fails);
-	ck_assert_uint_gt(nr_cases, 0);
-}
-
-/* ---- helpers for hooks ---------------------------------------------- */
-
-static uint32_t reg_part(const struct gen *g, unsigned r, unsigned size)
-{
-	if (size == 1)
-		return r < 4 ? g->c.regs[r] & 0xff
-			     : (g->c.regs[r - 4] >> 8) & 0xff;
-	return size == 2 ? g->c.regs[r] & 0xffff : g->c.regs[r];
-}
-
-static void set_part(struct gen *g, unsigned r, unsigned size, uint32_t v)
-{
-	uint32_t m = size == 4 ? ~0u : (1u << (size * 8)) - 1;
-
-	gen_set(g, r, (g->c.regs[r] & ~m) | (v & m));
-}
-
-static bool has_byte(const struct form *f, uint8_t b)
-{
-	for (unsigned i = 0; i < f->nbytes; i++)
-		if (f->bytes[i] == b)
-			return true;
-	return false;
-}
-
-static bool is_prefix(uint8_t b)
-{
-	switch (b) {
-	case 0x66:
-	case 0x67:
-	case 0xf2:
-	case 0xf3:
-	case 0xf0:
-	case 0x0f:
-	case 0x26:
-	case 0x2e:
-	case 0x36:
-	case 0x3e:
-	case 0x64:
-	case 0x65:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static uint8_t opcode(const struct form *f)
-{
-	unsigned i = 0;
-
-	while (i < f->nbytes && is_prefix(f->bytes[i]))
-		i++;
-	return i < f->nbytes ? f->bytes[i] : 0;
-}
-
-static void write_mem(uint32_t addr, uint32_t v, unsigned size)
-{
-	memcpy(bd_img(addr), &v, size);
-}
-
-static uint32_t read_mem(uint32_t addr, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, bd_img(addr), size);
-	return v;
-}
 
 /* ---- ALU ------------------------------------------------------------ */
 
@@ -703,7 +118,7 @@ START_TEST(test_alu)
 		};
 		RUN(more);
 	}
-	finish("alu");
+	bf_finish("alu");
 }
 END_TEST
 
@@ -758,7 +173,7 @@ START_TEST(test_muldiv)
 	};
 
 	RUN(s);
-	finish("muldiv");
+	bf_finish("muldiv");
 }
 END_TEST
 
@@ -799,7 +214,7 @@ static uint32_t pick_count_pg(struct gen *g)
 {
 	uint32_t c = pick_count(g);
 
-	if (cur_paging && g->f->rm == RM_MEM && (c & 31) == 0)
+	if (bf_paging && g->f->rm == RM_MEM && (c & 31) == 0)
 		c |= 1;
 	return c;
 }
@@ -857,7 +272,7 @@ START_TEST(test_shift)
 		};
 		RUN(s);
 	}
-	finish("shift");
+	bf_finish("shift");
 }
 END_TEST
 
@@ -895,7 +310,7 @@ static void post_scan_src(struct gen *g)
 	else
 		return;
 	if (g->f->rm == RM_MEM)
-		write_mem(target_lin(g), v, g->f->size);
+		bf_write_mem(bf_target_lin(g), v, g->f->size);
 	else if (g->rmreg != g->regfield || v == 0)
 		gen_set(g, (unsigned)g->rmreg,
 			g->f->size == 2
@@ -935,7 +350,7 @@ START_TEST(test_bits)
 	};
 
 	RUN(s);
-	finish("bits");
+	bf_finish("bits");
 }
 END_TEST
 
@@ -962,7 +377,7 @@ START_TEST(test_bcd)
 	};
 
 	RUN(s);
-	finish("bcd");
+	bf_finish("bcd");
 }
 END_TEST
 
@@ -975,24 +390,25 @@ static void post_cmpxchg(struct gen *g)
 	if (gen_rand(g) & 1)
 		return;
 	if (g->f->rm == RM_MEM)
-		write_mem(target_lin(g), reg_part(g, X86_EAX, size), size);
+		bf_write_mem(bf_target_lin(g), bf_reg_part(g, X86_EAX, size),
+			     size);
 	else
-		set_part(g, X86_EAX, size,
-			 reg_part(g, (unsigned)g->rmreg, size));
+		bf_set_part(g, X86_EAX, size,
+			    bf_reg_part(g, (unsigned)g->rmreg, size));
 }
 
 static void post_cmpxchg8b(struct gen *g)
 {
 	if (gen_rand(g) & 1)
 		return;
-	write_mem(target_lin(g), g->c.regs[X86_EAX], 4);
-	write_mem(target_lin(g) + 4, g->c.regs[X86_EDX], 4);
+	bf_write_mem(bf_target_lin(g), g->c.regs[X86_EAX], 4);
+	bf_write_mem(bf_target_lin(g) + 4, g->c.regs[X86_EDX], 4);
 }
 
 /* moffs forms: the immediate is the address ([disp32] without ModRM). */
 static void post_moffs(struct gen *g)
 {
-	bool a16 = has_byte(g->f, 0x67);
+	bool a16 = bf_has_byte(g->f, 0x67);
 	uint32_t t = a16 ? D_LOW + gen_rand(g) % (D_LOW_LEN - 8)
 			 : D_DATA + gen_rand(g) % (D_DATA_LEN - 8);
 
@@ -1001,7 +417,7 @@ static void post_moffs(struct gen *g)
 
 static void pre_xlat(struct gen *g)
 {
-	if (has_byte(g->f, 0x67))
+	if (bf_has_byte(g->f, 0x67))
 		gen_set16(g, X86_EBX, D_LOW + gen_rand(g) % (D_LOW_LEN - 256));
 	else
 		gen_set(g, X86_EBX, D_DATA + gen_rand(g) % (D_DATA_LEN - 256));
@@ -1084,7 +500,7 @@ START_TEST(test_move)
 		};
 		RUN(t);
 	}
-	finish("move");
+	bf_finish("move");
 }
 END_TEST
 
@@ -1103,9 +519,9 @@ START_TEST(test_seg_lea)
 	};
 	const struct spec *p = &s[0];
 
-	run_spec_seg(p, X86_FS);
-	run_spec_seg(p, X86_GS);
-	finish("seg lea");
+	bf_run_spec_seg(p, X86_FS);
+	bf_run_spec_seg(p, X86_GS);
+	bf_finish("seg lea");
 }
 END_TEST
 
@@ -1173,7 +589,7 @@ START_TEST(test_stack)
 	};
 
 	RUN(s);
-	finish("stack");
+	bf_finish("stack");
 }
 END_TEST
 
@@ -1188,7 +604,7 @@ static uint32_t pick_target(struct gen *g, bool o16)
 		uint32_t a =
 			BD_CODE +
 			(gen_rand(g) % ((BD_CODE_END - BD_CODE) / 16 - 1)) * 16;
-		if (a + 16 <= cur_code || a >= cur_code + 0x40)
+		if (a + 16 <= bf_code || a >= bf_code + 0x40)
 			return a;
 	}
 }
@@ -1197,7 +613,7 @@ static void post_rel(struct gen *g)
 {
 	unsigned isz = g->f->imm;
 	bool o16 = g->f->size == 2;
-	uint32_t next = cur_code + g->c.len, target, rel;
+	uint32_t next = bf_code + g->c.len, target, rel;
 
 	if (isz == 1) {
 		uint32_t r = gen_rand(g);
@@ -1224,7 +640,7 @@ static void pre_count(struct gen *g)
 				      : r % 4 == 2 ? 2
 						   : gen_value(g);
 
-	if (has_byte(g->f, 0x67))
+	if (bf_has_byte(g->f, 0x67))
 		gen_set16(g, X86_ECX, v);
 	else
 		gen_set(g, X86_ECX, v);
@@ -1236,7 +652,7 @@ static void post_ind(struct gen *g)
 	uint32_t t = pick_target(g, o16);
 
 	if (g->f->rm == RM_MEM)
-		write_mem(target_lin(g), t, g->f->size);
+		bf_write_mem(bf_target_lin(g), t, g->f->size);
 	else if (o16)
 		gen_set16(g, (unsigned)g->rmreg, t);
 	else
@@ -1249,7 +665,7 @@ static void pre_ret(struct gen *g)
 	bool o16 = g->f->size == 2;
 	uint32_t t = pick_target(g, o16);
 
-	write_mem(g->c.regs[X86_ESP], t, g->f->size);
+	bf_write_mem(g->c.regs[X86_ESP], t, g->f->size);
 	gen_stop(g, t);
 }
 
@@ -1301,7 +717,7 @@ START_TEST(test_branch)
 		};
 		RUN(t);
 	}
-	finish("branch");
+	bf_finish("branch");
 }
 END_TEST
 
@@ -1310,9 +726,9 @@ END_TEST
 static void pre_string(struct gen *g)
 {
 	const struct form *f = g->f;
-	bool a16 = has_byte(f, 0x67);
-	uint8_t op = opcode(f) & 0xfe;
-	unsigned size = (opcode(f) & 1) ? f->size : 1;
+	bool a16 = bf_has_byte(f, 0x67);
+	uint8_t op = bf_opcode(f) & 0xfe;
+	unsigned size = (bf_opcode(f) & 1) ? f->size : 1;
 	uint32_t n = gen_rand(g) % 4 == 0 ? 0 : gen_rand(g) % 24;
 	uint32_t src, dst;
 	int32_t lo;
@@ -1344,21 +760,23 @@ static void pre_string(struct gen *g)
 		n = 1;
 	lo = (g->c.eflags & X86_FL_DF) ? -(int32_t)((n - 1) * size) : 0;
 	if (op == 0xa6 && gen_rand(g) % 4) {
-		memmove(bd_img(dst + lo), bd_img(seg_lin(src + lo)), n * size);
+		memmove(bd_img(dst + lo), bd_img(bf_seg_lin(src + lo)),
+			n * size);
 		if (gen_rand(g) & 1)
 			bd_img(dst + lo)[gen_rand(g) % (n * size)] ^= 1;
 	}
 	if (op == 0xae) {
 		uint32_t k = gen_rand(g) % n;
-		uint32_t v = read_mem(dst + lo + k * size, size);
+		uint32_t v = bf_read_mem(dst + lo + k * size, size);
 
 		if (gen_rand(g) % 4 == 0)
 			for (uint32_t i = 0; i < n; i++)
 				if (gen_rand(g) % 8)
-					write_mem(dst + lo + i * size, v, size);
-		set_part(g, X86_EAX, size, v);
+					bf_write_mem(dst + lo + i * size, v,
+						     size);
+		bf_set_part(g, X86_EAX, size, v);
 	}
-	g->c.repeat = has_byte(f, 0xf3) || has_byte(f, 0xf2);
+	g->c.repeat = bf_has_byte(f, 0xf3) || bf_has_byte(f, 0xf2);
 }
 
 START_TEST(test_string)
@@ -1406,11 +824,11 @@ START_TEST(test_string)
 				s.x = pfx[p].x;
 				if (o == 2 || o == 4)
 					s.x &= ~(unsigned)(X_FS | X_GS | X_DS);
-				run_spec(&s);
+				bf_run_spec(&s);
 			}
 		}
 	}
-	finish("string");
+	bf_finish("string");
 }
 END_TEST
 
@@ -1424,7 +842,7 @@ static void pre_popf(struct gen *g)
 		gen_rand(g) & (X86_FL_ARITH | X86_FL_DF | X86_FL_IF |
 			       X86_FL_IOPL | X86_FL_NT | X86_FL_AC | X86_FL_ID);
 
-	write_mem(g->c.regs[X86_ESP], v, 4);
+	bf_write_mem(g->c.regs[X86_ESP], v, 4);
 }
 
 static void pre_into(struct gen *g)
@@ -1465,7 +883,7 @@ START_TEST(test_system)
 	};
 
 	RUN(s);
-	finish("system");
+	bf_finish("system");
 }
 END_TEST
 
@@ -1516,7 +934,7 @@ static void post_xaddr(struct gen *g)
 {
 	const struct xspec *xs = cur_xspec;
 	uint8_t op[6];
-	unsigned nop = parse_hex(xs->hex, op);
+	unsigned nop = bf_parse_hex(xs->hex, op);
 	unsigned reg = xs->digit >= 0 ? (unsigned)xs->digit : gen_rand(g) % 8;
 	uint32_t esp = g->c.regs[X86_ESP], scale = gen_rand(g) % 4, t;
 	int idx;
@@ -1607,9 +1025,9 @@ START_TEST(test_addressing)
 			f.post = post_xaddr;
 			cur_xspec = &xs[i];
 			cur_xa = a;
-			check_form(&f, default_cases, xs[i].x);
+			bf_check_form(&f, bf_default_cases, xs[i].x);
 		}
-	finish("address");
+	bf_finish("address");
 }
 END_TEST
 
@@ -1665,7 +1083,7 @@ START_TEST(test_esp_operand)
 	};
 
 	RUN(s);
-	finish("esp");
+	bf_finish("esp");
 }
 END_TEST
 
@@ -1729,7 +1147,7 @@ static void seq_form(const struct spec *s, struct form *f, bool mem)
 {
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", s->name);
-	f->nbytes = (uint8_t)parse_hex(s->hex, f->bytes);
+	f->nbytes = (uint8_t)bf_parse_hex(s->hex, f->bytes);
 	f->digit = (int8_t)s->digit;
 	if (s->mode & M_NONE)
 		f->rm = RM_NONE;
@@ -1775,8 +1193,8 @@ static bool uses_esp_address(const uint8_t *code, unsigned len)
 
 START_TEST(test_sequences)
 {
-	unsigned n = default_cases * 15;
-	uint64_t seed = base_seed ^ 0x5e9e5e9eull;
+	unsigned n = bf_default_cases * 15;
+	uint64_t seed = bf_base_seed ^ 0x5e9e5e9eull;
 	unsigned fails = 0, faults = 0, mid_faults = 0, tolerated = 0;
 	uint32_t code = BD_CODE + 0x38000;
 
@@ -1790,29 +1208,29 @@ START_TEST(test_sequences)
 		uint8_t buf[512];
 		bool paging;
 
-		crng = seed + i * 0x9e3779b9ull;
-		paging = rnd() % 3 == 0;
-		cur_paging = paging;
+		bf_crng = seed + i * 0x9e3779b9ull;
+		paging = bf_rnd() % 3 == 0;
+		bf_paging = paging;
 		memset(&in, 0, sizeof(in));
 		snprintf(name, sizeof(name), "seq %u:", i);
 		for (unsigned j = 0; j < k; j++) {
-			const struct spec *s = &seq_pool[rnd() % SEQ_POOL];
+			const struct spec *s = &seq_pool[bf_rnd() % SEQ_POOL];
 			struct form f;
 			struct gen g;
 
-			seq_form(s, &f, rnd() & 1);
-			cur_code = code + len;
+			seq_form(s, &f, bf_rnd() & 1);
+			bf_code = code + len;
 			/* ESP as an operand makes the stack wild for what
 			 * follows (the single forms test it). */
 			do
-				gen_case(&g, &f, seed ^ rnd());
+				gen_case(&g, &f, seed ^ bf_rnd());
 			while (x86_decode(&insn, g.c.code, g.c.len, true) <=
 				       0 ||
 			       esp_operand(&insn));
 			if (j == 0) {
 				memcpy(in.regs, g.c.regs, sizeof(in.regs));
 				in.eflags = g.c.eflags |
-					    ((rnd() & 1) ? X86_FL_IF : 0);
+					    ((bf_rnd() & 1) ? X86_FL_IF : 0);
 			}
 			/* Pinned registers (ESP only where an address
 			 * uses it, so pushes and pops pair up). */
@@ -1827,7 +1245,7 @@ START_TEST(test_sequences)
 			}
 			memcpy(buf + len, g.c.code, g.c.len);
 			len += g.c.len;
-			if (is_rmw(&insn))
+			if (bf_is_rmw(&insn))
 				in.tolerate_rmw = true;
 			snprintf(name + strlen(name),
 				 sizeof(name) - strlen(name), " %s%s", f.name,
@@ -1838,11 +1256,11 @@ START_TEST(test_sequences)
 		in.eip = code;
 		in.show_len = len + 1;
 		in.whole_ram = true;
-		in.regs[X86_ESP] = D_STACK + 0xf00 + (rnd() & 0x1fc);
+		in.regs[X86_ESP] = D_STACK + 0xf00 + (bf_rnd() & 0x1fc);
 		if (paging) {
 			in.paging = true;
-			in.wp = rnd() & 1;
-			randomize_ptes();
+			in.wp = bf_rnd() & 1;
+			bf_randomize_ptes();
 		}
 		if (!bd_run(&in, -1, &ref, &bt, &st))
 			fails++;
@@ -1858,7 +1276,7 @@ START_TEST(test_sequences)
 		}
 		memset(bd_img(code), 0xf4, len);
 		if (paging)
-			reset_ptes();
+			bf_reset_ptes();
 	}
 	printf("seq      %u sequences, %u faulting (%u #PF/#DE), %u "
 	       "mismatches, %u agreed up to read-then-write\n",
@@ -1872,7 +1290,7 @@ static Suite *bt_diff_suite(void)
 	Suite *s = suite_create("bt_diff");
 	TCase *tc = tcase_create("forms");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, bf_setup, NULL);
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, test_alu);
 	tcase_add_test(tc, test_muldiv);

