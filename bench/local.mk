@@ -5,8 +5,10 @@
 # Every guest bench/NAME.elf has a native twin bench/NAME-native, except
 # usercompute, whose twin is compute-native (same loop, run in ring 3).
 
-BENCH_NAMES = compute callret indirect usercompute
-BENCH_NATIVE_NAMES = compute callret indirect
+BENCH_NAMES = compute callret indirect usercompute syscall pagefault \
+	ptedit ctxswitch
+BENCH_NATIVE_NAMES = compute callret indirect syscall pagefault ptedit \
+	ctxswitch
 BENCH_ELFS = $(BENCH_NAMES:%=bench/%.elf)
 BENCH_NATIVE = $(BENCH_NATIVE_NAMES:%=bench/%-native)
 BENCH_LOOP_HDRS = $(srcdir)/bench/loops.h $(srcdir)/bench/callret.h \

@@ -302,7 +302,10 @@ bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 	STAT_INC(bt_faults);
 	switch (sig) {
 	case SIGSEGV:
-		if ((uintptr_t)si->si_addr < (1ull << 32) &&
+		/* An access that wraps at 4 GiB faults in the last page or
+		 * above it: the guest sees #GP (limit) or #PF, which the
+		 * interpreter works out. */
+		if ((uintptr_t)si->si_addr < 0xfffff000ull &&
 		    (si->si_code == SEGV_MAPERR ||
 		     si->si_code == SEGV_ACCERR)) {
 			uint32_t lin = (uint32_t)(uintptr_t)si->si_addr;

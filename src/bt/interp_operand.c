@@ -77,6 +77,27 @@ static inline uint32_t truncate(uint32_t v, unsigned size)
 	return size == 4 ? v : v & ((1u << (8 * size)) - 1);
 }
 
+static bool is_rmw(const struct x86_insn *in)
+{
+	switch (in->info->op) {
+	case X86_OP_ROL:
+	case X86_OP_ROR:
+	case X86_OP_RCL:
+	case X86_OP_RCR:
+	case X86_OP_SHL:
+	case X86_OP_SHR:
+	case X86_OP_SAL:
+	case X86_OP_SAR:
+	case X86_OP_SHLD:
+	case X86_OP_SHRD:
+		return true;
+	case X86_OP_BT:
+		return false; /* lockable rows are RMW, bt only reads */
+	default:
+		return in->info->flags & X86_F_LOCK;
+	}
+}
+
 uint32_t interp_get(struct vcpu *cpu, const struct x86_insn *in, unsigned i)
 {
 	const struct x86_operand *op = &in->info->operand[i];
@@ -87,6 +108,12 @@ uint32_t interp_get(struct vcpu *cpu, const struct x86_insn *in, unsigned i)
 	case OPK_M:
 		if (in->mod == 3)
 			return interp_reg_get(cpu, in->rm, size);
+		/* Read-modify-write: the processor makes one write-intent
+		 * access (a fault reports W=1, a read-only page faults even
+		 * when the value would not change). */
+		if (i == 0 && is_rmw(in))
+			interp_check_write(cpu, in->seg, interp_ea(cpu, in),
+					   size);
 		return interp_read(cpu, in->seg, interp_ea(cpu, in), size);
 	case OPK_R:
 		return interp_reg_get(cpu, in->rm, size);

@@ -142,6 +142,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	bt_tramps.fault_exit = e.p;
 	store_guest_regs(&e);
 	save_guest_flags(&e);
+	emit_u8(&e, 0xfc); /* cld: C code runs with DF clear (the ABI) */
 	emit_fpu_put_away(&e);
 	restore = e.p; /* guest state already in the vcpu */
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.in_cache), 0);
@@ -199,6 +200,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_store64(&e, HR_R11, HR_VCPU, OFF(bt.callout));
 	store_guest_regs(&e);
 	save_guest_flags(&e);
+	emit_u8(&e, 0xfc); /* cld */
 	emit_sub_rsp8(&e);
 	emit_fpu_put_away(&e);
 	emit_mov_rr64(&e, HR_RDI, HR_VCPU);

@@ -583,8 +583,10 @@ static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
 	const uint8_t *bytes = x->page + (eip & 0xfff);
+	/* lea and hint nops compute no segment-relative address. */
 	bool fsgs = (in->prefixes & X86_P_SEG) && in->has_mem &&
-		    (in->seg == X86_FS || in->seg == X86_GS);
+		    (in->seg == X86_FS || in->seg == X86_GS) &&
+		    in->info->op != X86_OP_LEA && in->info->op != X86_OP_NOP_RM;
 
 	/* Overrides of segments that need checks: the interpreter. */
 	if ((in->prefixes & X86_P_SEG) && in->has_mem &&
@@ -677,7 +679,8 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	uint8_t *start, *end;
 	uint32_t err, eip;
 
-	if (mmu_walk(cpu, cpu->eip, MMU_ACC_NOSET, &r, &err) < 0 ||
+	/* The walk sets the code page's Accessed bit, as the fetch would. */
+	if (mmu_walk(cpu, cpu->eip, 0, &r, &err) < 0 ||
 	    !mem_is_ram(&m->mem, r.paddr & ~0xfffu, 4096) ||
 	    bus_mmio_find(&m->bus, r.paddr & ~0xfffu))
 		return NULL; /* the interpreter raises the fault / runs it */
