@@ -31,7 +31,7 @@
 #define SYS_DONE 1
 #define SYS_YIELD 2 /* ebx, ecx: the message; returns the other's in eax, edx */
 
-#define PRIV_VA 0x40000000u /* each process's private page (its stack) */
+#define PRIV_VA 0x40000000u  /* each process's private page (its stack) */
 #define PRIV_FRAME 0x800000u /* process i's private frame: + i pages */
 #define SEED 0x811c9dc5u
 
@@ -114,7 +114,7 @@ USER_TEXT void proc_run(uint32_t count, uint32_t hash)
 		;
 }
 
-USER_TEXT __attribute__((noreturn)) void a_main(void)
+static USER_TEXT __attribute__((noreturn)) void a_main(void)
 {
 	u_t0 = bench_rdtsc();
 	proc_run(0, SEED);

@@ -37,14 +37,14 @@ USER_DATA static volatile uint32_t u_rounds;
 static uint32_t *k_pt; /* the region's page table */
 static uint32_t k_faults, k_result, k_cycles_lo, k_cycles_hi;
 
-static inline __attribute__((always_inline)) uint32_t
-xadd(volatile uint32_t *p, uint32_t v)
+static inline __attribute__((always_inline)) uint32_t xadd(volatile uint32_t *p,
+							   uint32_t v)
 {
 	__asm__ volatile("xaddl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
 	return v;
 }
 
-USER_TEXT __attribute__((noreturn)) void user_main(void)
+static USER_TEXT __attribute__((noreturn)) void user_main(void)
 {
 	uint32_t n = u_rounds, h = 0x811c9dc5u, i = 0, old;
 	uint64_t t0, t1, c;

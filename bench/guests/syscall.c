@@ -36,7 +36,7 @@ static struct {
 } k_proc = {2, PARENT_PID};
 static uint32_t k_result, k_cycles_lo, k_cycles_hi;
 
-USER_TEXT __attribute__((noreturn)) void user_main(void)
+static USER_TEXT __attribute__((noreturn)) void user_main(void)
 {
 	uint32_t n = u_rounds, h = 0x811c9dc5u, v;
 	uint64_t t0, t1, c;

@@ -13,8 +13,8 @@
 #define REGION_PAGES 64u
 #define PAGE 4096u
 
-static inline __attribute__((always_inline)) uint32_t
-xadd(volatile uint32_t *p, uint32_t v)
+static inline __attribute__((always_inline)) uint32_t xadd(volatile uint32_t *p,
+							   uint32_t v)
 {
 	__asm__ volatile("xaddl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
 	return v;
@@ -50,6 +50,5 @@ int main(int argc, char **argv)
 		i++;
 	}
 	t1 = bench_rdtsc();
-	return bench_native_report("pagefault", rounds, t1 - t0, h, 1,
-				   "fault");
+	return bench_native_report("pagefault", rounds, t1 - t0, h, 1, "fault");
 }

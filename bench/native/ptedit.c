@@ -12,8 +12,8 @@
 #define PAGE 4096u
 #define WORD_OFFSET 0x100u
 
-static inline __attribute__((always_inline)) uint32_t
-xadd(volatile uint32_t *p, uint32_t v)
+static inline __attribute__((always_inline)) uint32_t xadd(volatile uint32_t *p,
+							   uint32_t v)
 {
 	__asm__ volatile("xaddl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
 	return v;

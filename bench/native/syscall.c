@@ -41,6 +41,5 @@ int main(int argc, char **argv)
 	t1v = bench_rdtsc();
 	printf("alt syscall vdso rounds=%u cycles=%llu\n", rounds,
 	       (unsigned long long)(t1v - t0v));
-	return bench_native_report("syscall", rounds, t1 - t0, h, 1,
-				   "syscall");
+	return bench_native_report("syscall", rounds, t1 - t0, h, 1, "syscall");
 }
