@@ -11,8 +11,8 @@
  * The PTE keeps Accessed and Dirty, as a kernel's mprotect of a dirty
  * page does, so nothing but the edit itself makes the access fault (for
  * bt386: the invlpg drops the shadow mapping, the access refills it).
- * The checksum folds in every value read, so a write that the read-only
- * mapping should have stopped, or a lost one, shows.
+ * The checksum folds in every value read, so a lost write shows; a write
+ * fault after the kernel made the page writable is an unexpected trap.
  *
  * Layout as in syscall.c: the kernel's pages carry U so that bt386 hides
  * nothing on returns to ring 3 (as with a higher-half kernel). The native

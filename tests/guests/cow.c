@@ -18,8 +18,10 @@
  *   D4 both children, BIG (32 pages) everyone, round after round, and the
  *   stack everyone (the parent twice: between the forks and after).
  * Every process first checks that it sees the parent's pre-fork contents
- * (read-only sharing), and checks its own view after each step. A write to
- * a page that is read-only for good (no COW bit) must still be a fault.
+ * (read-only sharing), and checks its own view after each step; it keeps
+ * re-checking BIG until the timer has switched it away MIN_PREEMPTED
+ * times. A write to a page that is read-only for good (no COW bit) must
+ * still be a fault.
  *
  * Checked by the kernel: the error code and CR2 of every fault, the exact
  * number of faults per process and page (each writer faults exactly once
@@ -135,8 +137,8 @@ USER_TEXT static uint32_t check_d(uint32_t role, uint32_t page, int written)
 	uint32_t bad = 0;
 
 	for (uint32_t w = 0; w < 1024; w++) {
-		uint32_t want = written ? role_val(role, page, w)
-					: pre_val(page, w);
+		uint32_t want =
+			written ? role_val(role, page, w) : pre_val(page, w);
 
 		if (page == 3 && w == POKE_WORD)
 			continue; /* the kernel may have written it by now */
@@ -193,7 +195,8 @@ USER_TEXT static uint32_t big_rounds(uint32_t role)
 						      (ND + pg) * PAGE_SIZE);
 
 			for (uint32_t w = 0; w < 1024; w++)
-				if (p[w] != big_val(role, BIG_ROUNDS - 1, pg, w))
+				if (p[w] !=
+				    big_val(role, BIG_ROUNDS - 1, pg, w))
 					bad++;
 		}
 	}
@@ -323,8 +326,7 @@ static void do_fork(struct trap_frame *f)
 	write_cr3(read_cr3());
 	for (int i = 0; i < 1024; i++)
 		if ((parent->pt[i] & PTE_P) &&
-		    ((parent->pt[i] ^ child->pt[i]) ||
-		     (parent->pt[i] & PTE_W)))
+		    ((parent->pt[i] ^ child->pt[i]) || (parent->pt[i] & PTE_W)))
 			ok = 0;
 	fork_checks++;
 	fork_checks_ok += ok;

@@ -12,14 +12,13 @@
 # so seglimits runs under bt386's engines only. (Plain lists: automake
 # reads TESTS itself and does not understand make functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
-	segments alu smc
+	segments alu smc procs cow ptedit fpu ptstorm usersmc
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
-# like the others). smc's wrapper is not listed there yet: it goes in when
-# the translator handles self-modifying code.
+# like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
-	segments alu seglimits smc
+	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -97,6 +96,12 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/alu.sh \
 	tests/guests/run/interp/seglimits.sh \
 	tests/guests/run/interp/smc.sh \
+	tests/guests/run/interp/procs.sh \
+	tests/guests/run/interp/cow.sh \
+	tests/guests/run/interp/ptedit.sh \
+	tests/guests/run/interp/fpu.sh \
+	tests/guests/run/interp/ptstorm.sh \
+	tests/guests/run/interp/usersmc.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -108,6 +113,12 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/seglimits.sh \
 	tests/guests/run/bt/smc.sh \
 	tests/guests/run/bt/demo.sh \
+	tests/guests/run/bt/procs.sh \
+	tests/guests/run/bt/cow.sh \
+	tests/guests/run/bt/ptedit.sh \
+	tests/guests/run/bt/fpu.sh \
+	tests/guests/run/bt/ptstorm.sh \
+	tests/guests/run/bt/usersmc.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -117,9 +128,19 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/segments.sh \
 	tests/guests/run/qemu/alu.sh \
 	tests/guests/run/qemu/smc.sh \
-	tests/guests/run/qemu/demo.sh
+	tests/guests/run/qemu/demo.sh \
+	tests/guests/run/qemu/procs.sh \
+	tests/guests/run/qemu/cow.sh \
+	tests/guests/run/qemu/ptedit.sh \
+	tests/guests/run/qemu/fpu.sh \
+	tests/guests/run/qemu/ptstorm.sh \
+	tests/guests/run/qemu/usersmc.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
+# The interpreter does not execute x87/MMX/SSE yet (src/bt/interp.c,
+# fpu_insn): fpu stops at its first fninit. Remove the entry when it does
+# (automake then reports XPASS as an error, so this cannot go stale).
+XFAIL_TESTS = tests/guests/run/interp/fpu.sh
 
 tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

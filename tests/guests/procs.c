@@ -14,12 +14,15 @@
  *
  * Each process fills its array, mixes it for ROUNDS rounds (a known
  * result: the kernel computes the same thing in ring 0 beforehand), checks
- * its canary and its pid after every round, then keeps re-checking its
- * array and registers until it has been dispatched MIN_DISPATCHES times,
- * so that every process is preempted many times however fast it runs. The
- * kernel then compares every process's result, array and canary with the
- * reference, through the frames: no process may have seen (or written)
- * another's memory.
+ * its canary and its pid after every round, reads and writes one more page
+ * that only its own directory maps (at an address of its own, so the
+ * user-accessible range differs between address spaces) and probes the
+ * other processes' such addresses, which must fault (not present). Then
+ * it keeps re-checking its array and registers until it has been
+ * dispatched MIN_DISPATCHES times, so that every process is preempted many
+ * times however fast it runs. The kernel then compares every process's
+ * result, array and canary with the reference, through the frames: no
+ * process may have seen (or written) another's memory.
  */
 #include "guest.h"
 
@@ -35,6 +38,12 @@
 #define USTACK_TOP (UVA + UPAGES * PAGE_SIZE)
 #define FRAME_BASE 0x800000u /* 8..16 MiB: not the page-table pool */
 #define CANARY_WORDS 960
+/* One more page per process, at an address only its directory maps:
+ * the others' probes of it must fault (and the user boundary differs
+ * from one address space to the next). */
+#define EXTRA_VA(p) (0x60000000u + (uint32_t)(p)*0x08000000u)
+#define EXTRA_FRAME(p) (FRAME_BASE + 0x100000u + (uint32_t)(p)*PAGE_SIZE)
+#define MARK 0xfa171ed0u
 
 enum { SYS_EXIT = 1, SYS_GETPID = 2, SYS_YIELD = 3 };
 
@@ -63,8 +72,26 @@ static int cur;
 static uint32_t ref_result[NPROC];
 static uint32_t ref_array[NPROC][NWORDS];
 static volatile uint32_t ticks, user_ticks, bad_traps;
+static uint32_t probe_faults[NPROC], probe_bad;
 
 /* ---- shared by user code and the kernel's reference computation ---- */
+
+/* A read that may fault: the kernel resumes after it with MARK. */
+uint32_t uread(uint32_t va);
+extern char uread_insn[], uread_done[];
+__asm__(".pushsection .user.text, \"ax\"\n"
+	"uread:\n\t"
+	"movl 4(%esp), %edx\n"
+	"uread_insn:\n\t"
+	"movl (%edx), %eax\n"
+	"uread_done:\n\t"
+	"ret\n\t"
+	".popsection");
+
+USER_TEXT static uint32_t extra_tag(uint32_t pid)
+{
+	return 0xe0e00000u | pid;
+}
 
 USER_TEXT static uint32_t canary_word(uint32_t pid, uint32_t i)
 {
@@ -171,6 +198,13 @@ USER_TEXT void proc_main(void)
 			me->errors++;
 		if (sys(SYS_GETPID, 0) != pid)
 			me->errors++;
+		/* Its own extra page; the others' addresses must fault. */
+		if (uread(EXTRA_VA(pid - 1)) != extra_tag(pid))
+			me->errors++;
+		((volatile uint32_t *)EXTRA_VA(pid - 1))[1] = r + 1;
+		for (uint32_t q = 0; q < NPROC; q++)
+			if (q != pid - 1 && uread(EXTRA_VA(q)) != MARK)
+				me->errors++;
 		if (r == pid)
 			sys(SYS_YIELD, 0);
 		me->rounds_done = r + 1;
@@ -254,6 +288,25 @@ static void syscall(struct trap_frame *f)
 	}
 }
 
+static void page_fault(struct trap_frame *f)
+{
+	uint32_t cr2 = read_cr2(), ok = 0;
+
+	if ((f->cs & 3) == 3 && f->eip == (uint32_t)uread_insn) {
+		for (int q = 0; q < NPROC; q++)
+			if (q != cur && cr2 == EXTRA_VA(q))
+				ok = f->err == PF_U;
+		probe_faults[cur]++;
+		probe_bad += !ok;
+		f->eax = MARK;
+		f->eip = (uint32_t)uread_done;
+		return;
+	}
+	bad_traps++;
+	panic("process %d: #PF (error 0x%x) at %08x, cr2 %08x", cur + 1, f->err,
+	      f->eip, cr2);
+}
+
 static void user_fault(struct trap_frame *f)
 {
 	bad_traps++;
@@ -271,11 +324,15 @@ static void build_process(int p)
 	for (int i = 0; i < 4; i++)
 		pr->pd[i] = kpd[i];
 	for (int i = 0; i < UPAGES; i++) {
-		pr->frame[i] = FRAME_BASE + (uint32_t)(p * UPAGES + i) * PAGE_SIZE;
+		pr->frame[i] =
+			FRAME_BASE + (uint32_t)(p * UPAGES + i) * PAGE_SIZE;
 		memset((void *)pr->frame[i], 0, PAGE_SIZE);
 		map_page(pr->pd, UVA + i * PAGE_SIZE, pr->frame[i],
 			 PTE_P | PTE_W | PTE_U);
 	}
+	map_page(pr->pd, EXTRA_VA(p), EXTRA_FRAME(p), PTE_P | PTE_W | PTE_U);
+	memset((void *)EXTRA_FRAME(p), 0, PAGE_SIZE);
+	*(uint32_t *)EXTRA_FRAME(p) = extra_tag(p + 1);
 	in = info(p);
 	in->pid = p + 1;
 	for (uint32_t i = 0; i < CANARY_WORDS; i++)
@@ -327,8 +384,8 @@ static void check_results(void)
 			 "process %d: dispatched at least %u times", p + 1,
 			 MIN_DISPATCHES);
 		CHECK(pr->dispatches >= MIN_DISPATCHES, name);
-		snprintf(name, sizeof(name), "process %d: preempted by the timer",
-			 p + 1);
+		snprintf(name, sizeof(name),
+			 "process %d: preempted by the timer", p + 1);
 		CHECK(pr->preempted >= MIN_DISPATCHES - 2, name);
 		for (uint32_t i = 0; i < CANARY_WORDS; i++)
 			if (in->canary[i] != canary_word(p + 1, i))
@@ -348,12 +405,24 @@ static void check_results(void)
 			 "process %d: its data frames hold exactly its array",
 			 p + 1);
 		CHECK(array_ok, name);
+		snprintf(name, sizeof(name),
+			 "process %d: its probes of the others' pages all "
+			 "faulted",
+			 p + 1);
+		CHECK_EQ(probe_faults[p], ROUNDS * (NPROC - 1), name);
+		snprintf(name, sizeof(name),
+			 "process %d: its own extra page has its last write",
+			 p + 1);
+		CHECK_EQ(((uint32_t *)EXTRA_FRAME(p))[1], ROUNDS, name);
 	}
 	for (int p = 0; p < NPROC; p++)
 		for (int q = p + 1; q < NPROC; q++)
 			if (ref_result[p] == ref_result[q])
 				separate = 0;
 	CHECK(separate, "the four reference results all differ");
+	CHECK_EQ(probe_bad, 0,
+		 "every probe fault: not present, user read, at the probed "
+		 "address");
 }
 
 void guest_main(uint32_t magic, struct mb_info *mbi)
@@ -377,6 +446,7 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 		build_process(p);
 	for (int v = 0; v < 32; v++)
 		trap_set_handler(v, user_fault);
+	trap_set_handler(14, page_fault);
 	trap_set_handler(IRQ_BASE, timer_irq);
 	trap_set_handler(0x80, syscall);
 	/* An interrupt gate: the kernel is never preempted. */

@@ -24,6 +24,13 @@
  *     across tables, one of them read-only) sees writes through any;
  *   - a page table used by two processes (and at two directory slots in
  *     each): edits made while either runs are seen by both;
+ *   - 4 MiB user pages: remaps, protection, A/D in the directory entry,
+ *     invlpg of any address inside dropping the whole page;
+ *   - a page table mapped writable into user space: the user edits its
+ *     own entries (invlpg through a system call);
+ *   - demand paging: the #PF handler maps a fresh frame and returns, and
+ *     the access (a rep stos/movs in the middle, a push, a split dword)
+ *     completes;
  *   - edits made by the timer handler while user code spins on the page
  *     (data and code), followed by invlpg, are seen at the next access.
  * Whether a stale entry survives without a flush is never tested.
@@ -35,17 +42,28 @@
 #define NOPF 0xffffffffu
 #define FRAME_BASE 0x800000u
 #define NFRAME 24
-#define REG_A 0x50000000u /* most tests: one page table */
-#define REG_B 0x50400000u /* a second table for cross-table aliases */
-#define SHR_1 0x60000000u /* the shared table: main, slot 1 */
-#define SHR_2 0x64000000u /* the shared table: main, slot 2 */
+#define REG_A 0x50000000u  /* most tests: one page table */
+#define REG_B 0x50400000u  /* a second table for cross-table aliases */
+#define SHR_1 0x60000000u  /* the shared table: main, slot 1 */
+#define SHR_2 0x64000000u  /* the shared table: main, slot 2 */
 #define SHR_H1 0x60000000u /* the shared table: helper, slot 1 */
 #define SHR_H2 0x68000000u /* the shared table: helper, slot 2 */
 #define STACK_VA 0x40000000u
 #define STACK_TOP (STACK_VA + PAGE_SIZE)
-#define VA(n) (REG_A + (uint32_t)(n) * PAGE_SIZE)
-#define VB(n) (REG_B + (uint32_t)(n) * PAGE_SIZE)
-#define FR(n) (FRAME_BASE + (uint32_t)(n) * PAGE_SIZE)
+#define VA(n) (REG_A + (uint32_t)(n)*PAGE_SIZE)
+#define VB(n) (REG_B + (uint32_t)(n)*PAGE_SIZE)
+#define FR(n) (FRAME_BASE + (uint32_t)(n)*PAGE_SIZE)
+#define LVA 0x70000000u	    /* a 4 MiB user page */
+#define LFRAME1 0x00c00000u /* 12..16 MiB */
+#define LFRAME2 0x01000000u /* 16..20 MiB: the kernel maps it 1:1 too */
+#define LOFF(k) ((uint32_t)(k)*PAGE_SIZE + ((0x10u * (uint32_t)(k)) & 0xff0u))
+#define UPT_VA 0x58000000u /* region A's page table, mapped for the user */
+#define REG_D 0x54000000u  /* demand paging: the kernel maps on #PF */
+#define VD(n) (REG_D + (uint32_t)(n)*PAGE_SIZE)
+#define DEMAND_FRAMES 0x840000u /* .. LFRAME1 */
+#define TOP_VA 0xfffff000u	/* the very last page */
+#define UPD_VA 0x58001000u	/* the main page directory, for the user */
+#define REG_E 0x5c000000u	/* a region the user creates itself */
 #define PURW (PTE_P | PTE_U | PTE_W)
 #define PUR (PTE_P | PTE_U)
 
@@ -71,9 +89,16 @@ enum {
 	SYS_HELPER_GET, /* (helper) the command to run */
 	SYS_HELPER_RET, /* (helper) its result: back to the main process */
 	SYS_PF_COUNT,	/* faults since the last check (then reset) */
+	SYS_SETPDE_RAW, /* va, value, flush (invlpg of va itself) */
+	SYS_PEEKP,	/* a physical address */
+	SYS_DEMAND,	/* demand faults since the last call (then reset) */
+	SYS_KTOUCH,	/* the kernel reads and writes word 2 at va */
+	SYS_KWRITE,	/* the kernel writes word 1 at va (CR0.WP = flag) */
+	SYS_PGE,	/* CR4.PGE on (1) or off (0) */
+	SYS_NEWTABLE,	/* a page table whose entry 0 maps frame 21 */
 };
 
-enum { H_READ = 1, H_WRITE, H_SETPTE, H_INVLPG };
+enum { H_READ = 1, H_WRITE, H_SETPTE };
 
 /* ---- kernel state ---- */
 static uint32_t *kpd, *pd_main, *pd_helper;
@@ -85,6 +110,7 @@ static volatile uint32_t pf_count, pf_err, pf_cr2;
 static uint32_t retry_left, retries;
 static volatile uint32_t arm_va, arm_val, arm_ticks, arm_done;
 static uint32_t pde_orig[1024]; /* the main directory as set up */
+static uint32_t demand_next = DEMAND_FRAMES, demand_faults, demand_bad;
 
 /* ---- user side: accesses that may fault ---- */
 
@@ -201,6 +227,22 @@ USER_TEXT static uint32_t tag(uint32_t n)
 	return 0x7a900000u | n << 4;
 }
 
+/* Tags inside the 4 MiB frames (l = 1 or 2), at LOFF(k). */
+USER_TEXT static uint32_t ltag(uint32_t l, uint32_t k)
+{
+	return 0x1a000000u | l << 16 | k;
+}
+
+USER_TEXT static uint32_t peekp(uint32_t pa)
+{
+	return sys4(SYS_PEEKP, pa, 0, 0);
+}
+
+USER_TEXT static void setpde_raw(uint32_t va, uint32_t v, uint32_t flush)
+{
+	sys4(SYS_SETPDE_RAW, va, v, flush);
+}
+
 /* ---- user side: the tests ---- */
 
 USER_TEXT static void t_not_present(void)
@@ -249,8 +291,7 @@ USER_TEXT static void t_upgrades(void)
 	setpte(VA(3), FR(3) | PUR, F_INVLPG);
 	uchk(USTR("a read-only page reads"), uread(VA(3)), tag(3));
 	uwrite(VA(3) + 4, 5);
-	expect_pf(USTR("a write to it faults"), PF_P | PF_W | PF_U,
-		  VA(3) + 4);
+	expect_pf(USTR("a write to it faults"), PF_P | PF_W | PF_U, VA(3) + 4);
 	uchk(USTR("nothing was written"), peek(3, 1), 0);
 	setpte(VA(3), FR(3) | PURW, F_NONE);
 	sys4(SYS_RETRY, 1, 0, 0);
@@ -265,8 +306,8 @@ USER_TEXT static void t_upgrades(void)
 	/* Supervisor -> user. */
 	setpte(VA(3), FR(3) | PTE_P | PTE_W, F_INVLPG);
 	uread(VA(3));
-	expect_pf(USTR("a supervisor page faults on a user read"),
-		  PF_P | PF_U, VA(3));
+	expect_pf(USTR("a supervisor page faults on a user read"), PF_P | PF_U,
+		  VA(3));
 	setpte(VA(3), FR(3) | PURW, F_NONE);
 	sys4(SYS_RETRY, 1, 0, 0);
 	v = uread(VA(3));
@@ -290,8 +331,7 @@ USER_TEXT static void t_upgrades(void)
 	}
 	uchk(USTR("100 rounds: read-only writes fault, writable ones land"),
 	     skipped, 0);
-	uchk_le(USTR("100 rounds: at most one spurious fault each"), used,
-		100);
+	uchk_le(USTR("100 rounds: at most one spurious fault each"), used, 100);
 	uchk(USTR("100 rounds: each read-only write faulted"),
 	     sys4(SYS_PF_COUNT, 0, 0, 0), 100);
 }
@@ -335,8 +375,7 @@ USER_TEXT static void t_downgrades(uint32_t flush)
 	uwrite(va + 8, 0x88);
 	uchk(USTR("remapped: the write lands in the new frame"), peek(5, 2),
 	     0x88);
-	uchk(USTR("remapped: the old frame kept its value"), peek(4, 2),
-	     0x77);
+	uchk(USTR("remapped: the old frame kept its value"), peek(4, 2), 0x77);
 
 	/* Code pages: frames 6 and 7 hold mov $6/$7, %eax; ret. */
 	setpte(VA(6), FR(6) | PUR, flush);
@@ -350,8 +389,8 @@ USER_TEXT static void t_downgrades(uint32_t flush)
 		  VA(6));
 	setpte(VA(6), FR(6) | PTE_P, flush);
 	uexec(VA(6));
-	expect_pf(USTR("code page supervisor: #PF at the target"),
-		  PF_P | PF_U, VA(6));
+	expect_pf(USTR("code page supervisor: #PF at the target"), PF_P | PF_U,
+		  VA(6));
 
 	/* Directory entries. */
 	setpte(VB(0), FR(8) | PURW, flush);
@@ -360,8 +399,8 @@ USER_TEXT static void t_downgrades(uint32_t flush)
 	uread(VB(0));
 	expect_pf(USTR("PDE not present: a read faults"), PF_U, VB(0));
 	setpde(VB(0), 0xffffffffu, F_NONE); /* restore */
-	uchk(USTR("PDE present again, no flush: the read works"),
-	     uread(VB(0)), tag(8));
+	uchk(USTR("PDE present again, no flush: the read works"), uread(VB(0)),
+	     tag(8));
 	setpde(VB(0), 0xfffffffdu, flush); /* clear R/W */
 	uwrite(VB(0) + 4, 3);
 	expect_pf(USTR("PDE read-only: a write faults"), PF_P | PF_W | PF_U,
@@ -440,6 +479,319 @@ USER_TEXT static void t_accessed_dirty(void)
 	     PTE_A);
 }
 
+USER_TEXT static void t_large(void)
+{
+	static const uint16_t USER_RODATA ks[] = {0, 1, 0x155, 0x3ff};
+	uint32_t bad = 0, v;
+
+	uprefix(USTR("4 MiB pages: "));
+	setpde_raw(LVA, LFRAME1 | PURW | PTE_PS, F_INVLPG);
+	for (int i = 0; i < 4; i++)
+		bad += uread(LVA + LOFF(ks[i])) != ltag(1, ks[i]);
+	uchk(USTR("a user 4 MiB page reads its frame everywhere"), bad, 0);
+	uwrite(LVA + LOFF(1) + 4, 0x99);
+	uchk(USTR("a write lands"), peekp(LFRAME1 + LOFF(1) + 4), 0x99);
+	uchk(USTR("A and D set in the directory entry"),
+	     getpde(LVA) & (PTE_A | PTE_D), PTE_A | PTE_D);
+
+	/* invlpg of any address inside drops the whole page. */
+	setpde_raw(LVA + 0x2000, LFRAME2 | PURW | PTE_PS, F_INVLPG);
+	bad = 0;
+	for (int i = 0; i < 4; i++)
+		bad += uread(LVA + LOFF(ks[i])) != ltag(2, ks[i]);
+	uchk(USTR("remapped + invlpg inside it: the new frame everywhere"), bad,
+	     0);
+	setpde_raw(LVA, LFRAME2 | PUR | PTE_PS, F_RELOAD);
+	uwrite(LVA + LOFF(0x3ff) + 4, 1);
+	expect_pf(USTR("read-only + CR3 reload: a write faults"),
+		  PF_P | PF_W | PF_U, LVA + LOFF(0x3ff) + 4);
+	setpde_raw(LVA, LFRAME2 | PURW | PTE_PS, F_NONE);
+	sys4(SYS_RETRY, 1, 0, 0);
+	v = uwrite(LVA + LOFF(0x3ff) + 4, 2);
+	uchk_le(USTR("writable again, no flush: at most one spurious fault"),
+		sys4(SYS_RETRY, 0, 0, 0), 1);
+	uchk(USTR("then the write lands"),
+	     v == 0 ? peekp(LFRAME2 + LOFF(0x3ff) + 4) : v, 2);
+
+	setpde_raw(LVA + 0x5000, LFRAME2 | PURW | PTE_PS, F_INVLPG);
+	uchk(USTR("A and D cleared"), getpde(LVA) & (PTE_A | PTE_D), 0);
+	uread(LVA + 0x7000);
+	uchk(USTR("a read sets A only"), getpde(LVA) & (PTE_A | PTE_D), PTE_A);
+	uwrite(LVA + 0x9000, 3);
+	uchk(USTR("a write sets D"), getpde(LVA) & (PTE_A | PTE_D),
+	     PTE_A | PTE_D);
+
+	setpde_raw(LVA + 0x200000, 0, F_INVLPG);
+	uread(LVA);
+	expect_pf(USTR("not present + invlpg inside: the start faults"), PF_U,
+		  LVA);
+	uread(LVA + 0x3ff000);
+	expect_pf(USTR("and the end"), PF_U, LVA + 0x3ff000);
+	setpde_raw(LVA, LFRAME1 | PURW | PTE_PS, F_NONE);
+	uchk(USTR("present again, no flush: reads work"),
+	     uread(LVA + LOFF(0x155)), ltag(1, 0x155));
+	expect_nopf(USTR("no fault left over"));
+}
+
+/* Region A's page table, written by the user through UPT_VA. */
+USER_TEXT static void t_user_table(void)
+{
+	volatile uint32_t *pt = (volatile uint32_t *)UPT_VA;
+	uint32_t bad = 0;
+
+	uprefix(USTR("the user edits its paging structures: "));
+	uchk(USTR("the entry it is about to use is empty"), pt[20], 0);
+	pt[20] = FR(19) | PURW;
+	uchk(USTR("not present -> present, no flush: reads the frame"),
+	     uread(VA(20)), tag(19));
+	expect_nopf(USTR("without a fault"));
+	uchk(USTR("the Accessed bit shows in the user's view of the table"),
+	     pt[20] & (PTE_A | PTE_D), PTE_A);
+	uwrite(VA(20) + 4, 0x19);
+	uchk(USTR("and Dirty after a write"), pt[20] & (PTE_A | PTE_D),
+	     PTE_A | PTE_D);
+	pt[20] = FR(20) | PURW;
+	uinvlpg(VA(20));
+	uchk(USTR("remapped + invlpg: the new frame"), uread(VA(20)), tag(20));
+	uchk(USTR("the old frame kept the write"), peek(19, 1), 0x19);
+	pt[20] = FR(20) | PUR;
+	uinvlpg(VA(20));
+	uwrite(VA(20) + 4, 0x20);
+	expect_pf(USTR("write-protected + invlpg: a write faults"),
+		  PF_P | PF_W | PF_U, VA(20) + 4);
+	pt[20] = 0;
+	uinvlpg(VA(20));
+	uread(VA(20));
+	expect_pf(USTR("cleared + invlpg: a read faults"), PF_U, VA(20));
+	for (uint32_t i = 0; i < 100; i++) {
+		pt[21 + (i & 7)] = FR(19 + (i & 1)) | PURW;
+		if (uread(VA(21 + (i & 7))) != tag(19 + (i & 1)))
+			bad++;
+		pt[21 + (i & 7)] = 0;
+		uinvlpg(VA(21 + (i & 7)));
+	}
+	uchk(USTR("100 rounds: fill an empty entry, read, clear"), bad, 0);
+	uchk(USTR("the kernel sees the user's last entry"), getpte(VA(28)), 0);
+
+	/* The directory itself, written by the user. */
+	{
+		volatile uint32_t *pd = (volatile uint32_t *)UPD_VA;
+		uint32_t t = sys4(SYS_NEWTABLE, 0, 0, 0);
+
+		uchk(USTR("the directory entry is empty"), pd[REG_E >> 22], 0);
+		pd[REG_E >> 22] = t | PURW;
+		uchk(USTR("a directory entry written by the user: reads"),
+		     uread(REG_E), tag(21));
+		uchk(USTR("the kernel sees it"), getpde(REG_E) & ~0xfffu, t);
+		pd[REG_E >> 22] = t | PUR;
+		uinvlpg(REG_E);
+		uwrite(REG_E + 4, 1);
+		expect_pf(USTR("made read-only + invlpg: a write faults"),
+			  PF_P | PF_W | PF_U, REG_E + 4);
+		pd[REG_E >> 22] = 0;
+		uinvlpg(REG_E);
+		uread(REG_E);
+		expect_pf(USTR("cleared + invlpg: a read faults"), PF_U, REG_E);
+	}
+	expect_nopf(USTR("no fault left over"));
+}
+
+/* Fill 4 KiB-aligned bytes at dst with rep stosl (count dwords). */
+USER_TEXT static void rep_stosl(uint32_t dst, uint32_t v, uint32_t count)
+{
+	__asm__ volatile("cld; rep stosl"
+			 : "+D"(dst), "+c"(count)
+			 : "a"(v)
+			 : "memory");
+}
+
+USER_TEXT static void rep_movsl(uint32_t dst, uint32_t src, uint32_t count)
+{
+	__asm__ volatile("cld; rep movsl"
+			 : "+D"(dst), "+S"(src), "+c"(count)
+			 :
+			 : "memory");
+}
+
+/* Backwards: the last byte first. */
+USER_TEXT static void rep_movsb_back(uint32_t dst, uint32_t src, uint32_t count)
+{
+	dst += count - 1;
+	src += count - 1;
+	__asm__ volatile("std; rep movsb; cld"
+			 : "+D"(dst), "+S"(src), "+c"(count)
+			 :
+			 : "memory");
+}
+
+/*
+ * Push n dwords on a stack starting at top (pages not mapped yet), then
+ * pop them; returns the sum of what was popped.
+ */
+uint32_t stack_grow(uint32_t top, uint32_t n);
+__asm__(".pushsection .user.text, \"ax\"\n"
+	"stack_grow:\n\t"
+	"pushl %ebx\n\t"
+	"pushl %ebp\n\t"
+	"movl 12(%esp), %eax\n\t" /* top */
+	"movl 16(%esp), %ecx\n\t" /* n */
+	"movl %esp, %ebp\n\t"
+	"movl %eax, %esp\n\t"
+	"movl %ecx, %edx\n"
+	"1:\tpushl %ecx\n\t"
+	"loop 1b\n\t"
+	"xorl %eax, %eax\n"
+	"2:\tpopl %ebx\n\t"
+	"addl %ebx, %eax\n\t"
+	"decl %edx\n\t"
+	"jnz 2b\n\t"
+	"movl %ebp, %esp\n\t"
+	"popl %ebp\n\t"
+	"popl %ebx\n\t"
+	"ret\n\t"
+	".popsection");
+
+USER_TEXT static void t_demand(void)
+{
+	uint32_t bad = 0, v;
+
+	uprefix(USTR("demand paging (the kernel maps, then retries): "));
+	sys4(SYS_DEMAND, 0, 0, 0);
+	for (uint32_t n = 0; n < 64; n++)
+		*(volatile uint32_t *)(VD(n) + 8) = n;
+	for (uint32_t n = 0; n < 64; n++)
+		bad += *(volatile uint32_t *)(VD(n) + 8) != n;
+	uchk(USTR("64 pages written, read back"), bad, 0);
+	uchk(USTR("one fault per page"), sys4(SYS_DEMAND, 0, 0, 0), 64);
+
+	rep_stosl(VD(64), 0x5a5a0000u, 16 * 1024);
+	for (uint32_t n = 64; n < 80; n++)
+		bad += *(volatile uint32_t *)(VD(n) + 0xffc) != 0x5a5a0000u;
+	uchk(USTR("rep stosl over 16 new pages"), bad, 0);
+	uchk(USTR("restarted after each of 16 faults"),
+	     sys4(SYS_DEMAND, 0, 0, 0), 16);
+
+	for (uint32_t i = 0; i < 16 * 1024; i++)
+		*(volatile uint32_t *)(VD(64) + 4 * i) = i * 0x01000193u;
+	sys4(SYS_DEMAND, 0, 0, 0);
+	rep_movsl(VD(80), VD(64), 16 * 1024);
+	for (uint32_t i = 0; i < 16 * 1024; i++)
+		bad += *(volatile uint32_t *)(VD(80) + 4 * i) !=
+		       i * 0x01000193u;
+	uchk(USTR("rep movsl into 16 new pages"), bad, 0);
+	uchk(USTR("restarted after each of 16 faults"),
+	     sys4(SYS_DEMAND, 0, 0, 0), 16);
+
+	rep_movsb_back(VD(96), VD(80), 4 * PAGE_SIZE);
+	for (uint32_t i = 0; i < 4 * 1024; i++)
+		bad += *(volatile uint32_t *)(VD(96) + 4 * i) !=
+		       i * 0x01000193u;
+	uchk(USTR("backwards rep movsb into 4 new pages"), bad, 0);
+	uchk(USTR("4 faults, the last page first"), sys4(SYS_DEMAND, 0, 0, 0),
+	     4);
+
+	/* A dword across the end of a mapped page into a new one. */
+	*(volatile uint32_t *)(VD(100) - 2) = 0x44332211u;
+	uchk(USTR("a split write into a new page: one fault"),
+	     sys4(SYS_DEMAND, 0, 0, 0), 1);
+	v = *(volatile uint16_t *)(VD(100) - 2) |
+	    (uint32_t) * (volatile uint16_t *)VD(100) << 16;
+	uchk(USTR("both halves written"), v, 0x44332211u);
+
+	v = stack_grow(VD(200), 8 * 1024);
+	uchk(USTR("a stack growing over 8 new pages: pops what was pushed"), v,
+	     8192u * 8193u / 2);
+	uchk(USTR("8 faults"), sys4(SYS_DEMAND, 0, 0, 0), 8);
+
+	/* Long copies between mapped pages, interrupted by the timer. */
+	for (uint32_t r = 0; r < 60; r++) {
+		rep_movsl(VD(64 + (r & 1) * 16), VD(80 - (r & 1) * 16),
+			  16 * 1024);
+		bad += *(volatile uint32_t *)(VD(64) + 4 * (r * 97 & 0x3fff)) !=
+		       (r * 97 & 0x3fff) * 0x01000193u;
+	}
+	uchk(USTR("60 copies of 64 KiB"), bad, 0);
+	uchk(USTR("no more faults"), sys4(SYS_DEMAND, 0, 0, 0), 0);
+	expect_nopf(USTR("and no fault reached the test's handler"));
+}
+
+USER_TEXT static void t_kernel_access(void)
+{
+	uprefix(USTR("kernel accesses: "));
+	/* A supervisor page among user pages, just used by the kernel. */
+	setpte(VA(29), FR(21) | PURW, F_INVLPG);
+	setpte(VA(30), FR(21) | PTE_P | PTE_W, F_INVLPG);
+	setpte(VA(31), FR(22) | PURW, F_INVLPG);
+	uchk(USTR("the user pages around it work"),
+	     uread(VA(29)) ^ uread(VA(31)), tag(21) ^ tag(22));
+	sys4(SYS_KTOUCH, VA(30), 0, 0);
+	uread(VA(30));
+	expect_pf(USTR("the kernel used a supervisor page: a user read "
+		       "faults"),
+		  PF_P | PF_U, VA(30));
+	sys4(SYS_KTOUCH, VA(30), 0, 0);
+	uwrite(VA(30) + 8, 0);
+	expect_pf(USTR("and a user write"), PF_P | PF_W | PF_U, VA(30) + 8);
+	uchk(USTR("the kernel's write is seen through the user alias"),
+	     uread(VA(29) + 8), 0x4b4b4b4b);
+
+	sys4(SYS_KWRITE, VA(31), 0x31313131, 1);
+	uchk(USTR("the kernel writes a user page, the user reads it"),
+	     uread(VA(31) + 4), 0x31313131);
+	setpte(VA(31), FR(22) | PUR, F_INVLPG);
+	uchk(USTR("read-only for the user now"), uread(VA(31) + 4), 0x31313131);
+	sys4(SYS_KWRITE, VA(31), 0x32323232, 0);
+	uchk(USTR("CR0.WP = 0: the kernel writes it, the user reads it"),
+	     uread(VA(31) + 4), 0x32323232);
+	uwrite(VA(31) + 4, 0);
+	expect_pf(USTR("a user write still faults"), PF_P | PF_W | PF_U,
+		  VA(31) + 4);
+	uchk(USTR("and changed nothing"), peek(22, 1), 0x32323232);
+
+	/* Global pages follow the same invlpg rules. */
+	sys4(SYS_PGE, 1, 0, 0);
+	setpte(VA(32), FR(4) | PURW | PTE_G, F_INVLPG);
+	uchk(USTR("a global user page"), uread(VA(32)), tag(4));
+	setpte(VA(32), FR(5) | PURW | PTE_G, F_INVLPG);
+	uchk(USTR("remapped + invlpg"), uread(VA(32)), tag(5));
+	setpte(VA(32), FR(4) | PURW | PTE_G, F_NONE);
+	sys4(SYS_PGE, 0, 0, 0);
+	sys4(SYS_PGE, 1, 0, 0);
+	uchk(USTR("remapped + CR4.PGE toggled"), uread(VA(32)), tag(4));
+	setpte(VA(32), 0, F_INVLPG);
+	uread(VA(32));
+	expect_pf(USTR("unmapped + invlpg: faults"), PF_U, VA(32));
+	sys4(SYS_PGE, 0, 0, 0);
+	expect_nopf(USTR("no fault left over"));
+}
+
+/* Last: a user page at the very top moves the user range to 4 GiB. */
+USER_TEXT static void t_top(void)
+{
+	uint32_t bad = 0;
+
+	uprefix(USTR("the last page of the address space: "));
+	setpde(TOP_VA, 0xffffffffu, F_NONE);
+	setpte(TOP_VA, FR(23) | PURW, F_NONE);
+	uchk(USTR("a user page at 0xfffff000 reads"), uread(TOP_VA), tag(23));
+	uwrite(TOP_VA + 0xffc, 0x7070);
+	uchk(USTR("its last dword is written"), peek(23, 1023), 0x7070);
+	for (uint32_t i = 0; i < 100; i++) {
+		uwrite(TOP_VA + 8, i);
+		if (uread(VA(29) + 8) != 0x4b4b4b4b || peek(23, 2) != i)
+			bad++;
+	}
+	uchk(USTR("100 rounds with system calls in between"), bad, 0);
+	setpte(TOP_VA, FR(22) | PURW, F_INVLPG);
+	uchk(USTR("remapped + invlpg"), uread(TOP_VA), tag(22));
+	uread(VA(30));
+	expect_pf(USTR("the supervisor page below still faults"), PF_P | PF_U,
+		  VA(30));
+	setpte(TOP_VA, 0, F_INVLPG);
+	uread(TOP_VA + 0xffc);
+	expect_pf(USTR("unmapped + invlpg: faults"), PF_U, TOP_VA + 0xffc);
+}
+
 USER_TEXT static void t_aliases(void)
 {
 	uint32_t bad = 0;
@@ -460,15 +812,14 @@ USER_TEXT static void t_aliases(void)
 		if (uread(VA(14) + 24) != i * 3)
 			bad++;
 	}
-	uchk(USTR("500 rounds: writes through each alias seen by all"), bad,
-	     0);
+	uchk(USTR("500 rounds: writes through each alias seen by all"), bad, 0);
 	uchk(USTR("the frame holds the last values"), peek(12, 4), 499);
 	uwrite(VA(14) + 4, 1);
 	expect_pf(USTR("the read-only alias still faults on a write"),
 		  PF_P | PF_W | PF_U, VA(14) + 4);
 	poke(12, 7, 0x12345678);
-	uchk(USTR("a kernel write is seen through alias 1"),
-	     uread(VA(12) + 28), 0x12345678);
+	uchk(USTR("a kernel write is seen through alias 1"), uread(VA(12) + 28),
+	     0x12345678);
 	uchk(USTR("... alias 2"), uread(VA(13) + 28), 0x12345678);
 	uchk(USTR("... the alias in the other table"), uread(VB(1) + 28),
 	     0x12345678);
@@ -484,13 +835,11 @@ USER_TEXT static void t_shared_table(void)
 {
 	uprefix(USTR("shared page table: "));
 	uwrite(SHR_1 + 4, 0x1111);
-	uchk(USTR("main: slot 2 sees slot 1's page"), uread(SHR_2),
-	     tag(14));
+	uchk(USTR("main: slot 2 sees slot 1's page"), uread(SHR_2), tag(14));
 	uchk(USTR("main: and its write"), uread(SHR_2 + 4), 0x1111);
 	uchk(USTR("helper: slot 1 sees main's write"),
 	     helper(H_READ, SHR_H1 + 4, 0), 0x1111);
-	uchk(USTR("helper: slot 2 too"), helper(H_READ, SHR_H2 + 4, 0),
-	     0x1111);
+	uchk(USTR("helper: slot 2 too"), helper(H_READ, SHR_H2 + 4, 0), 0x1111);
 	helper(H_WRITE, SHR_H2 + 8, 0x2222);
 	uchk(USTR("main sees the helper's write"), uread(SHR_1 + 8), 0x2222);
 
@@ -512,20 +861,16 @@ USER_TEXT static void t_shared_table(void)
 	helper(H_SETPTE, SHR_H1, 0);
 	expect_nopf(USTR("no fault yet"));
 	uread(SHR_1);
-	expect_pf(USTR("helper unmapped: main faults in slot 1"), PF_U,
-		  SHR_1);
+	expect_pf(USTR("helper unmapped: main faults in slot 1"), PF_U, SHR_1);
 	uread(SHR_2);
-	expect_pf(USTR("helper unmapped: main faults in slot 2"), PF_U,
-		  SHR_2);
+	expect_pf(USTR("helper unmapped: main faults in slot 2"), PF_U, SHR_2);
 	uchk(USTR("helper unmapped: the helper faults too"),
 	     helper(H_READ, SHR_H2, 0), MARK);
 	expect_pf(USTR("at the helper's address"), PF_U, SHR_H2);
 
 	setpte(SHR_1, FR(14) | PURW, F_NONE);
-	uchk(USTR("main maps again, no flush: slot 1"), uread(SHR_1),
-	     tag(14));
-	uchk(USTR("main maps again, no flush: slot 2"), uread(SHR_2),
-	     tag(14));
+	uchk(USTR("main maps again, no flush: slot 1"), uread(SHR_1), tag(14));
+	uchk(USTR("main maps again, no flush: slot 2"), uread(SHR_2), tag(14));
 	uchk(USTR("main maps again: the helper's slot 2"),
 	     helper(H_READ, SHR_H2 + 4, 0), 0x1111);
 
@@ -610,9 +955,14 @@ USER_TEXT void main_proc(void)
 	t_downgrades(F_INVLPG);
 	t_downgrades(F_RELOAD);
 	t_accessed_dirty();
+	t_large();
+	t_user_table();
+	t_demand();
 	t_aliases();
 	t_shared_table();
 	t_timer();
+	t_kernel_access();
+	t_top();
 	sys4(SYS_EXIT, 0, 0, 0);
 }
 
@@ -665,6 +1015,18 @@ static void page_fault(struct trap_frame *f)
 
 	if ((f->cs & 3) != 3)
 		panic("kernel #PF at %08x, cr2 %08x", f->eip, cr2);
+	if (cr2 >= REG_D && cr2 < REG_D + LARGE_PAGE_SIZE && !in_helper) {
+		uint32_t *pe = pte_ptr(pd_main, cr2);
+
+		if (*pe & PTE_P || demand_next >= LFRAME1)
+			panic("demand fault at %08x, pte %08x", cr2, *pe);
+		memset((void *)demand_next, 0, PAGE_SIZE);
+		*pe = demand_next | PURW;
+		demand_next += PAGE_SIZE;
+		demand_faults++;
+		demand_bad += f->err != (PF_U | PF_W);
+		return; /* not present -> present: no flush, just retry */
+	}
 	if ((f->eip == (uint32_t)uwrite_insn ||
 	     f->eip == (uint32_t)uread_insn) &&
 	    retry_left) {
@@ -767,6 +1129,38 @@ static void syscall(struct trap_frame *f)
 		*pe = f->ecx ? pde_orig[f->ebx >> 22] & f->ecx : 0;
 		do_flush(f->ebx, f->edx);
 		break;
+	case SYS_SETPDE_RAW:
+		cur_pd()[f->ebx >> 22] = f->ecx;
+		do_flush(f->ebx, f->edx);
+		break;
+	case SYS_DEMAND:
+		f->eax = demand_bad ? 0xbad00000u | demand_bad : demand_faults;
+		demand_faults = 0;
+		break;
+	case SYS_KTOUCH:
+		((volatile uint32_t *)f->ebx)[2] =
+			((volatile uint32_t *)f->ebx)[0] ^ tag(21) ^ 0x4b4b4b4b;
+		break;
+	case SYS_KWRITE:
+		if (!f->edx)
+			write_cr0(read_cr0() & ~CR0_WP);
+		((volatile uint32_t *)f->ebx)[1] = f->ecx;
+		write_cr0(read_cr0() | CR0_WP);
+		break;
+	case SYS_PGE:
+		write_cr4(f->ebx ? read_cr4() | CR4_PGE
+				 : read_cr4() & ~CR4_PGE);
+		break;
+	case SYS_NEWTABLE: {
+		uint32_t *t = page_alloc();
+
+		t[0] = FR(21) | PURW;
+		f->eax = (uint32_t)t;
+		break;
+	}
+	case SYS_PEEKP:
+		f->eax = *(volatile uint32_t *)f->ebx;
+		break;
 	case SYS_GETPTE:
 		f->eax = *pte_ptr(cur_pd(), f->ebx);
 		break;
@@ -856,6 +1250,10 @@ static void setup(void)
 	map_page(pd_main, STACK_VA, (uint32_t)page_alloc(), PURW);
 	map_page(pd_main, VA(0), 0, 0); /* the tables, entries empty */
 	map_page(pd_main, VB(0), 0, 0);
+	map_page(pd_main, VD(0), 0, 0);
+	map_page(pd_main, UPT_VA, (uint32_t)pte_ptr(pd_main, VA(0)), PURW);
+	map_page(pd_main, TOP_VA, 0, 0);
+	map_page(pd_main, UPD_VA, (uint32_t)pd_main, PURW);
 	pd_main[SHR_1 >> 22] = (uint32_t)ts | PURW;
 	pd_main[SHR_2 >> 22] = (uint32_t)ts | PURW;
 
@@ -864,7 +1262,15 @@ static void setup(void)
 	pd_helper[SHR_H1 >> 22] = (uint32_t)ts | PURW;
 	pd_helper[SHR_H2 >> 22] = (uint32_t)ts | PURW;
 	ts[0] = FR(14) | PURW;
+	/* The kernel's own view of the second 4 MiB frame. */
+	pd_main[LFRAME2 >> 22] = LFRAME2 | PTE_P | PTE_W | PTE_PS;
+	for (uint32_t k = 0; k < 1024; k++) {
+		*(uint32_t *)(LFRAME1 + LOFF(k)) = 0x1a010000u | k;
+		*(uint32_t *)(LFRAME2 + LOFF(k)) = 0x1a020000u | k;
+	}
 	memcpy(pde_orig, pd_main, sizeof(pde_orig));
+	/* t_top() installs it: until then the user range ends lower. */
+	pd_main[TOP_VA >> 22] = 0;
 
 	memset(&helper_tf, 0, sizeof(helper_tf));
 	helper_tf.eip = (uint32_t)helper_proc;
