@@ -122,6 +122,7 @@ struct vcpu {
 		uint32_t fpu_loaded;   /* guest FPU state is in the host FPU */
 		uint64_t blocks;       /* blocks executed (with --stats) */
 		uint64_t insns; /* guest instructions executed (--stats) */
+		uint64_t ibl_lookups; /* indirect branches executed (--stats) */
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 	} bt;
 };

@@ -52,6 +52,7 @@
 	X(bt_guest_insns_translated, "guest instructions translated")       \
 	X(bt_blocks, "translated blocks executed (counted with --stats)")   \
 	X(bt_chains, "direct exits chained")                                \
+	X(bt_ibl_lookups, "indirect branches executed (with --stats)")      \
 	X(bt_ibl_misses, "indirect branches that missed the table")         \
 	X(bt_exits, "exits from the code cache")                            \
 	X(bt_callouts, "callouts executed")                                 \

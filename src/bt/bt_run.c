@@ -436,6 +436,7 @@ static void sync_counters(struct vcpu *cpu)
 {
 	stats.bt_blocks = cpu->bt.blocks;
 	stats.insns_bt = cpu->bt.insns;
+	stats.bt_ibl_lookups = cpu->bt.ibl_lookups;
 }
 
 enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)

@@ -295,6 +295,15 @@ static void emit_ibl(struct xlate *x)
 {
 	struct emit *e = &x->e;
 
+	if (bt_count_blocks) {
+		/* r13 holds the target: count with r14 (reloaded below). */
+		static const uint8_t lea = 0x8d;
+
+		emit_load64(e, HR_R14, HR_R15, OFF(bt.ibl_lookups));
+		emit_op_mem(e, true, &lea, 1, HR_R14, HR_R14, 1);
+		emit_store64(e, HR_R14, HR_R15, OFF(bt.ibl_lookups));
+	}
+
 	emit_mov_rr64(e, HR_R11, HR_RCX);
 	emit_bytes(e, (const uint8_t[]){0x41, 0x0f, 0xb7, 0xcd}, 4);
 	emit_load64(e, HR_R14, HR_VCPU, OFF(bt.ibl_table));

@@ -84,6 +84,16 @@ void stats_print(FILE *out)
 			100.0 * (double)interp / (double)kernel,
 			(unsigned long long)stats.bt_callouts);
 	}
+	if (stats.bt_ibl_lookups)
+		fprintf(out,
+			"  indirect-branch lookups: %llu, hits %llu (%.2f%%)\n",
+			(unsigned long long)stats.bt_ibl_lookups,
+			(unsigned long long)(stats.bt_ibl_lookups -
+					     stats.bt_ibl_misses),
+			100.0 *
+				(double)(stats.bt_ibl_lookups -
+					 stats.bt_ibl_misses) /
+				(double)stats.bt_ibl_lookups);
 	if (stats.shadow_fills || stats.shadow_pages_peak) {
 		struct shadow_info si;
 
