@@ -424,6 +424,26 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 			return false;
 		emit_esp_add(e, 4);
 		return true;
+	case X86_OP_PUSHA:
+		/* EAX ECX EDX EBX (old) ESP EBP ESI EDI, then move ESP. A
+		 * fault part way leaves some slots written: pusha restarts
+		 * and writes them again, as on hardware. */
+		for (unsigned r = 0; r < 8; r++)
+			emit_stack_store(e, host_reg_of(r),
+					 -4 * (int32_t)(r + 1));
+		emit_esp_add(e, -32);
+		return true;
+	case X86_OP_POPA:
+		/* Touch both ends first: any fault comes before a register
+		 * changes. ESP's slot is skipped. */
+		emit_stack_load(e, HR_R13, 0);
+		emit_stack_load(e, HR_R13, 28);
+		for (unsigned r = 0; r < 8; r++)
+			if (r != X86_ESP)
+				emit_stack_load(e, host_reg_of(r),
+						28 - 4 * (int32_t)r);
+		emit_esp_add(e, 32);
+		return true;
 	case X86_OP_LEAVE: {
 		/* mov r13d, [ebp]; lea r12d, [rbp + 4]; mov ebp, r13d */
 		static const uint8_t op = 0x8b;
@@ -498,6 +518,8 @@ static bool inline_op(const struct x86_insn *in)
 		return in->opsize == 4 && in->addrsize == 4 &&
 		       !(in->prefixes & X86_P_SEG && in->has_mem);
 	case X86_OP_LEAVE:
+	case X86_OP_PUSHA:
+	case X86_OP_POPA:
 		return in->opsize == 4;
 	case X86_OP_CLI:
 		return true;
@@ -518,6 +540,11 @@ static bool uses_data_segments(const struct x86_insn *in)
 	case X86_OP_CALL:
 	case X86_OP_CALL_IND:
 	case X86_OP_RET:
+	case X86_OP_PUSH:
+	case X86_OP_POP:
+	case X86_OP_PUSHA:
+	case X86_OP_POPA:
+	case X86_OP_LEAVE:
 		return true;
 	default:
 		return in->has_mem || in->info->sens == SENS_STACK;
