@@ -34,8 +34,8 @@ enum vcpu_exit bt_interp_exec(struct vcpu *cpu, const struct x86_insn *in,
 			      uint32_t eip);
 
 /* Deliver an exception at cpu->eip (a fault another engine detected). */
-enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector,
-				   bool has_err, uint32_t err);
+enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector, bool has_err,
+				   uint32_t err);
 
 /* Forget every cached translation of linear addresses (TLB flush). */
 void bt_interp_flush_tlb(struct vcpu *cpu);
