@@ -13,7 +13,7 @@
 # reads TESTS itself and does not understand make functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc
-GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits
+GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
