@@ -224,9 +224,12 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	}
 	if ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip ||
 	    generation != bt_generation || bt_mode_key(cpu) != key ||
-	    !bt_mode_ok(cpu) || cpu->kick || cpu->halted || cpu->intr_shadow ||
+	    !bt_mode_ok(cpu) || cpu->kick || cpu->halted ||
 	    (cpu->eflags & X86_FL_TF) || cpu->delivering >= 0)
 		return 1;
+	/* An interrupt the guest can now take (after sti: one instruction
+	 * later; the interpreter honours the shadow). A shadow with nothing
+	 * pending needs no exit: delivering later is always allowed. */
 	if ((cpu->eflags & X86_FL_IF) && cpu->machine->bus.intr)
 		return 1;
 	return 0;
