@@ -113,7 +113,6 @@ struct vcpu {
 		uint64_t callout;   /* descriptor of the current callout */
 		uint64_t
 			enter_target; /* where enter jumps (a kick redirects) */
-		uint64_t counter;     /* scratch for --stats counting */
 		uint32_t exit_reason; /* enum bt_exit */
 		uint32_t in_cache;    /* executing translated code */
 		int32_t fault_vector; /* BT_EXIT_FAULT: exception, or -1 */

@@ -23,7 +23,6 @@
 #include "bench-guest.h"
 #include "../loops.h"
 
-#define SYS_DONE 1
 #define SYS_UNMAP 2
 
 #define REGION 0x40000000u	/* the faulting region's linear address */
@@ -35,7 +34,7 @@ USER_DATA static volatile uint32_t u_rounds;
 #define USTACK_TOP ((uint32_t)ustack + sizeof(ustack))
 
 static uint32_t *k_pt; /* the region's page table */
-static uint32_t k_faults, k_result, k_cycles_lo, k_cycles_hi;
+static uint32_t k_faults;
 
 static inline __attribute__((always_inline)) uint32_t xadd(volatile uint32_t *p,
 							   uint32_t v)
@@ -66,13 +65,7 @@ static USER_TEXT __attribute__((noreturn)) void user_main(void)
 	}
 	t1 = bench_rdtsc();
 	c = t1 - t0;
-	__asm__ volatile("int $0x80"
-			 :
-			 : "a"(SYS_DONE), "b"(h), "c"((uint32_t)c),
-			   "d"((uint32_t)(c >> 32))
-			 : "memory");
-	for (;;)
-		;
+	bench_user_done(h, c);
 }
 
 static void pf_handler(struct trap_frame *f)
@@ -106,12 +99,11 @@ static void sys_handler(struct trap_frame *f)
 		}
 		return;
 	}
-	if (f->eax != SYS_DONE)
+	if (f->eax != BENCH_SYS_DONE)
 		panic("pagefault: unknown system call %u", f->eax);
-	k_result = f->ebx;
-	k_cycles_lo = f->ecx;
-	k_cycles_hi = f->edx;
-	return_to_kernel(0);
+	if (k_faults != u_rounds)
+		panic("pagefault: %u faults in %u rounds", k_faults, u_rounds);
+	bench_take_done(f);
 }
 
 void guest_main(uint32_t magic, struct mb_info *mbi)
@@ -124,19 +116,8 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	trap_set_handler(0x80, sys_handler);
 	trap_set_handler(14, pf_handler);
 
-	pd = pd_kernel();
-	for (uint32_t va = 0; va < 0x1000000u; va += PAGE_SIZE)
-		*pte_ptr(pd, va) |= PTE_U;
+	pd = bench_user_pd();
 	map_page(pd, REGION, 0, 0); /* the table, every entry not present */
 	k_pt = pte_ptr(pd, REGION);
-	paging_enable(pd);
-	write_cr0(read_cr0() | CR0_WP);
-
-	enter_user((uint32_t)user_main, USTACK_TOP, FL_IF | 0x2);
-	cli();
-	paging_disable();
-	if (k_faults != rounds)
-		panic("pagefault: %u faults in %u rounds", k_faults, rounds);
-	bench_report("pagefault", rounds,
-		     (uint64_t)k_cycles_hi << 32 | k_cycles_lo, k_result);
+	bench_run_user("pagefault", rounds, pd, user_main, USTACK_TOP);
 }

@@ -22,7 +22,6 @@
 #include "bench-guest.h"
 #include "../loops.h"
 
-#define SYS_DONE 1
 #define SYS_PROTECT 2 /* ebx: 1 = writable, 0 = read-only */
 
 #define PAGE_VA 0x40000000u /* the page whose PTE is edited */
@@ -34,7 +33,6 @@ USER_DATA static volatile uint32_t u_rounds;
 #define USTACK_TOP ((uint32_t)ustack + sizeof(ustack))
 
 static uint32_t *k_pte;
-static uint32_t k_result, k_cycles_lo, k_cycles_hi;
 
 static inline __attribute__((always_inline)) uint32_t xadd(volatile uint32_t *p,
 							   uint32_t v)
@@ -61,13 +59,7 @@ static USER_TEXT __attribute__((noreturn)) void user_main(void)
 	}
 	t1 = bench_rdtsc();
 	c = t1 - t0;
-	__asm__ volatile("int $0x80"
-			 :
-			 : "a"(SYS_DONE), "b"(h), "c"((uint32_t)c),
-			   "d"((uint32_t)(c >> 32))
-			 : "memory");
-	for (;;)
-		;
+	bench_user_done(h, c);
 }
 
 static void sys_handler(struct trap_frame *f)
@@ -80,12 +72,9 @@ static void sys_handler(struct trap_frame *f)
 		invlpg(PAGE_VA);
 		return;
 	}
-	if (f->eax != SYS_DONE)
+	if (f->eax != BENCH_SYS_DONE)
 		panic("ptedit: unknown system call %u", f->eax);
-	k_result = f->ebx;
-	k_cycles_lo = f->ecx;
-	k_cycles_hi = f->edx;
-	return_to_kernel(0);
+	bench_take_done(f);
 }
 
 void guest_main(uint32_t magic, struct mb_info *mbi)
@@ -97,19 +86,10 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	u_rounds = rounds;
 	trap_set_handler(0x80, sys_handler);
 
-	pd = pd_kernel();
-	for (uint32_t va = 0; va < 0x1000000u; va += PAGE_SIZE)
-		*pte_ptr(pd, va) |= PTE_U;
+	pd = bench_user_pd();
 	memset((void *)PAGE_FRAME, 0, PAGE_SIZE);
 	map_page(pd, PAGE_VA, PAGE_FRAME,
 		 PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
 	k_pte = pte_ptr(pd, PAGE_VA);
-	paging_enable(pd);
-	write_cr0(read_cr0() | CR0_WP);
-
-	enter_user((uint32_t)user_main, USTACK_TOP, FL_IF | 0x2);
-	cli();
-	paging_disable();
-	bench_report("ptedit", rounds,
-		     (uint64_t)k_cycles_hi << 32 | k_cycles_lo, k_result);
+	bench_run_user("ptedit", rounds, pd, user_main, USTACK_TOP);
 }

@@ -14,7 +14,7 @@
  * refault them on every entry, a cost that real guests do not pay.
  *
  * The user program times its loop with the TSC and hands the result and
- * the cycle count to the kernel (SYS_DONE), which prints the usual
+ * the cycle count to the kernel (BENCH_SYS_DONE), which prints the usual
  * "bench syscall rounds=R cycles=C result=X" line. The native twin calls
  * getppid through int $0x80 in a 32-bit Linux process; the checksum folds
  * in only whether the answer was the expected parent, so both agree.
@@ -23,7 +23,6 @@
 #include "bench-guest.h"
 #include "../loops.h"
 
-#define SYS_DONE 1
 #define SYS_GETPPID 64 /* Linux i386's number, as in the native twin */
 #define PARENT_PID 1
 
@@ -34,7 +33,6 @@ USER_DATA static volatile uint32_t u_rounds;
 static struct {
 	uint32_t pid, ppid;
 } k_proc = {2, PARENT_PID};
-static uint32_t k_result, k_cycles_lo, k_cycles_hi;
 
 static USER_TEXT __attribute__((noreturn)) void user_main(void)
 {
@@ -51,13 +49,7 @@ static USER_TEXT __attribute__((noreturn)) void user_main(void)
 	}
 	t1 = bench_rdtsc();
 	c = t1 - t0;
-	__asm__ volatile("int $0x80"
-			 :
-			 : "a"(SYS_DONE), "b"(h), "c"((uint32_t)c),
-			   "d"((uint32_t)(c >> 32))
-			 : "memory");
-	for (;;)
-		;
+	bench_user_done(h, c);
 }
 
 static void sys_handler(struct trap_frame *f)
@@ -68,12 +60,9 @@ static void sys_handler(struct trap_frame *f)
 		f->eax = k_proc.ppid;
 		return;
 	}
-	if (f->eax != SYS_DONE)
+	if (f->eax != BENCH_SYS_DONE)
 		panic("syscall: unknown system call %u", f->eax);
-	k_result = f->ebx;
-	k_cycles_lo = f->ecx;
-	k_cycles_hi = f->edx;
-	return_to_kernel(0);
+	bench_take_done(f);
 }
 
 void guest_main(uint32_t magic, struct mb_info *mbi)
@@ -85,15 +74,6 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	u_rounds = rounds;
 	trap_set_handler(0x80, sys_handler);
 
-	pd = pd_kernel();
-	for (uint32_t va = 0; va < 0x1000000u; va += PAGE_SIZE)
-		*pte_ptr(pd, va) |= PTE_U;
-	paging_enable(pd);
-	write_cr0(read_cr0() | CR0_WP);
-
-	enter_user((uint32_t)user_main, USTACK_TOP, FL_IF | 0x2);
-	cli();
-	paging_disable();
-	bench_report("syscall", rounds,
-		     (uint64_t)k_cycles_hi << 32 | k_cycles_lo, k_result);
+	pd = bench_user_pd();
+	bench_run_user("syscall", rounds, pd, user_main, USTACK_TOP);
 }

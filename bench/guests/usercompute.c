@@ -18,14 +18,10 @@
 #include "bench-guest.h"
 #include "../loops.h"
 
-#define SYS_DONE 1
-
 USER_DATA static uint8_t ubuf[BENCH_BUF_SIZE] __attribute__((aligned(64)));
 USER_DATA static uint8_t ustack[4096] __attribute__((aligned(16)));
 USER_DATA static volatile uint32_t u_rounds;
 #define USTACK_TOP ((uint32_t)ustack + sizeof(ustack))
-
-static uint32_t k_result, k_cycles_lo, k_cycles_hi;
 
 USER_TEXT __attribute__((noreturn)) void user_main(void)
 {
@@ -36,24 +32,15 @@ USER_TEXT __attribute__((noreturn)) void user_main(void)
 	r = bench_compute(ubuf, sizeof(ubuf), u_rounds);
 	t1 = bench_rdtsc();
 	c = t1 - t0;
-	__asm__ volatile("int $0x80"
-			 :
-			 : "a"(SYS_DONE), "b"(r), "c"((uint32_t)c),
-			   "d"((uint32_t)(c >> 32))
-			 : "memory");
-	for (;;)
-		;
+	bench_user_done(r, c);
 }
 
 static void sys_handler(struct trap_frame *f)
 {
-	if ((f->cs & 3) != 3 || f->eax != SYS_DONE)
+	if ((f->cs & 3) != 3 || f->eax != BENCH_SYS_DONE)
 		panic("usercompute: system call %u from CPL %u", f->eax,
 		      f->cs & 3);
-	k_result = f->ebx;
-	k_cycles_lo = f->ecx;
-	k_cycles_hi = f->edx;
-	return_to_kernel(0);
+	bench_take_done(f);
 }
 
 void guest_main(uint32_t magic, struct mb_info *mbi)
@@ -70,12 +57,5 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	for (uint32_t va = (uint32_t)__user_start; va < (uint32_t)__user_end;
 	     va += PAGE_SIZE)
 		*pte_ptr(pd, va) |= PTE_U;
-	paging_enable(pd);
-	write_cr0(read_cr0() | CR0_WP);
-
-	enter_user((uint32_t)user_main, USTACK_TOP, FL_IF | 0x2);
-	cli();
-	paging_disable();
-	bench_report("usercompute", rounds,
-		     (uint64_t)k_cycles_hi << 32 | k_cycles_lo, k_result);
+	bench_run_user("usercompute", rounds, pd, user_main, USTACK_TOP);
 }

@@ -18,7 +18,6 @@
 #define STATS_COUNTERS(X)                                                   \
 	X(insns_interp, "instructions executed by the interpreter")         \
 	X(insns_bt, "guest instructions executed in the code cache")        \
-	X(insns_de, "guest instructions executed directly (estimate)")      \
 	X(interrupts, "external interrupts delivered")                      \
 	X(exceptions, "exceptions delivered")                               \
 	X(double_faults, "double faults")                                   \
@@ -32,8 +31,6 @@
 	X(hlt_waits, "hlt: waits for an interrupt")                         \
 	X(exits_event, "exits for host events")                             \
 	X(exits_budget, "exits when the instruction budget ran out")        \
-	X(timer_fires, "host timer callbacks")                              \
-	X(pit_lost_ticks, "PIT ticks dropped because the host fell behind") \
 	X(mode_switches, "CPU mode changes (real/protected/paging)")        \
 	X(task_switches, "hardware task switches")                          \
 	X(interp_unsupported, "instructions the interpreter does not know") \

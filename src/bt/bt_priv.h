@@ -132,7 +132,6 @@ struct bt_tramps {
 	uint8_t *enter_end;
 	uint8_t *kick_exit; /* enter's target after a kick */
 	uint8_t *exit;	    /* jmp here with exit_reason set */
-	uint8_t *ibl_end;
 	uint8_t *callout_end;
 	uint8_t *fpu_prep;   /* call before guest FPU instructions */
 	uint8_t *exit_chain; /* r11 = struct tc_exit *, [r15+eip] set */
@@ -146,6 +145,9 @@ extern struct bt_tramps bt_tramps;
 
 /* Generate the trampolines at the start of the cache. */
 void bt_tramps_init(uint8_t *at, uint8_t **end);
+struct emit;
+/* The inline indirect-branch lookup (target EIP in r13d). */
+void bt_emit_ibl(struct emit *e);
 
 /* ---- cache.c ------------------------------------------------------- */
 
@@ -175,6 +177,7 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len);
 /* Adaptive translation: guest instructions that keep faulting on
  * protected frames become callouts when next translated. */
 bool bt_adapt_is_marked(uint32_t eip);
+void bt_adapt_clear(void); /* with every cache flush */
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);
 /* Drop every block whose linear code page no longer maps to its frame. */
 void bt_revalidate_pages(struct vcpu *cpu);

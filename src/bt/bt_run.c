@@ -171,6 +171,11 @@ static unsigned adapt_slot(uint32_t eip)
 	return (eip * 0x9e3779b1u) >> (32 - ADAPT_BITS);
 }
 
+void bt_adapt_clear(void)
+{
+	memset(adapt, 0, sizeof(adapt));
+}
+
 bool bt_adapt_is_marked(uint32_t eip)
 {
 	unsigned i = adapt_slot(eip);
@@ -205,7 +210,7 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	const struct bt_callout *co =
 		(const struct bt_callout *)(uintptr_t)cpu->bt.callout;
 	uint64_t generation = bt_generation;
-	uint32_t key = bt_mode_key(cpu);
+	uint32_t key = co->block->key; /* the mode the block was made for */
 	enum vcpu_exit r;
 
 	if (co->cat == BT_CAT_INTERP) {
@@ -254,16 +259,6 @@ void bt_kick_from_signal(struct vcpu *cpu, void *ucontext)
 	cpu->bt.enter_target = (uint64_t)(uintptr_t)bt_tramps.kick_exit;
 	if (!bt_cache_contains((void *)rip))
 		return;
-	if (in_range(rip, bt_tramps.ibl, bt_tramps.ibl_end)) {
-		/* Restart the lookup with the guest's RCX: it reads the
-		 * empty table and misses. */
-		if (rip != (uintptr_t)bt_tramps.ibl &&
-		    rip < (uintptr_t)bt_tramps.ibl_miss)
-			g[REG_RCX] = g[REG_R11];
-		if (rip < (uintptr_t)bt_tramps.ibl_miss)
-			g[REG_RIP] = (greg_t)(uintptr_t)bt_tramps.ibl;
-		return;
-	}
 	if (in_range(rip, bt_tramps.callout, bt_tramps.callout_end)) {
 		/* Returning into the block that called: unlink it. */
 		uintptr_t ret = *(uintptr_t *)(uintptr_t)g[REG_RSP];

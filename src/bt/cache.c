@@ -370,6 +370,7 @@ void bt_flush_cache(struct machine *m, const char *why)
 	cache_top = blocks_start;
 	meta_top = meta_base;
 	bt_ibl_clear();
+	bt_adapt_clear();
 }
 
 void bt_cache_set_machine(struct machine *m)

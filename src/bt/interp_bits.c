@@ -47,6 +47,10 @@ static void op_bt(struct vcpu *cpu, const struct x86_insn *in)
 		if (in->addrsize == 2)
 			ea &= 0xffff;
 	}
+	/* bts/btr/btc are read-modify-write: one write-intent access, as
+	 * in interp_get(). */
+	if (op != 0)
+		interp_check_write(cpu, in->seg, ea, size);
 	val = interp_read(cpu, in->seg, ea, size);
 	r = fn(val, off & (size * 8 - 1), &fl);
 	if (op != 0)

@@ -88,8 +88,11 @@ static void op_cmpxchg(struct vcpu *cpu, const struct x86_insn *in)
 static void op_cmpxchg8b(struct vcpu *cpu, const struct x86_insn *in)
 {
 	uint32_t ea = interp_ea(cpu, in);
-	uint64_t m = interp_read64(cpu, in->seg, ea);
-	uint64_t cmp = (uint64_t)cpu->regs[X86_EDX] << 32 | cpu->regs[X86_EAX];
+	uint64_t m, cmp;
+
+	interp_check_write(cpu, in->seg, ea, 8); /* write intent, always */
+	m = interp_read64(cpu, in->seg, ea);
+	cmp = (uint64_t)cpu->regs[X86_EDX] << 32 | cpu->regs[X86_EAX];
 
 	if (m == cmp) {
 		interp_write64(cpu, in->seg, ea,

@@ -8,9 +8,9 @@
  *   exit         cache -> C: store guest registers and flags, return
  *                vcpu->bt.exit_reason to the caller of enter.
  *   exit_chain   tail of every direct-exit stub (r11 = struct tc_exit *).
- *   ibl          indirect-branch lookup: r13d = guest target EIP; jumps
- *                to the translation or exits with BT_EXIT_IBL_MISS. It
- *                changes no host flag (the guest's flags are live).
+ *   ibl_miss     where an indirect-branch lookup that missed exits with
+ *                BT_EXIT_IBL_MISS; the lookup itself (bt_emit_ibl) is
+ *                inlined at every indirect branch.
  *   callout      called from translated code with r11 = struct
  *                bt_callout *: stores the guest state, calls
  *                bt_callout_c(), reloads the state or exits.
@@ -100,6 +100,37 @@ static void emit_fpu_put_away(struct emit *e)
 	*skip = (uint8_t)(e->p - (skip + 1));
 }
 
+/*
+ * Indirect branch to the guest EIP in r13d: look the target up in the
+ * table [r15 + ibl_table] (64 K entries indexed by the EIP's low 16 bits,
+ * holding -EIP and the host address) and jump there, or to ibl_miss.
+ * Inlined at every site, so that each has its own host indirect jump and
+ * branch-predictor history. No instruction here changes host flags (the
+ * guest's are live): the compare is lea + jrcxz. Uses rcx (saved in r11),
+ * r10, r14.
+ */
+void bt_emit_ibl(struct emit *e)
+{
+	emit_mov_rr64(e, HR_R11, HR_RCX);
+	/* movzx ecx, r13w */
+	emit_bytes(e, (const uint8_t[]){0x41, 0x0f, 0xb7, 0xcd}, 4);
+	emit_load64(e, HR_R14, HR_VCPU, OFF(bt.ibl_table));
+	/* lea rcx, [rcx + rcx] */
+	emit_bytes(e, (const uint8_t[]){0x48, 0x8d, 0x0c, 0x09}, 4);
+	/* mov r10, [r14 + rcx*8 + 8] */
+	emit_bytes(e, (const uint8_t[]){0x4d, 0x8b, 0x54, 0xce, 0x08}, 5);
+	/* mov ecx, [r14 + rcx*8] */
+	emit_bytes(e, (const uint8_t[]){0x41, 0x8b, 0x0c, 0xce}, 4);
+	/* lea ecx, [rcx + r13]: zero when the entry holds -EIP */
+	emit_bytes(e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
+	emit_u8(e, 0xe3); /* jrcxz hit (over the next 8 bytes) */
+	emit_u8(e, 8);
+	emit_mov_rr64(e, HR_RCX, HR_R11); /* 3 bytes */
+	emit_jmp(e, bt_tramps.ibl_miss);  /* 5 bytes */
+	emit_mov_rr64(e, HR_RCX, HR_R11); /* hit: */
+	emit_jmp_reg(e, HR_R10);
+}
+
 static void emit_sub_rsp8(struct emit *e)
 {
 	static const uint8_t b[] = {0x48, 0x83, 0xec, 0x08};
@@ -119,7 +150,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	struct emit e = {.p = at, .end = at + 4096};
 	static const unsigned saved[] = {HR_RBP, HR_RBX, HR_R12,
 					 HR_R13, HR_R14, HR_R15};
-	uint8_t *restore, *ibl_hit_jrcxz, *miss;
+	uint8_t *restore;
 
 	/* enter(cpu = rdi): jumps to vcpu->bt.enter_target, read by the very
 	 * last instruction so that a kick can redirect it (bt_run.c). */
@@ -164,36 +195,12 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_CHAIN);
 	emit_jmp(&e, bt_tramps.exit);
 
-	/* ibl: r13d = target EIP. No flag-changing instruction. It can be
-	 * restarted from its first instruction with the guest's RCX (a kick
-	 * does that after swapping in the empty table). */
-	bt_tramps.ibl = e.p;
-	emit_mov_rr64(&e, HR_R11, HR_RCX);
-	/* movzx ecx, r13w */
-	emit_bytes(&e, (const uint8_t[]){0x41, 0x0f, 0xb7, 0xcd}, 4);
-	emit_load64(&e, HR_R14, HR_VCPU, OFF(bt.ibl_table));
-	/* lea rcx, [rcx + rcx] */
-	emit_bytes(&e, (const uint8_t[]){0x48, 0x8d, 0x0c, 0x09}, 4);
-	/* mov r10, [r14 + rcx*8 + 8] */
-	emit_bytes(&e, (const uint8_t[]){0x4d, 0x8b, 0x54, 0xce, 0x08}, 5);
-	/* mov ecx, [r14 + rcx*8] */
-	emit_bytes(&e, (const uint8_t[]){0x41, 0x8b, 0x0c, 0xce}, 4);
-	/* lea ecx, [rcx + r13] */
-	emit_bytes(&e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
-	/* jrcxz hit */
-	emit_u8(&e, 0xe3);
-	ibl_hit_jrcxz = e.p;
-	emit_u8(&e, 0);
-	emit_mov_rr64(&e, HR_RCX, HR_R11);
-	miss = e.p;
+	/* ibl_miss: an indirect-branch lookup (bt_emit_ibl) missed;
+	 * r13d = target EIP, the guest's RCX is back in place. */
+	bt_tramps.ibl_miss = e.p;
 	emit_store32(&e, HR_R13, HR_VCPU, OFF(eip));
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_IBL_MISS);
 	emit_jmp(&e, bt_tramps.exit);
-	*ibl_hit_jrcxz = (uint8_t)(e.p - (ibl_hit_jrcxz + 1));
-	emit_mov_rr64(&e, HR_RCX, HR_R11);
-	emit_jmp_reg(&e, HR_R10);
-	bt_tramps.ibl_miss = miss;
-	bt_tramps.ibl_end = e.p;
 
 	/* callout: call with r11 = struct bt_callout * */
 	bt_tramps.callout = e.p;

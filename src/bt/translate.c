@@ -286,37 +286,23 @@ static void emit_exit_jmp(struct xlate *x, uint32_t target)
 	add_exit(x, emit_jmp(&x->e, x->e.p), target);
 }
 
-/*
- * Indirect branch to the guest EIP in r13d: the table lookup of
- * trampoline.c, inlined so that each site has its own host indirect jump
- * (and its own branch-predictor history). No host flag changes.
- */
+/* 64-bit counter [r15 + off] += n through `scratch`, without touching
+ * host flags. */
+static void emit_count(struct emit *e, int32_t off, int32_t n, unsigned scratch)
+{
+	static const uint8_t lea = 0x8d;
+
+	emit_load64(e, scratch, HR_R15, off);
+	emit_op_mem(e, true, &lea, 1, scratch, scratch, n);
+	emit_store64(e, scratch, HR_R15, off);
+}
+
 static void emit_ibl(struct xlate *x)
 {
-	struct emit *e = &x->e;
-
-	if (bt_count_blocks) {
-		/* r13 holds the target: count with r14 (reloaded below). */
-		static const uint8_t lea = 0x8d;
-
-		emit_load64(e, HR_R14, HR_R15, OFF(bt.ibl_lookups));
-		emit_op_mem(e, true, &lea, 1, HR_R14, HR_R14, 1);
-		emit_store64(e, HR_R14, HR_R15, OFF(bt.ibl_lookups));
-	}
-
-	emit_mov_rr64(e, HR_R11, HR_RCX);
-	emit_bytes(e, (const uint8_t[]){0x41, 0x0f, 0xb7, 0xcd}, 4);
-	emit_load64(e, HR_R14, HR_VCPU, OFF(bt.ibl_table));
-	emit_bytes(e, (const uint8_t[]){0x48, 0x8d, 0x0c, 0x09}, 4);
-	emit_bytes(e, (const uint8_t[]){0x4d, 0x8b, 0x54, 0xce, 0x08}, 5);
-	emit_bytes(e, (const uint8_t[]){0x41, 0x8b, 0x0c, 0xce}, 4);
-	emit_bytes(e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
-	emit_u8(e, 0xe3); /* jrcxz hit */
-	emit_u8(e, 8);
-	emit_mov_rr64(e, HR_RCX, HR_R11); /* 3 bytes */
-	emit_jmp(e, bt_tramps.ibl_miss);  /* 5 bytes */
-	emit_mov_rr64(e, HR_RCX, HR_R11); /* hit: */
-	emit_jmp_reg(e, HR_R10);
+	/* r13 holds the target: count with r14 (the lookup reloads it). */
+	if (bt_count_blocks)
+		emit_count(&x->e, OFF(bt.ibl_lookups), 1, HR_R14);
+	bt_emit_ibl(&x->e);
 }
 
 /* Operand 0 of a jmp/call r/m32 into r13d. */
@@ -605,16 +591,6 @@ static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	emit_call(&x->e, bt_tramps.callout);
 }
 
-/* Add 64-bit counter [r15 + off] += n without touching host flags. */
-static void emit_count(struct emit *e, int32_t off, int32_t n)
-{
-	static const uint8_t lea = 0x8d;
-
-	emit_load64(e, HR_R13, HR_R15, off);
-	emit_op_mem(e, true, &lea, 1, HR_R13, HR_R13, n);
-	emit_store64(e, HR_R13, HR_R15, off);
-}
-
 static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
@@ -751,8 +727,8 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	b->host = start;
 
 	if (bt_count_blocks) {
-		emit_count(&x->e, OFF(bt.blocks), 1);
-		emit_count(&x->e, OFF(bt.insns), (int32_t)x->n);
+		emit_count(&x->e, OFF(bt.blocks), 1, HR_R13);
+		emit_count(&x->e, OFF(bt.insns), (int32_t)x->n, HR_R13);
 	}
 	eip = x->eip;
 	for (unsigned i = 0; i < x->n; i++) {

@@ -399,17 +399,14 @@ static void snapshot(const struct bd_input *in)
 		       mach->mem.physmap + regions[i].addr, regions[i].len);
 }
 
-/* A difference the interpreter's read-then-write explains (see
- * bd_input.tolerate_rmw): PTE A/D bits, the W bit of the error code. */
-static bool rmw_explained(uint32_t pa, uint8_t a, uint8_t b,
-			  const struct bd_outcome *ref)
+/* A difference the order of cmps's two reads explains (see
+ * bd_input.tolerate_read_order): the Accessed bit of a PTE. */
+static bool read_order_explained(uint32_t pa, uint8_t a, uint8_t b,
+				 const struct bd_outcome *ref)
 {
-	uint32_t esp = ref->regs[X86_ESP];
-
-	if (pa >= BD_PT && pa < BD_PT + 0x1000 && pa % 4 == 0 &&
-	    !((a ^ b) & ~(X86_PTE_A | X86_PTE_D)))
-		return true;
-	return ref->vector == X86_EXC_PF && pa == esp && (a ^ b) == 2;
+	(void)ref;
+	return pa >= BD_PT && pa < BD_PT + 0x1000 && pa % 4 == 0 &&
+	       (a ^ b) == X86_PTE_A;
 }
 
 /* First differing byte of guest memory against the snapshot, or -1. */
@@ -429,9 +426,9 @@ static int64_t memory_diff(const struct bd_input *in,
 		for (uint32_t o = 0; o < 4096; o++) {
 			if (g[pa + o] == snap[pa + o])
 				continue;
-			if (in->tolerate_rmw &&
-			    rmw_explained(pa + o, g[pa + o], snap[pa + o],
-					  ref)) {
+			if (in->tolerate_read_order &&
+			    read_order_explained(pa + o, g[pa + o],
+						 snap[pa + o], ref)) {
 				*tolerated = true;
 				continue;
 			}

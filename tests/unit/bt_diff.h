@@ -64,19 +64,14 @@ struct bd_input {
 	struct x86_seg seg[X86_NR_SREGS];
 	bool whole_ram; /* load and compare all of RAM */
 	/*
-	 * The instruction reads and then writes a memory operand. The
-	 * interpreter does a read, then a write; the processor (and so the
-	 * translator, which runs it on the host) makes one write-intent
-	 * access: a missing page faults with W=1 in the error code, a
-	 * read-only page faults without setting Accessed, a zero-count
-	 * shift still sets Dirty. With this set, memory may differ in the
-	 * A/D bits of PTEs and in the W bit of the pushed error code; such
-	 * cases are counted in bd_btstats.tolerated. Set too for cmps,
-	 * whose two reads the processor may make in either order (the
-	 * Accessed bit of the page it read first differs when the other
-	 * one faults).
+	 * cmps: the processor may make its two reads in either order, so
+	 * when one of them faults, the Accessed bit of the page the other
+	 * read may differ. With this set, PTE Accessed bits may differ;
+	 * such cases are counted in bd_btstats.tolerated. (Read-modify-
+	 * write instructions need no such allowance: the interpreter makes
+	 * one write-intent access, as the processor does.)
 	 */
-	bool tolerate_rmw;
+	bool tolerate_read_order;
 	unsigned show_len; /* bytes at eip to print in reports */
 };
 
@@ -103,7 +98,7 @@ struct bd_btstats {
 	/* The op under test went through the interpreter this many times,
 	 * as a callout, as an INTERP fallback (bd_run's `op` argument). */
 	uint64_t op_interp, op_callouts, op_fallbacks;
-	bool tolerated; /* agreed only thanks to tolerate_rmw */
+	bool tolerated; /* agreed only thanks to tolerate_read_order */
 };
 
 /* Once per process. */

@@ -76,8 +76,8 @@ uint32_t bf_target_lin(const struct gen *g);
 void bf_randomize_ptes(void);
 void bf_reset_ptes(void);
 
-/* Does the instruction read, then write memory (bd_input.tolerate_rmw)? */
-bool bf_is_rmw(const struct x86_insn *in);
+/* Does the instruction read, then write memory (bd_input.tolerate_read_order)? */
+bool bf_reads_unordered(const struct x86_insn *in);
 
 unsigned bf_parse_hex(const char *hex, uint8_t *out);
 

@@ -207,7 +207,7 @@ static uint32_t pick_count(struct gen *g)
 /*
  * With paging on, no count that masks to zero on memory operands: the
  * processor still makes its write-intent access (Dirty set, #PF on a
- * read-only page), the interpreter makes none (see bd_input.tolerate_rmw;
+ * read-only page), the interpreter makes none (see bd_input.tolerate_read_order;
  * a fault would not be a memory difference it can tolerate).
  */
 static uint32_t pick_count_pg(struct gen *g)
@@ -1245,8 +1245,8 @@ START_TEST(test_sequences)
 			}
 			memcpy(buf + len, g.c.code, g.c.len);
 			len += g.c.len;
-			if (bf_is_rmw(&insn))
-				in.tolerate_rmw = true;
+			if (bf_reads_unordered(&insn))
+				in.tolerate_read_order = true;
 			snprintf(name + strlen(name),
 				 sizeof(name) - strlen(name), " %s%s", f.name,
 				 f.rm == RM_MEM ? "(m)" : "");
@@ -1279,7 +1279,7 @@ START_TEST(test_sequences)
 			bf_reset_ptes();
 	}
 	printf("seq      %u sequences, %u faulting (%u #PF/#DE), %u "
-	       "mismatches, %u agreed up to read-then-write\n",
+	       "mismatches, %u agreed up to the order of cmps reads\n",
 	       n, faults, mid_faults, fails, tolerated);
 	ck_assert_msg(fails == 0, "sequences: %u mismatches", fails);
 }
