@@ -108,13 +108,18 @@ struct de_exit_info {
 	int vector;		 /* FAULT: the exception; SYSCALL(INT): n */
 	bool has_error;		 /* FAULT: error_code is pushed */
 	uint32_t error_code;
-	uint8_t insn_len; /* SYSCALL: length of the instruction */
-	bool eip_lost;	  /* SYSCALL: sysenter (Intel hosts) or syscall
+	uint8_t insn_len;      /* SYSCALL: length of the instruction */
+	bool eip_lost;	       /* SYSCALL: sysenter (Intel hosts) or syscall
 			   * (AMD hosts) took the host kernel's 32-bit fast
-			   * system call path: it discarded EIP (cpu->eip
-			   * is left as it was at entry) and loaded EBP
-			   * from [ESP] */
-	uint32_t dr6;	  /* FAULT #DB: DR6 bits the guest should see */
+			   * system call path (stopped by seccomp before it
+			   * ran): EIP is lost (cpu->eip is left as it was
+			   * at entry), and so are ESP for sysenter (which
+			   * discards it) and ECX for syscall; EBP is
+			   * recovered (de_signal.c: fast_syscall) */
+	bool fast_path_failed; /* ERROR: that path returned to its landing
+				* pad without a system call (it could not
+				* read the guest stack): registers lost */
+	uint32_t dr6;	       /* FAULT #DB: DR6 bits the guest should see */
 	enum de_emulate emulate;
 	/* The host signal behind the exit (diagnostics, traces). */
 	int host_signal;
@@ -206,5 +211,16 @@ void de_fpu_load_guest(void);
 void de_fpu_save_guest(void);
 
 void de_get_stats(struct de_stats *st);
+
+/*
+ * CPUID faulting (ARCH_SET_CPUID, where the host has it): guest user
+ * cpuid traps and sees the virtual CPU; without it, guest user cpuid
+ * sees the host CPU (docs/direct-execution.md, holes). On by default
+ * where available; de_set_cpuid_faulting(false) turns it off (tests use
+ * it to run both paths on hosts that have it). de_cpuid_faulting() says
+ * whether the vCPU thread runs with it.
+ */
+bool de_cpuid_faulting(void);
+void de_set_cpuid_faulting(bool use);
 
 #endif

@@ -219,6 +219,12 @@ static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 	interp_fn fn;
 	bool tf;
 
+	/* Decoded, but absent from the modelled CPU (Pentium M): syscall
+	 * and sysret (Intel: #UD outside 64-bit mode), VMX, SVM, SMX,
+	 * monitor/mwait, clac/stac, XSAVE and xgetbv, TSX, rdrand, rdpid,
+	 * PadLock, rsm outside SMM. #UD comes before any privilege check. */
+	if (in->info->op == X86_OP_OTHER)
+		interp_ud(cpu);
 	if (in->info->flags & X86_F_NOSUP)
 		fpu_insn(cpu, in);
 	fn = handlers[in->info->op];

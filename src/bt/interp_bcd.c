@@ -11,8 +11,12 @@
  *            adjustment is needed, with OF = 0);
  *   AAM      OF = AF = CF = 0;
  *   AAD      OF, AF, CF of the 8-bit add AL + AH * imm8.
- * tests/unit/test_interp_native.c checks them against the host; Intel
- * CPUs differ in these undefined flags.
+ * This is bt386's one documented behaviour for them: the translator calls
+ * this code for these opcodes, so both engines agree on every host.
+ * Intel CPUs differ in these undefined flags, so tests/unit's native
+ * comparison checks only the defined flags of these six instructions
+ * (interp_diff.c: undefined_flags). Direct execution runs them on the
+ * host CPU (docs/direct-execution.md, holes).
  */
 #include "bt/interp_flags.h"
 #include "bt/interp_int.h"

@@ -33,9 +33,6 @@
 typedef uint32_t (*hf_bin_fn)(uint32_t a, uint32_t b, uint32_t *fl);
 /* result = op(a): NEG, INC, DEC. */
 typedef uint32_t (*hf_un_fn)(uint32_t a, uint32_t *fl);
-/* result = op(a, b, count): SHLD/SHRD. */
-typedef uint32_t (*hf_tri_fn)(uint32_t a, uint32_t b, uint8_t count,
-			      uint32_t *fl);
 /* (E)AX/(E)DX = op((E)AX, (E)DX, src): MUL, IMUL, DIV, IDIV. */
 typedef void (*hf_acc_fn)(uint32_t *eax, uint32_t *edx, uint32_t src,
 			  uint32_t *fl);
@@ -97,37 +94,24 @@ static inline uint64_t hf_in(uint32_t guest)
 #define HF_UN(name, insn, bits) HF_UNX(name, insn, bits, HF_PRE)
 #define HF_UN_NF(name, insn, bits) HF_UNX(name, insn, bits, HF_PRE_NF)
 
-/* d = d <insn> cl: the host masks the count exactly as the guest does
- * (5 bits for 8/16/32-bit operands, then mod 9/17 for RCL/RCR). */
-#define HF_SHIFT(name, insn, bits)                                     \
-	static inline uint32_t hf_##name##bits(uint32_t a, uint32_t b, \
-					       uint32_t *fl)           \
-	{                                                              \
-		HF_T(bits) d = (HF_T(bits))a;                          \
-		uint8_t c = (uint8_t)b;                                \
-		uint64_t f = hf_in(*fl);                               \
-		__asm__(HF_PRE insn " %%cl, %[d]" HF_POST              \
-			: [d] "+r"(d), [f] "+r"(f)                     \
-			: "c"(c)                                       \
-			: "cc");                                       \
-		*fl = (uint32_t)f;                                     \
-		return d;                                              \
-	}
+/*
+ * Shifts and rotates run as one of host_shift.S's thunks, the guest's own
+ * encoding (immediate, by-one or CL form; see there why it matters):
+ * AL/AX/EAX = d, EDX = s (SHLD/SHRD), CL = c. The host masks the count
+ * exactly as the guest does.
+ */
+static inline uint32_t hf_thunk(const void *fn, uint32_t d, uint32_t s,
+				uint8_t c, uint32_t *fl)
+{
+	uint64_t f = hf_in(*fl);
 
-/* d = <insn> d, s, cl (SHLD, SHRD) */
-#define HF_TRI(name, insn, bits)                                        \
-	static inline uint32_t hf_##name##bits(uint32_t a, uint32_t b,  \
-					       uint8_t c, uint32_t *fl) \
-	{                                                               \
-		HF_T(bits) d = (HF_T(bits))a, s = (HF_T(bits))b;        \
-		uint64_t f = hf_in(*fl);                                \
-		__asm__(HF_PRE insn " %%cl, %[s], %[d]" HF_POST         \
-			: [d] "+r"(d), [f] "+r"(f)                      \
-			: [s] "r"(s), "c"(c)                            \
-			: "cc");                                        \
-		*fl = (uint32_t)f;                                      \
-		return d;                                               \
-	}
+	__asm__(HF_PRE "call *%[fn]" HF_POST
+		: "+a"(d), [f] "+r"(f)
+		: [fn] "r"(fn), "d"(s), "c"(c)
+		: "cc");
+	*fl = (uint32_t)f;
+	return d;
+}
 
 /*
  * <insn> s with implicit (E)AX/(E)DX. The host writes only the parts the
@@ -179,17 +163,6 @@ HF_ALL3(HF_UN_NF, neg, "neg")
 /* CF from these is the host's: callers mask it out. */
 HF_ALL3(HF_UN_NF, inc, "inc")
 HF_ALL3(HF_UN_NF, dec, "dec")
-
-HF_ALL3(HF_SHIFT, rol, "rol")
-HF_ALL3(HF_SHIFT, ror, "ror")
-HF_ALL3(HF_SHIFT, rcl, "rcl")
-HF_ALL3(HF_SHIFT, rcr, "rcr")
-HF_ALL3(HF_SHIFT, shl, "shl")
-HF_ALL3(HF_SHIFT, shr, "shr")
-HF_ALL3(HF_SHIFT, sar, "sar")
-
-HF_ALL2(HF_TRI, shld, "shld")
-HF_ALL2(HF_TRI, shrd, "shrd")
 
 HF_ALL3(HF_ACC, mul, "mul")
 HF_ALL3(HF_ACC, imul1, "imul")

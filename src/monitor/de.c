@@ -42,6 +42,7 @@
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
 #include "monitor/de_priv.h"
+#include "monitor/sandbox.h"
 #include "monitor/machine.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -95,6 +96,7 @@ static const int de_signals[] = {SIGSEGV, SIGBUS, SIGFPE,	 SIGILL,
 static struct {
 	bool ready;
 	bool cpuid_fault_avail;
+	bool cpuid_fault_off; /* de_set_cpuid_faulting(false) */
 	/* The user boundary (0: 4 GiB). */
 	uint32_t bound;
 	bool bound_fixed, bound_known;
@@ -233,12 +235,39 @@ int de_init(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* CPUID faulting on the vCPU thread as wanted: guest user cpuid then
+ * traps (#GP) and is emulated, monitor cpuid is answered by the host
+ * values in the handler (de_signal.c: host_cpuid). */
+static void sync_cpuid_faulting(void)
+{
+	bool want = de.cpuid_fault_avail && !de.cpuid_fault_off;
+
+	if (want == de_st.cpuid_fault)
+		return;
+	if (syscall(SYS_arch_prctl, ARCH_SET_CPUID, want ? 0 : 1) == 0)
+		de_st.cpuid_fault = want;
+}
+
+bool de_cpuid_faulting(void)
+{
+	return de_st.cpuid_fault;
+}
+
+void de_set_cpuid_faulting(bool use)
+{
+	de.cpuid_fault_off = !use;
+	if (de_st.tid && de_st.tid == gettid())
+		sync_cpuid_faulting();
+}
+
 /*
  * First de_run on the vCPU thread: what Linux keeps per thread. Syscall
  * User Dispatch sends every system call made from below 4 GiB (guest
  * code) to SIGSYS and lets everything above (all of the monitor,
  * libraries, the vDSO) through, so no selector byte has to be flipped
- * around entries and handlers.
+ * around entries and handlers. The kernel's 32-bit fast paths report
+ * their calls above 4 GiB, so a seccomp filter traps the whole i386 ABI
+ * as well (monitor/sandbox.h).
  */
 static int arm_thread(struct vcpu *cpu)
 {
@@ -288,6 +317,11 @@ static int arm_thread(struct vcpu *cpu)
 		return -1;
 	}
 
+	/* No guest system call may run in the host kernel, whatever entry
+	 * the host CPU takes (see de_signal.c: the fast paths). */
+	if (sandbox_trap_compat_syscalls(cpu->error, sizeof(cpu->error)) < 0)
+		return -1;
+
 	/* Asynchronous signals must not run handlers on the guest's FS
 	 * base: only DE's own reach this thread. */
 	sigfillset(&mask);
@@ -295,9 +329,7 @@ static int arm_thread(struct vcpu *cpu)
 		sigdelset(&mask, de_signals[i]);
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 
-	if (de.cpuid_fault_avail &&
-	    syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0)
-		de_st.cpuid_fault = true;
+	sync_cpuid_faulting();
 	de_st.tid = tid;
 	armed = true;
 	return 0;
@@ -583,6 +615,16 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 			return fail(cpu, info);
 		}
 		*info = de_st.exit;
+		if (info->reason == DE_EXIT_ERROR && info->fast_path_failed) {
+			snprintf(
+				cpu->error, sizeof(cpu->error),
+				"direct execution: host fast system-call path: "
+				"guest stack unreadable, registers lost (%s "
+				"after %04x:%08x)",
+				de_st.intel ? "sysenter" : "syscall",
+				cpu->seg[X86_CS].sel, cpu->eip);
+			return fail(cpu, info);
+		}
 		if (info->reason == DE_EXIT_ERROR) {
 			snprintf(cpu->error, sizeof(cpu->error),
 				 "direct execution: unexpected host signal %d "

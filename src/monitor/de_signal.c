@@ -36,8 +36,8 @@
 #include "monitor/de_priv.h"
 #include "monitor/machine.h"
 
-#ifndef SYS_USER_DISPATCH
-#define SYS_USER_DISPATCH 2
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
 #endif
 #ifndef UC_STRICT_RESTORE_SS
 #define UC_STRICT_RESTORE_SS 0x4
@@ -258,6 +258,17 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 	unsigned op, n;
 
 	*eip = (uint32_t)rip;
+	if (rip >= LOW4G && sig != SIGSYS && sig != DE_KICK_SIGNAL) {
+		/* Guest code runs below 4 GiB; up there, in a 32-bit code
+		 * segment, is only the landing pad of the host's fast
+		 * system-call path, reached when the kernel could not read
+		 * the guest stack: it skipped the call (and our seccomp
+		 * trap) and returned with EAX = -EFAULT. */
+		x->reason = DE_EXIT_ERROR;
+		x->fast_path_failed = true;
+		*eip = cpu->eip;
+		return false;
+	}
 	switch (sig) {
 	case DE_KICK_SIGNAL:
 		x->reason = DE_EXIT_KICK;
@@ -375,31 +386,36 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 		}
 		break;
 	case SIGSYS:
-		if (si->si_code != SYS_USER_DISPATCH)
-			break;
 		if (si->si_arch != AUDIT_ARCH_I386) {
 			/* A 64-bit system call from below 4 GiB: guest code
 			 * left compatibility mode. */
 			x->reason = DE_EXIT_ERROR;
 			return false;
 		}
-		x->reason = DE_EXIT_SYSCALL;
-		if (rip < LOW4G && rip >= 2 &&
+		if (rip >= LOW4G) {
+			/* The host's fast path; fast_syscall() fixed the
+			 * registers up. */
+			x->reason = DE_EXIT_SYSCALL;
+			x->syscall =
+				de_st.intel ? DE_SC_SYSENTER : DE_SC_SYSCALL;
+			x->insn_len = 2;
+			x->eip_lost = true;
+			*eip = cpu->eip;
+			return false;
+		}
+		/* int 0x80 (Syscall User Dispatch, or the seccomp filter if
+		 * dispatch let it through): EIP is past the instruction. */
+		if (rip >= 2 &&
 		    peek(cpu->seg[X86_CS].base + (uint32_t)rip - 2, buf, 2) ==
 			    2 &&
 		    buf[0] == 0xcd && buf[1] == 0x80) {
+			x->reason = DE_EXIT_SYSCALL;
 			x->syscall = DE_SC_INT;
 			x->vector = 0x80;
 			x->insn_len = 2;
 			return false;
 		}
-		/* The 32-bit fast path (sysenter on Intel, syscall on AMD)
-		 * replaced EIP by the host vDSO's landing pad. */
-		x->syscall = de_st.intel ? DE_SC_SYSENTER : DE_SC_SYSCALL;
-		x->insn_len = 2;
-		x->eip_lost = true;
-		*eip = cpu->eip;
-		return false;
+		break;
 	}
 	x->reason = DE_EXIT_ERROR;
 	return false;
@@ -426,6 +442,39 @@ static void capture(ucontext_t *uc, uint32_t eip, const uint16_t *sel)
 	memcpy(de_st.exit_sel, sel, sizeof(de_st.exit_sel));
 }
 
+/*
+ * A system call the host kernel took through its 32-bit fast path
+ * (sysenter on Intel hosts, syscall on AMD hosts) and the seccomp filter
+ * stopped before it ran (monitor/sandbox.h). Syscall User Dispatch does
+ * not see these: the kernel reports them at its landing pad in the host
+ * vDSO, above 4 GiB, where dispatch lets the monitor's own calls through.
+ * The kernel had already rewritten the registers to its int 0x80
+ * convention, so put back what can be put back:
+ *  - sysenter: RSP holds the guest's EBP (the kernel takes the user
+ *    stack from EBP, Linux's vDSO convention), RBP the dword at [EBP];
+ *    the guest's ESP is lost, which sysenter discards anyway;
+ *  - syscall: RCX holds the guest's EBP, RSP its ESP, RBP the dword at
+ *    [ESP]; ECX was the return address the CPU wrote, also lost;
+ *  - EIP is the landing pad, CS and SS the host's: the guest's EIP is
+ *    lost (sysenter never saves it), the selectors are the guest's;
+ *  - EAX is the guest's (seccomp rolls the call back).
+ * Returns true for such a signal, after the fix-up.
+ */
+static bool fast_syscall(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	if (sig != SIGSYS || si->si_code != SYS_SECCOMP ||
+	    si->si_arch != AUDIT_ARCH_I386 || (uint64_t)g[REG_RIP] < LOW4G)
+		return false;
+	if (de_st.intel) {
+		g[REG_RBP] = g[REG_RSP];
+	} else {
+		g[REG_RBP] = g[REG_RCX];
+	}
+	return true;
+}
+
 static void guest_signal(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
@@ -436,6 +485,10 @@ static void guest_signal(int sig, siginfo_t *si, ucontext_t *uc)
 
 	sel[DE_SLOT_CS] = (uint16_t)g[REG_CSGSFS];
 	sel[DE_SLOT_SS] = (uint16_t)((uint64_t)g[REG_CSGSFS] >> 48);
+	if (fast_syscall(sig, si, uc)) {
+		sel[DE_SLOT_CS] = de_st.sel[DE_SLOT_CS];
+		sel[DE_SLOT_SS] = de_st.sel[DE_SLOT_SS];
+	}
 	sel[DE_SLOT_DS] = read_sreg(X86_DS);
 	sel[DE_SLOT_ES] = read_sreg(X86_ES);
 	sel[DE_SLOT_FS] = read_sreg(X86_FS);

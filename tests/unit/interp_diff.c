@@ -241,11 +241,48 @@ static void report(const struct dcase *c, const struct outcome *in,
 	print_outcome("host", nat);
 }
 
+/*
+ * Flags left out of the comparison. Only the decimal adjusts qualify:
+ * they do not exist in 64-bit mode, so the interpreter cannot run them
+ * on the host and follows one documented behaviour (interp_bcd.c), which
+ * every engine shares (the translator calls the interpreter for them).
+ * The host running them in a 32-bit segment may differ exactly in the
+ * flags the SDM leaves undefined: DAA/DAS OF; AAA/AAS OF SF ZF PF;
+ * AAM/AAD OF AF CF.
+ */
+static uint32_t undefined_flags(const struct dcase *c)
+{
+	unsigned i = 0;
+
+	while (i < c->len &&
+	       (c->code[i] == 0x66 || c->code[i] == 0x67 ||
+		c->code[i] == 0xf2 || c->code[i] == 0xf3 ||
+		c->code[i] == 0xf0 || c->code[i] == 0x26 ||
+		c->code[i] == 0x2e || c->code[i] == 0x36 ||
+		c->code[i] == 0x3e || c->code[i] == 0x64 || c->code[i] == 0x65))
+		i++;
+	if (i == c->len)
+		return 0;
+	switch (c->code[i]) {
+	case 0x27: /* daa */
+	case 0x2f: /* das */
+		return X86_FL_OF;
+	case 0x37: /* aaa */
+	case 0x3f: /* aas */
+		return X86_FL_OF | X86_FL_SF | X86_FL_ZF | X86_FL_PF;
+	case 0xd4: /* aam */
+	case 0xd5: /* aad */
+		return X86_FL_OF | X86_FL_AF | X86_FL_CF;
+	}
+	return 0;
+}
+
 bool diff_run(const struct dcase *c, int *vector)
 {
 	struct outcome in, nat;
 	uint8_t *code = (uint8_t *)(uintptr_t)D_CODE;
-	const uint32_t flmask = X86_FL_ARITH | X86_FL_DF;
+	const uint32_t flmask =
+		(X86_FL_ARITH | X86_FL_DF) & ~undefined_flags(c);
 
 	memcpy(code, c->code, c->len);
 	n32_emit_stop(code + c->len, D_CODE + c->len);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <cpuid.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -168,6 +169,18 @@ __asm__(BEGIN
 
 /* The sum of ECX..1 into EAX. */
 __asm__(BEGIN
+	GUEST(g_cpuid)
+	"xor %eax, %eax\n"
+	GUEST(g_cpuid_0)
+	"cpuid\n"
+	"int $0x80\n"
+	END);
+
+/* Spins until the test writes a non-zero dword at DATA, then sums. */
+__asm__(BEGIN
+	GUEST(g_sum_gated)
+	"1: cmpl $0, " S(DATA) "\n"
+	"je 1b\n"
 	GUEST(g_sum)
 	"xor %eax, %eax\n"
 	"1: add %ecx, %eax\n"
@@ -243,10 +256,26 @@ __asm__(BEGIN
 	"int $0x80\n"
 	END);
 
+/* [EBP] and [ESP] are mapped before the fast system calls: the host's
+ * fast path reads the dword there before anything else. */
 __asm__(BEGIN
 	GUEST(g_sysenter)
+	"mov (%ebp), %esi\n"
+	"mov (%esp), %esi\n"
+	"mov $0x1234, %eax\n"
+	GUEST(g_sysenter_0)
 	"sysenter\n"
 	GUEST(g_sysenter_1)
+	END);
+
+__asm__(BEGIN
+	GUEST(g_syscall)
+	"mov (%ebp), %esi\n"
+	"mov (%esp), %esi\n"
+	"mov $0x4321, %eax\n"
+	GUEST(g_syscall_0)
+	"syscall\n"
+	GUEST(g_syscall_1)
 	END);
 
 __asm__(BEGIN
@@ -275,10 +304,11 @@ __asm__(BEGIN
 extern const uint8_t g_regs[], g_regs_1[], g_regs_2[], g_loop[], g_loop21[],
 	g_pf[], g_pf_1[], g_pf_2[], g_pf_3[], g_pf_4[], g_traps[], g_traps_1[],
 	g_traps_2[], g_traps_3[], g_traps_4[], g_div[], g_div_1[], g_priv[],
-	g_priv_1[], g_priv_2[], g_priv_3[], g_priv_4[], g_priv_5[], g_sum[],
-	g_sum2[], g_fpu[], g_sse[], g_seg[], g_fsbase[], g_step[], g_step_1[],
-	g_ac[], g_ac_1[], g_sysenter[], g_sysenter_1[], g_high[], g_stack[],
-	g_escape[];
+	g_priv_1[], g_priv_2[], g_priv_3[], g_priv_4[], g_priv_5[], g_cpuid[],
+	g_cpuid_0[], g_sum_gated[], g_sum[], g_sum2[], g_fpu[], g_sse[],
+	g_seg[], g_fsbase[], g_step[], g_step_1[], g_ac[], g_ac_1[],
+	g_sysenter[], g_sysenter_0[], g_sysenter_1[], g_syscall[],
+	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape[];
 
 /* g_sum2's loop as a 64-bit function: same loop bytes, then ret. */
 static const uint8_t native_sum[] = {
@@ -675,12 +705,19 @@ END_TEST
 
 /* ---- kicks ----------------------------------------------------------------- */
 
+/*
+ * Kicks interrupt a guest loop and lose nothing of its state. The guest
+ * spins until the test has seen two kicks (so the outcome does not
+ * depend on how fast this host runs the loop), then computes a sum,
+ * during which more kicks may land.
+ */
+static volatile int kicker_stop;
+
 static void *kicker(void *arg)
 {
-	int n = *(int *)arg;
-
-	for (int i = 0; i < n; i++) {
-		struct timespec ts = {0, 20 * 1000 * 1000};
+	(void)arg;
+	while (!kicker_stop) {
+		struct timespec ts = {0, 2 * 1000 * 1000};
 
 		nanosleep(&ts, NULL);
 		__atomic_store_n(&cpu->kick, 1, __ATOMIC_RELEASE);
@@ -691,32 +728,37 @@ static void *kicker(void *arg)
 
 START_TEST(test_kick_interrupts_loop)
 {
-	const uint32_t n = 600000000u;
-	uint32_t expect = 0;
-	int kicks = 4, got = 0;
+	const uint32_t n = 100000000u;
+	uint32_t expect = 0, one = 1;
+	int got = 0;
 	pthread_t t;
 	enum de_exit r;
 
 	for (uint32_t i = 1; i <= n; i++)
 		expect += i;
-	LOAD(g_sum);
+	LOAD(g_sum_gated);
 	cpu->regs[X86_ECX] = n;
 	/* Arm the thread first, so the kicker sees it in DE. */
 	cpu->kick = 1;
 	ck_assert_int_eq(run(), DE_EXIT_KICK);
 	ck_assert_uint_eq(cpu->eip, CODE);
 	ck_assert_int_eq(cpu->kick, 0);
-	ck_assert_int_eq(pthread_create(&t, NULL, kicker, &kicks), 0);
+	kicker_stop = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, kicker, NULL), 0);
 	while ((r = run()) == DE_EXIT_KICK) {
 		got++;
 		ck_assert_int_eq(cpu->kick, 0);
+		if (got == 2)
+			memcpy(m->mem.physmap + upa(DATA), &one, 4);
 	}
+	kicker_stop = 1;
 	pthread_join(t, NULL);
 	ck_assert_int_eq(r, DE_EXIT_SYSCALL);
-	ck_assert_int_ge(got, 1);
+	ck_assert_int_ge(got, 2);
 	ck_assert_uint_eq(cpu->regs[X86_EAX], expect);
 	ck_assert_uint_eq(cpu->regs[X86_ECX], 0);
-	fprintf(stderr, "de: %d kicks during a %u-iteration loop\n", got, n);
+	fprintf(stderr, "de: %d kicks during a gated %u-iteration loop\n", got,
+		n);
 }
 END_TEST
 
@@ -747,7 +789,9 @@ START_TEST(test_kick_stress)
 	cpu->kick = 1;
 	ck_assert_int_eq(run(), DE_EXIT_KICK); /* arms the thread */
 	ck_assert_int_eq(pthread_create(&t, NULL, stress_kicker, NULL), 0);
-	for (int i = 0; i < 40000; i++) {
+	/* At least 40000 entries, and on until a kick has come (a host fast
+	 * enough to finish them between two kicks must not fail this). */
+	for (int i = 0; i < 40000 || (kicks == 0 && i < 40000000); i++) {
 		enum de_exit r = de_run(cpu, &info);
 
 		if (r == DE_EXIT_SYSCALL)
@@ -951,17 +995,133 @@ START_TEST(test_alignment_check)
 }
 END_TEST
 
+/*
+ * Which of sysenter and syscall enters the host kernel in compatibility
+ * mode: sysenter on Intel (and Intel-compatible) CPUs, syscall on AMD
+ * and Hygon. The other one is #UD (SIGILL). Both paths are tested on
+ * every host: one instruction takes each.
+ */
+static bool host_vendor_amd(void)
+{
+	/* The kernel's view of the vendor, independent of de.c's. */
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	bool amd = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "vendor_id", 9)) {
+			amd = strstr(line, "AuthenticAMD") ||
+			      strstr(line, "HygonGenuine");
+			break;
+		}
+	fclose(f);
+	return amd;
+}
+
+/* A fast system call in DE: never run by the host, always an exit with
+ * the guest's registers (EIP as far as the host leaves it). */
+static void check_fast_call(const uint8_t *prog, const uint8_t *at1,
+			    enum de_syscall which, bool host_fast_path)
+{
+	load(prog, 256);
+	cpu->regs[X86_EBP] = DATA + 0x40;
+	cpu->regs[X86_ESP] = STACK_TOP - 16;
+	cpu->regs[X86_EBX] = 0xb0b0b0b0;
+	cpu->regs[X86_EDX] = 0xd0d0d0d0;
+	cpu->regs[X86_EDI] = 0xd1d1d1d1;
+	ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
+	ck_assert_int_eq(info.syscall, which);
+	ck_assert_int_eq(info.eip_lost, host_fast_path);
+	if (host_fast_path)
+		/* Left where DE entered: the host discarded it. */
+		ck_assert_uint_eq(cpu->eip, CODE);
+	else
+		ck_assert_uint_eq(cpu->eip, AT(prog, at1));
+	ck_assert_uint_eq(cpu->regs[X86_EAX],
+			  which == DE_SC_SYSENTER ? 0x1234u : 0x4321u);
+	ck_assert_uint_eq(cpu->regs[X86_EBP], DATA + 0x40);
+	ck_assert_uint_eq(cpu->regs[X86_EBX], 0xb0b0b0b0u);
+	ck_assert_uint_eq(cpu->regs[X86_EDX], 0xd0d0d0d0u);
+	ck_assert_uint_eq(cpu->regs[X86_EDI], 0xd1d1d1d1u);
+	ck_assert_uint_eq(cpu->seg[X86_CS].sel, SEL_UCODE);
+}
+
 START_TEST(test_sysenter)
 {
-	LOAD(g_sysenter);
-	cpu->regs[X86_EBP] = 0x777;
-	ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
-	ck_assert_int_eq(info.syscall, DE_SC_SYSENTER);
-	if (!info.eip_lost) {
-		/* AMD hosts: sysenter is #UD in compatibility mode. */
-		ck_assert_uint_eq(cpu->eip, AT(g_sysenter, g_sysenter_1));
-		ck_assert_uint_eq(cpu->regs[X86_EBP], 0x777);
+	check_fast_call(g_sysenter, g_sysenter_1, DE_SC_SYSENTER,
+			!host_vendor_amd());
+}
+END_TEST
+
+START_TEST(test_syscall)
+{
+	check_fast_call(g_syscall, g_syscall_1, DE_SC_SYSCALL,
+			host_vendor_amd());
+}
+END_TEST
+
+/*
+ * Guest user cpuid, both ways on a host with CPUID faulting (one way
+ * without): with faulting it traps to the monitor (EMULATE at the
+ * instruction) while monitor code still gets the host's answer; without
+ * it the guest sees the host CPU (a documented hole).
+ */
+START_TEST(test_cpuid_paths)
+{
+	unsigned ha, hb, hc, hd, a, b, c, d;
+	bool host_has =
+		syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) == 0;
+
+	__cpuid(0, ha, hb, hc, hd);
+	LOAD(g_cpuid);
+	cpu->kick = 1;
+	ck_assert_int_eq(run(), DE_EXIT_KICK); /* arms the thread */
+	ck_assert_int_eq(de_cpuid_faulting(), host_has);
+	for (int pass = 0; pass < 2; pass++) {
+		de_set_cpuid_faulting(pass == 0);
+		ck_assert_int_eq(de_cpuid_faulting(), pass == 0 && host_has);
+		cpu->eip = CODE;
+		if (de_cpuid_faulting()) {
+			ck_assert_int_eq(run(), DE_EXIT_EMULATE);
+			ck_assert_int_eq(info.emulate, DE_EMU_GP);
+			ck_assert_uint_eq(cpu->eip, AT(g_cpuid, g_cpuid_0));
+			__cpuid(0, a, b, c, d);
+			ck_assert_uint_eq(a, ha);
+			ck_assert_uint_eq(b, hb);
+			ck_assert_uint_eq(c, hc);
+			ck_assert_uint_eq(d, hd);
+		} else {
+			ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
+			ck_assert_uint_eq(cpu->regs[X86_EBX], hb);
+		}
 	}
+	de_set_cpuid_faulting(true);
+	fprintf(stderr, "de: cpuid: host %s CPUID faulting\n",
+		host_has ? "has" : "lacks");
+}
+END_TEST
+
+/* The fast path reads [EBP] (sysenter) or [ESP] (syscall) before any
+ * filter sees the call; if that faults the kernel returns with EAX =
+ * -EFAULT and the guest's registers cannot be recovered: DE must stop
+ * cleanly, and the host must not have run anything. */
+START_TEST(test_fast_path_unreadable_stack)
+{
+	bool amd = host_vendor_amd();
+	enum de_exit r;
+
+	LOAD(amd ? g_syscall : g_sysenter);
+	cpu->eip =
+		amd ? AT(g_syscall, g_syscall_0) : AT(g_sysenter, g_sysenter_0);
+	cpu->regs[X86_EAX] = SYS_getpid;
+	cpu->regs[X86_EBP] = 0x10;
+	cpu->regs[X86_ESP] = 0x10;
+	r = de_run(cpu, &info);
+	ck_assert_int_eq(r, DE_EXIT_ERROR);
+	ck_assert(info.fast_path_failed);
+	ck_assert_msg(strstr(cpu->error, "fast system-call path"), "%s",
+		      cpu->error);
 }
 END_TEST
 
@@ -1258,6 +1418,9 @@ static Suite *de_suite(void)
 	tcase_add_test(tc, test_single_step);
 	tcase_add_test(tc, test_alignment_check);
 	tcase_add_test(tc, test_sysenter);
+	tcase_add_test(tc, test_syscall);
+	tcase_add_test(tc, test_cpuid_paths);
+	tcase_add_test(tc, test_fast_path_unreadable_stack);
 	tcase_add_test(tc, test_can_run);
 	tcase_add_test(tc, test_costs);
 	suite_add_tcase(s, tc);
