@@ -36,6 +36,8 @@ struct guest_mem {
  */
 int mem_init(struct guest_mem *mem, uint64_t size, char *err, size_t errlen);
 void mem_destroy(struct guest_mem *mem);
+/* All of RAM reads as zero again, and no longer occupies host memory. */
+int mem_clear(struct guest_mem *mem);
 
 /* Is [paddr, paddr + len) inside RAM? */
 static inline bool mem_is_ram(const struct guest_mem *mem, uint32_t paddr,

@@ -278,8 +278,19 @@ static enum vcpu_exit execute_one(struct vcpu *cpu)
 	n = interp_fetch(cpu, cpu->eip, buf, sizeof(buf));
 	len = x86_decode(&in, buf, n, vcpu_code32(cpu));
 	while (len == X86_DEC_TRUNC && n < sizeof(buf)) {
-		/* Raises the fault of the first byte it cannot fetch. */
-		n += interp_fetch(cpu, cpu->eip + n, buf + n, sizeof(buf) - n);
+		/* Raises the fault of the first byte it cannot fetch. An
+		 * instruction may not run past the top of the offset space
+		 * (EIP would wrap): that is beyond the limit, #GP. */
+		unsigned more;
+
+		if ((uint32_t)(cpu->eip + n) < cpu->eip ||
+		    (!vcpu_code32(cpu) && cpu->eip + n > 0xffff))
+			break;
+		more = interp_fetch(cpu, cpu->eip + n, buf + n,
+				    sizeof(buf) - n);
+		if (!more)
+			break;
+		n += more;
 		len = x86_decode(&in, buf, n, vcpu_code32(cpu));
 	}
 	if (len == X86_DEC_TOOLONG || len == X86_DEC_TRUNC)

@@ -365,12 +365,14 @@ unsigned interp_fetch(struct vcpu *cpu, uint32_t eip, uint8_t *buf,
 {
 	const struct x86_seg *cs = &cpu->seg[X86_CS];
 	bool user = user_access(cpu);
+	/* 64-bit: with a 4 GiB limit and EIP 0 the room is 2^32 bytes. */
+	uint64_t room = (uint64_t)cs->limit - eip + 1;
 	unsigned n = 0, max;
 	uint32_t err;
 
 	if (eip > cs->limit)
 		interp_gp0(cpu);
-	max = cs->limit - eip + 1 < len ? cs->limit - eip + 1 : len;
+	max = room < len ? (unsigned)room : len;
 	while (n < max) {
 		uint32_t lin = cs->base + eip + n;
 		unsigned chunk = 0x1000 - (lin & 0xfff);

@@ -11,7 +11,11 @@
  *
  * SIGINT/SIGTERM/SIGHUP (when not swallowed by a raw terminal) ask the
  * loop to stop cleanly, so statistics are printed and the terminal is
- * restored.
+ * restored. The vCPU answers within milliseconds; should a monitor bug
+ * keep it busy, this thread ends the process itself QUIT_GRACE_NS after
+ * the request (quit_watchdog), so bt386 always answers SIGTERM and
+ * Ctrl-A x. Disk writes are already in their files (devices write
+ * through), so nothing the guest completed is lost.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -98,6 +102,31 @@ static void watch_stdin(bool on)
 		stdin_watched = on;
 }
 
+#define QUIT_GRACE_NS (3ull * 1000 * 1000 * 1000)
+
+/* A quit request the vCPU thread has not acted on in time. */
+static void quit_watchdog(void)
+{
+	static uint64_t requested_at;
+	uint64_t now;
+
+	if (!mon_quit_requested())
+		return;
+	now = mon_now_ns();
+	if (!requested_at) {
+		requested_at = now;
+		return;
+	}
+	if (now - requested_at < QUIT_GRACE_NS)
+		return;
+	console_restore();
+	fprintf(stderr,
+		"\r\nbt386: the vCPU did not stop within %llu s of "
+		"the quit request; exiting anyway\n",
+		QUIT_GRACE_NS / 1000000000ull);
+	_exit(MON_EXIT_ERROR);
+}
+
 static void *io_main(void *arg)
 {
 	struct epoll_event ev[4];
@@ -118,6 +147,9 @@ static void *io_main(void *arg)
 		if (machine->bt_on &&
 		    __atomic_load_n(&machine->cpu.kick, __ATOMIC_ACQUIRE))
 			timeout = 1;
+		quit_watchdog();
+		if (mon_quit_requested())
+			timeout = 100;
 		n = epoll_wait(epfd, ev, 4, timeout);
 		if (n == 0 && machine->bt_on &&
 		    __atomic_load_n(&machine->cpu.kick, __ATOMIC_ACQUIRE))

@@ -98,7 +98,7 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	m->cpu.delivering = -1;
 	if (m->cpu.tlb)
 		bt_interp_flush_tlb(&m->cpu);
-	memset(m->mem.physmap, 0, m->mem.size);
+	mem_clear(&m->mem);
 	if (!m->opt.kernel)
 		return multiboot_load_image(
 			m, m->opt.builtin_image, m->opt.builtin_size,

@@ -8,6 +8,7 @@
  * follow as the next argument or after '='.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "config.h"
 #include "bt/bt.h"
+#include "mmu/mem.h"
 #include "monitor/console.h"
 #include "monitor/monitor.h"
 #include "monitor/stats.h"
@@ -72,6 +74,7 @@ static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	unsigned shift;
 
 	if (strncmp(s, "size=", 5) == 0)
 		s += 5;
@@ -83,19 +86,21 @@ static int parse_size(const char *s, uint64_t *out)
 	case 0:
 	case 'M':
 	case 'm':
-		v <<= 20;
+		shift = 20;
 		break;
 	case 'G':
 	case 'g':
-		v <<= 30;
+		shift = 30;
 		break;
 	case 'K':
 	case 'k':
-		v <<= 10;
+		shift = 10;
 		break;
 	default:
 		return -1;
 	}
+	/* Out of range, not wrapped (2^44 + 64 MiB once became 64 MiB). */
+	v = v > (ULLONG_MAX >> shift) ? ULLONG_MAX : v << shift;
 	if (*end && end[1] && !(end[1] == 'B' && !end[2]))
 		return -1;
 	*out = v;
@@ -152,6 +157,11 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 				mon_error(
 					"-m %s: not a memory size (e.g. 128M)",
 					v);
+				exit(MON_EXIT_ERROR);
+			}
+			if (o->mem_size > MEM_MAX_SIZE) {
+				mon_error("-m %s: too large (at most %u MiB)",
+					  v, MEM_MAX_SIZE >> 20);
 				exit(MON_EXIT_ERROR);
 			}
 		} else if (opt(argc, argv, &i, "nographic", false, &v)) {

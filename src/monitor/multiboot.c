@@ -583,7 +583,9 @@ int multiboot_load(struct machine *m, const char *path, const char *cmdline,
 	size_t done = 0;
 	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer;
+	 * anything but a regular file is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(&l, "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {

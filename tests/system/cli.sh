@@ -13,7 +13,7 @@ fails=0
 expect_error() {
 	name=$1 pattern=$2
 	shift 2
-	"$bt386" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	timeout -k 5 30 "$bt386" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 	status=$?
 	lines=$(wc -l <"$tmp/err")
 	if [ $status -ne 1 ]; then
@@ -47,6 +47,10 @@ expect_error "truncated kernel" "truncated.elf" -kernel "$tmp/truncated.elf"
 expect_error "-m 0" "-m" -m 0 -kernel "$guests/hello.elf"
 expect_error "-m garbage" "-m" -m lots -kernel "$guests/hello.elf"
 expect_error "-m too large" "-m" -m 64G -kernel "$guests/hello.elf"
+expect_error "-m that overflows 64 bits" "too large" -m 17592186044480 -kernel "$guests/hello.elf"
+mkfifo "$tmp/fifo"
+# A FIFO is refused without waiting for a writer (timeout: never hang).
+expect_error "kernel is a FIFO" "not a regular file" -kernel "$tmp/fifo"
 expect_error "unknown flag" "unknown option" --frobnicate
 expect_error "missing flag argument" "needs an argument" -kernel
 expect_error "unknown engine" "unknown engine" --engine=warp -kernel "$guests/hello.elf"

@@ -927,6 +927,38 @@ START_TEST(test_popf_cpl3_and_cli)
 }
 END_TEST
 
+/*
+ * Instruction fetch at the ends of a 4 GiB code segment: EIP 0 runs (the
+ * room left in the segment is 2^32 bytes, which once wrapped to 0 and
+ * hung the fetch), a one-byte instruction at 0xFFFFFFFF runs and EIP
+ * wraps to 0, a longer one there runs past the top of the offset space
+ * and is #GP(0). The code segment's base puts these offsets in RAM.
+ */
+START_TEST(test_fetch_at_offset_ends)
+{
+	static const uint8_t nop = 0x90, mov[2] = {0x89, 0xc0};
+
+	setup_pm();
+	cpu->seg[X86_CS].base = CODE0 + 1;
+	cpu->eip = 0xffffffff;
+	code(CODE0, &nop, 1);
+	code(CODE0 + 1, &nop, 1);
+	step();
+	ck_assert_uint_eq(cpu->eip, 0);
+	step();
+	ck_assert_uint_eq(cpu->eip, 1);
+
+	setup_pm();
+	cpu->seg[X86_CS].base = CODE0 + 1;
+	cpu->eip = 0xffffffff;
+	code(CODE0, mov, 2);
+	run();
+	ck_assert_int_eq(halted_vector(), X86_EXC_GP);
+	ck_assert_uint_eq(stack0(0), 0);
+	ck_assert_uint_eq(stack0(1), 0xffffffff);
+}
+END_TEST
+
 START_TEST(test_control_registers)
 {
 	static const uint8_t pg_no_pe[] = {
@@ -1405,6 +1437,7 @@ static Suite *interp_sys_suite(void)
 	tcase_add_test(tc, test_push_pop_sreg_lss);
 	tcase_add_test(tc, test_v86_enter_and_gp);
 	tcase_add_test(tc, test_popf_cpl3_and_cli);
+	tcase_add_test(tc, test_fetch_at_offset_ends);
 	tcase_add_test(tc, test_control_registers);
 	tcase_add_test(tc, test_lar_lsl_verw_arpl);
 	tcase_add_test(tc, test_sysenter_sysexit);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <ucontext.h>
 
@@ -268,6 +269,25 @@ static void teardown(void)
 	mem_destroy(&m->mem);
 	free(m);
 }
+
+/* ---- guest RAM ----------------------------------------------------------- */
+
+/* A reset clears RAM by giving its pages back: nothing stays resident,
+ * and what the guest wrote reads as zero, through physmap and through a
+ * shadow mapping alike. */
+START_TEST(test_mem_clear_is_lazy)
+{
+	struct stat st;
+
+	memset(m->mem.physmap, 0x5a, 1 << 20);
+	ck_assert_int_eq(fstat(m->mem.fd, &st), 0);
+	ck_assert_int_ge(st.st_blocks, (1 << 20) / 512);
+	ck_assert_int_eq(mem_clear(&m->mem), 0);
+	ck_assert_int_eq(fstat(m->mem.fd, &st), 0);
+	ck_assert_int_eq(st.st_blocks, 0);
+	ck_assert_uint_eq(m->mem.physmap[4096], 0);
+}
+END_TEST
 
 /* ---- fills, A/D, protection ------------------------------------------------ */
 
@@ -1322,6 +1342,7 @@ static Suite *shadow_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_mem_clear_is_lazy);
 	tcase_add_test(tc, test_fill_read_then_write);
 	tcase_add_test(tc, test_dirty_page_mapped_writable_at_once);
 	tcase_add_test(tc, test_error_codes);
