@@ -51,6 +51,10 @@
 	X(bt_chains, "direct exits chained")                                  \
 	X(bt_ibl_lookups, "indirect branches executed (with --stats)")        \
 	X(bt_ibl_misses, "indirect branches that missed the table")           \
+	X(bt_page_revalidations,                                              \
+	  "translated pages checked against the guest tables")                \
+	X(bt_ibl_table_resets,                                                \
+	  "indirect-branch tables (re)initialised for a mode key")            \
 	X(bt_exits, "exits from the code cache")                              \
 	X(bt_callouts, "callouts executed")                                   \
 	X(bt_interp_fallbacks, "instructions declined to the interpreter")    \

@@ -181,12 +181,22 @@ void bt_adapt_clear(void); /* with every cache flush */
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);
 /* Drop every block whose linear code page no longer maps to its frame. */
 void bt_revalidate_pages(struct vcpu *cpu);
+/* The same, for the 4 MiB region of `lin` only (invlpg). */
+void bt_revalidate_region(struct vcpu *cpu, uint32_t lin);
 void bt_flush_cache(struct machine *m, const char *why);
 void bt_cache_set_machine(struct machine *m);
-/* The indirect-branch table (per mode key; cleared when it changes). */
+/*
+ * The indirect-branch tables: one per mode key (the inline lookup
+ * compares only the EIP), up to BT_IBL_TABLES of them, the least recently
+ * selected one reused (cleared) for a new key. Switching keys is then a
+ * pointer change: a Linux guest switches twice per kernel entry (its
+ * per-CPU FS), and clearing a shared 1 MiB table each time cost 10-12 s
+ * of a 28 s fork+exec job (shared/findings/linux-profile-2026-12.md).
+ */
+#define BT_IBL_TABLES 8
+struct bt_ibl_entry *bt_ibl_select(uint32_t key);
 void bt_ibl_insert(struct vcpu *cpu, struct tc_block *b);
 void bt_ibl_clear(void);
-extern struct bt_ibl_entry *bt_ibl_table;
 extern struct bt_ibl_entry *bt_ibl_empty; /* all misses: used by kicks */
 /* Bumped whenever blocks are invalidated (callouts compare it). */
 extern uint64_t bt_generation;

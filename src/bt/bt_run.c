@@ -35,6 +35,7 @@
 #include "monitor/stats.h"
 
 static uint32_t current_key = ~0u;
+static struct bt_ibl_entry *ibl_table; /* of current_key */
 
 int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 {
@@ -47,7 +48,7 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	shadow_set_code_write_hook(bt_code_written);
 	for (unsigned i = 0; i < 256; i++)
 		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
-	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_table;
+	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
 	m->bt_on = true;
 	return 0;
 }
@@ -124,8 +125,7 @@ void bt_cr3_written(struct vcpu *cpu)
 
 void bt_invlpg(struct vcpu *cpu, uint32_t lin)
 {
-	(void)lin;
-	bt_revalidate_pages(cpu);
+	bt_revalidate_region(cpu, lin);
 }
 
 void bt_paging_changed(struct vcpu *cpu)
@@ -496,7 +496,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 
 		key = bt_mode_key(cpu);
 		if (key != current_key) {
-			bt_ibl_clear();
+			ibl_table = bt_ibl_select(key);
 			current_key = key;
 		}
 		b = block_for(cpu, key);
@@ -510,7 +510,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 
 		shadow_set_user_view(cpu, false);
 		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
-		cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_table;
+		cpu->bt.ibl_table = (uint64_t)(uintptr_t)ibl_table;
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))
 			continue;
 		reason = bt_tramps.enter(cpu);

@@ -41,8 +41,13 @@ static struct tc_block **order; /* blocks by host address */
 static size_t nr_order, max_order;
 static struct machine *machine_of_cache;
 
-struct bt_ibl_entry *bt_ibl_table;
 struct bt_ibl_entry *bt_ibl_empty;
+static struct {
+	struct bt_ibl_entry *table; /* NULL until first selected */
+	uint32_t key;
+	uint64_t last_use;
+} ibl[BT_IBL_TABLES];
+static uint64_t ibl_clock;
 uint64_t bt_generation;
 
 static unsigned hash_of(uint32_t eip, uint32_t key)
@@ -66,12 +71,16 @@ int bt_cache_init(uint32_t size)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	meta_base = mmap(NULL, META_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	bt_ibl_table = calloc(BT_IBL_SIZE, sizeof(*bt_ibl_table));
 	bt_ibl_empty = calloc(BT_IBL_SIZE, sizeof(*bt_ibl_empty));
+	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
+		free(ibl[t].table);
+		ibl[t].table = NULL;
+		ibl[t].last_use = 0;
+	}
 	max_order = size / 32;
 	order = calloc(max_order, sizeof(*order));
 	if (cache_base == MAP_FAILED || meta_base == MAP_FAILED ||
-	    !bt_ibl_table || !bt_ibl_empty || !order)
+	    !bt_ibl_empty || !order)
 		return -1;
 	cache_end = cache_base + size;
 	meta_end = meta_base + META_SIZE;
@@ -79,10 +88,8 @@ int bt_cache_init(uint32_t size)
 	bt_tramps_init(cache_base, &tramp_end);
 	blocks_start = (uint8_t *)(((uintptr_t)tramp_end + 63) & ~63ul);
 	cache_top = blocks_start;
-	for (unsigned i = 0; i < BT_IBL_SIZE; i++) {
+	for (unsigned i = 0; i < BT_IBL_SIZE; i++)
 		bt_ibl_empty[i].host = bt_tramps.ibl_miss;
-		bt_ibl_table[i].host = bt_tramps.ibl_miss;
-	}
 	return 0;
 }
 
@@ -264,10 +271,12 @@ void bt_invalidate_block(struct tc_block *b)
 		unlink_exit(&b->exit[i]);
 	while (b->incoming)
 		unlink_exit(b->incoming);
-	{
-		struct bt_ibl_entry *e =
-			&bt_ibl_table[b->eip & (BT_IBL_SIZE - 1)];
+	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
+		struct bt_ibl_entry *e;
 
+		if (!ibl[t].table || ibl[t].key != b->key)
+			continue;
+		e = &ibl[t].table[b->eip & (BT_IBL_SIZE - 1)];
 		if (e->host == b->host) {
 			e->neg_eip = 0;
 			e->host = bt_tramps.ibl_miss;
@@ -314,34 +323,109 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len)
 		shadow_unprotect_code(m, frame);
 }
 
-void bt_revalidate_pages(struct vcpu *cpu)
+/*
+ * Does linear page `lin` still map `frame`? A 4 MiB page answers from
+ * its PDE alone (one physmap read: Linux's kernel text), anything else
+ * takes a full walk. Nothing is set in the guest's tables.
+ */
+static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame)
 {
-	for (struct tc_page *p = all_pages; p; p = p->all_next) {
-		struct mmu_walk_result r;
-		uint32_t err;
-		bool same;
+	struct mmu_walk_result r;
+	uint32_t err, pde;
 
-		if (!p->blocks)
-			continue;
-		same = mmu_walk(cpu, p->lin << 12, MMU_ACC_NOSET, &r, &err) ==
-			       0 &&
-		       (r.paddr >> 12) == p->frame;
-		if (!same) {
-			uint32_t frame = p->frame;
+	if ((cpu->cr0 & X86_CR0_PG) && (cpu->cr4 & X86_CR4_PSE) &&
+	    !(cpu->cr4 & X86_CR4_PAE)) {
+		uint32_t pa = (cpu->cr3 & ~0xfffu) + (lin >> 22) * 4;
 
-			while (p->blocks)
-				bt_invalidate_block(p->blocks);
-			if (!frame_has_blocks(frame))
-				shadow_unprotect_code(cpu->machine, frame);
+		if (mem_is_ram(&cpu->machine->mem, pa, 4)) {
+			memcpy(&pde, mem_ptr(&cpu->machine->mem, pa), 4);
+			if ((pde & (X86_PTE_P | X86_PTE_PS)) ==
+			    (X86_PTE_P | X86_PTE_PS))
+				return ((pde >> 12) & ~0x3ffu) +
+					       ((lin >> 12) & 0x3ff) ==
+				       frame;
 		}
 	}
+	return mmu_walk(cpu, lin, MMU_ACC_NOSET, &r, &err) == 0 &&
+	       (r.paddr >> 12) == frame;
+}
+
+/*
+ * Drop the blocks of every translated page whose linear page no longer
+ * maps its frame; with `region` >= 0 only the pages of that 4 MiB
+ * region (invlpg: one entry, or one 4 MiB page, changed).
+ */
+static void revalidate(struct vcpu *cpu, int64_t region)
+{
+	for (struct tc_page *p = all_pages; p; p = p->all_next) {
+		uint32_t frame = p->frame;
+
+		if (!p->blocks || (region >= 0 && (p->lin >> 10) != region))
+			continue;
+		STAT_INC(bt_page_revalidations);
+		if (page_still_maps(cpu, p->lin << 12, frame))
+			continue;
+		while (p->blocks)
+			bt_invalidate_block(p->blocks);
+		if (!frame_has_blocks(frame))
+			shadow_unprotect_code(cpu->machine, frame);
+	}
+}
+
+void bt_revalidate_pages(struct vcpu *cpu)
+{
+	revalidate(cpu, -1);
+}
+
+void bt_revalidate_region(struct vcpu *cpu, uint32_t lin)
+{
+	revalidate(cpu, lin >> 22);
+}
+
+static void ibl_clear_table(struct bt_ibl_entry *t)
+{
+	for (unsigned i = 0; i < BT_IBL_SIZE; i++) {
+		t[i].neg_eip = 0;
+		t[i].host = bt_tramps.ibl_miss;
+	}
+}
+
+struct bt_ibl_entry *bt_ibl_select(uint32_t key)
+{
+	unsigned victim = 0;
+
+	ibl_clock++;
+	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
+		if (ibl[t].table && ibl[t].key == key) {
+			ibl[t].last_use = ibl_clock;
+			return ibl[t].table;
+		}
+		if (ibl[t].last_use < ibl[victim].last_use)
+			victim = t;
+	}
+	if (!ibl[victim].table) {
+		ibl[victim].table =
+			malloc(BT_IBL_SIZE * sizeof(*ibl[victim].table));
+		if (!ibl[victim].table)
+			return bt_ibl_empty; /* every lookup misses */
+	}
+	STAT_INC(bt_ibl_table_resets);
+	ibl_clear_table(ibl[victim].table);
+	ibl[victim].key = key;
+	ibl[victim].last_use = ibl_clock;
+	return ibl[victim].table;
 }
 
 void bt_ibl_insert(struct vcpu *cpu, struct tc_block *b)
 {
-	struct bt_ibl_entry *e = &bt_ibl_table[b->eip & (BT_IBL_SIZE - 1)];
+	struct bt_ibl_entry *t = (struct bt_ibl_entry *)(uintptr_t)
+					 cpu->bt.ibl_table,
+			    *e;
 
-	(void)cpu;
+	/* Only into the table of the block's key, never the empty one. */
+	if (t == bt_ibl_empty)
+		return;
+	e = &t[b->eip & (BT_IBL_SIZE - 1)];
 	e->neg_eip = (uint32_t)-b->eip;
 	e->key = b->key;
 	e->host = b->host;
@@ -349,10 +433,9 @@ void bt_ibl_insert(struct vcpu *cpu, struct tc_block *b)
 
 void bt_ibl_clear(void)
 {
-	for (unsigned i = 0; i < BT_IBL_SIZE; i++) {
-		bt_ibl_table[i].neg_eip = 0;
-		bt_ibl_table[i].host = bt_tramps.ibl_miss;
-	}
+	for (unsigned t = 0; t < BT_IBL_TABLES; t++)
+		if (ibl[t].table)
+			ibl_clear_table(ibl[t].table);
 }
 
 void bt_flush_cache(struct machine *m, const char *why)

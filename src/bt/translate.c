@@ -473,7 +473,28 @@ static bool emit_segment_relative(struct xlate *x, const struct x86_insn *in,
 {
 	struct emit *e = &x->e;
 
-	if (!(in->info->flags & X86_F_MODRM) || in->mod == 3)
+	if (!(in->info->flags & X86_F_MODRM)) {
+		/*
+		 * mov AL/AX/EAX <-> moffs (A0-A3), Linux's per-CPU
+		 * accesses: lea r13d, [base + offset], then the same move
+		 * through [r13]. 98% of the instructions a Linux guest once
+		 * sent to the interpreter (shared/findings).
+		 */
+		static const uint8_t mov_op[4] = {0x8a, 0x8b, 0x88, 0x89};
+
+		if (in->map != 0 || in->opcode < 0xa0 || in->opcode > 0xa3 ||
+		    in->addrsize != 4)
+			return false;
+		emit_load32(e, HR_R14, HR_R15, OFF(seg[in->seg].base));
+		emit_lea32(e, HR_R13, HR_R14, in->disp);
+		if ((in->opcode & 1) && in->opsize == 2)
+			emit_u8(e, 0x66);
+		emit_u8(e, 0x67);
+		emit_op_mem(e, false, &mov_op[in->opcode - 0xa0], 1, HR_RAX,
+			    HR_R13, 0);
+		return true;
+	}
+	if (in->mod == 3)
 		return false;
 	if (!emit_with_guest_mem(x, in, bytes, 0x8d, HR_R13))
 		return false;
