@@ -28,6 +28,7 @@ struct machine_options {
 	uint64_t mem_size;   /* -m SIZE, bytes */
 	bool no_reboot;	     /* -no-reboot: triple fault / reset ends the run */
 	bool stats;	     /* --stats */
+	bool no_sandbox;     /* --no-sandbox: no seccomp allowlist */
 	enum engine engine;  /* --engine */
 	const char *trace;   /* --trace=CHANNELS */
 	uint64_t cache_size; /* --cache-size: code cache bytes (0: default) */
@@ -47,6 +48,9 @@ struct machine {
 	struct dev_uart *com1;
 	struct dev_cmos *cmos;
 	struct dev_i8042 *i8042;
+	/* The -kernel file, read once (reboots reload from here). */
+	void *kernel_image;
+	size_t kernel_size;
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

@@ -9,14 +9,38 @@
  * from the host kernel whatever path the host CPU takes (Intel enters the
  * kernel on a compatibility-mode sysenter, AMD on syscall), including
  * those Syscall User Dispatch lets through because the kernel reports
- * them at its landing pad above 4 GiB. Filters stay for the thread's
- * life and are inherited by threads it creates.
+ * them at its landing pad above 4 GiB. Direct execution installs it on
+ * the vCPU thread; it is part of the sandbox below as well.
+ *
+ * sandbox_confine(): after set-up (every file opened, every thread
+ * started), the whole process keeps only the system calls the monitor
+ * needs while guests run, with argument checks where a call could widen
+ * what code in the process can do: no open/exec/socket/ptrace/clone,
+ * executable mappings only in the guest's low 4 GiB, signals only to
+ * this process, ioctl only the terminal's own. Anything else raises
+ * SIGSYS, which stops the monitor with one line naming the call
+ * (sandbox_violation()). So code that escaped guest mode can do no more
+ * than the guest already could. Filters stay for the process's life.
  */
 #ifndef BT386_MONITOR_SANDBOX_H
 #define BT386_MONITOR_SANDBOX_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 int sandbox_trap_compat_syscalls(char *err, size_t errlen);
+
+int sandbox_confine(char *err, size_t errlen);
+
+/* Is the process confined? */
+bool sandbox_on(void);
+
+/*
+ * A SIGSYS from the sandbox (si_code SYS_SECCOMP, 64-bit ABI): report it
+ * in one line and end the process (status 1). Returns (false) for any
+ * other SIGSYS. Async-signal-safe.
+ */
+bool sandbox_violation(const siginfo_t *si);
 
 #endif

@@ -222,10 +222,17 @@ int de_init(struct machine *m, char *err, size_t errlen)
 	sa.sa_sigaction = de_sigstub;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
+	/* SIGSYS stays unblocked in every handler, its own included
+	 * (SA_NODEFER): inside a handler only the sandbox can raise it
+	 * (guest system calls come from guest code), and a seccomp SIGSYS
+	 * that arrives blocked kills the process without a word. */
 	for (size_t i = 0; i < sizeof(de_signals) / sizeof(de_signals[0]); i++)
-		sigaddset(&sa.sa_mask, de_signals[i]);
+		if (de_signals[i] != SIGSYS)
+			sigaddset(&sa.sa_mask, de_signals[i]);
 	for (size_t i = 0; i < sizeof(de_signals) / sizeof(de_signals[0]);
 	     i++) {
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART |
+			      (de_signals[i] == SIGSYS ? SA_NODEFER : 0);
 		if (sigaction(de_signals[i], &sa, NULL) < 0) {
 			snprintf(err, errlen, "sigaction: %s", strerror(errno));
 			return -1;

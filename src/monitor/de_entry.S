@@ -115,6 +115,18 @@ de_window_start:
 	movl DE_REGS+24(%r15), %esi
 	movl DE_REGS+28(%r15), %edi
 	movl DE_REGS+0(%r15), %eax
+	/* Nothing of the monitor stays in a register: 32-bit code cannot
+	 * read r8-r15, but code that far-jumps to the host's 64-bit
+	 * selector could, and would find the monitor through them. (The
+	 * flags come from the iretq frame.) */
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
 	iretq
 	.globl de_window_end
 	.hidden de_window_end

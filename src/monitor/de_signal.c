@@ -35,6 +35,7 @@
 #include "mmu/walk.h"
 #include "monitor/de_priv.h"
 #include "monitor/machine.h"
+#include "monitor/sandbox.h"
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
@@ -155,6 +156,10 @@ static bool host_cpuid(ucontext_t *uc)
 /* A signal that did not interrupt guest code. */
 static void host_signal(int sig, siginfo_t *si, ucontext_t *uc)
 {
+	/* The sandbox refused a call of the monitor (or of code that
+	 * escaped into it): one line, and the process ends. */
+	if (sig == SIGSYS && sandbox_violation(si))
+		return;
 	if (de_st.host_hook && de_st.host_hook(sig, si, uc))
 		return;
 	if (sig == DE_KICK_SIGNAL)

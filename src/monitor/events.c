@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,7 @@ static int epfd = -1, wakefd = -1, tfd = -1, quitfd = -1;
 static pthread_t io_thread;
 static bool io_running;
 static volatile sig_atomic_t quit_signal;
+static bool io_started; /* io_main() runs */
 
 void mon_kick(struct machine *m)
 {
@@ -133,6 +135,7 @@ static void *io_main(void *arg)
 	uint8_t buf[4096];
 
 	(void)arg;
+	__atomic_store_n(&io_started, true, __ATOMIC_RELEASE);
 	for (;;) {
 		int n, timeout;
 
@@ -238,6 +241,11 @@ int mon_events_start(struct machine *m)
 		mon_error("cannot start the I/O thread");
 		return -1;
 	}
+	/* Return only once the thread runs its own code: glibc's thread
+	 * start-up makes system calls (rseq, robust lists) that the sandbox,
+	 * installed next, does not allow. */
+	while (!__atomic_load_n(&io_started, __ATOMIC_ACQUIRE))
+		sched_yield();
 	io_running = true;
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <asm/ldt.h>
 #include <asm/prctl.h>
 #include <errno.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -126,7 +128,25 @@ static bool probe_cpuid_faulting(char *detail, size_t len)
 	return true;
 }
 
+static bool probe_seccomp(char *detail, size_t len)
+{
+	/* The sandbox and the trap of guest 32-bit system calls need
+	 * filters whose action is SIGSYS. */
+	uint32_t action = SECCOMP_RET_TRAP;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0) {
+		snprintf(detail, len,
+			 "seccomp SECCOMP_RET_TRAP: %s (needs "
+			 "CONFIG_SECCOMP_FILTER)",
+			 strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 static const struct host_feature features[] = {
+	{"seccomp filters (sandbox, guest system calls)", HOST_NEED_ALWAYS,
+	 probe_seccomp},
 	{"memfd_create (guest RAM)", HOST_NEED_ALWAYS, probe_memfd},
 	{"mappable low 4 GiB (shadow mappings)", HOST_NEED_DIRECT, probe_low4g},
 	{"modify_ldt (32-bit guest segments)", HOST_NEED_DIRECT,

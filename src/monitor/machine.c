@@ -16,6 +16,7 @@
 #include "bt/interp.h"
 #include "mmu/shadow.h"
 #include "monitor/multiboot.h"
+#include "monitor/file.h"
 
 struct device_entry {
 	const char *name;
@@ -104,6 +105,11 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 			m, m->opt.builtin_image, m->opt.builtin_size,
 			"built-in demo", m->opt.append ? m->opt.append : "",
 			err, errlen);
-	return multiboot_load(m, m->opt.kernel,
-			      m->opt.append ? m->opt.append : "", err, errlen);
+	if (!m->kernel_image &&
+	    mon_read_file(m->opt.kernel, m->mem.size, &m->kernel_image,
+			  &m->kernel_size, err, errlen) < 0)
+		return -1;
+	return multiboot_load_image(
+		m, m->kernel_image, m->kernel_size, m->opt.kernel,
+		m->opt.append ? m->opt.append : "", err, errlen);
 }

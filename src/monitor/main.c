@@ -19,6 +19,7 @@
 #include "mmu/mem.h"
 #include "monitor/console.h"
 #include "monitor/monitor.h"
+#include "monitor/sandbox.h"
 #include "monitor/stats.h"
 #include "monitor/timer.h"
 
@@ -51,6 +52,10 @@ static void usage(FILE *out)
 		"  --trace=bt        print each translated block beside the\n"
 		"                    guest code, both disassembled\n"
 		"  --stats           print counters when the run ends\n"
+		"  --no-sandbox      do not confine bt386 with its seccomp\n"
+		"                    allowlist (for debugging bt386 only: the\n"
+		"                    allowlist is what stops guest code that\n"
+		"                    escaped from using the host)\n"
 		"  --check-host      list the host features bt386 uses and "
 		"exit\n"
 		"  --help, --version\n"
@@ -199,6 +204,8 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 				mon_error("--cache-size=%s: give 16K..1G", v);
 				exit(MON_EXIT_ERROR);
 			}
+		} else if (opt(argc, argv, &i, "no-sandbox", false, &v)) {
+			o->no_sandbox = true;
 		} else if (opt(argc, argv, &i, "stats", false, &v)) {
 			o->stats = true;
 		} else if (opt(argc, argv, &i, "trace", true, &v)) {
@@ -265,6 +272,12 @@ int main(int argc, char **argv)
 	console_init();
 	if (mon_events_start(&m) < 0)
 		return MON_EXIT_ERROR;
+	/* Everything is open and every thread runs: confine the process
+	 * before the first guest instruction (monitor/sandbox.h). */
+	if (!m.opt.no_sandbox && sandbox_confine(err, sizeof(err)) < 0) {
+		mon_error("%s", err);
+		return MON_EXIT_ERROR;
+	}
 	status = mon_run(&m);
 	console_flush();
 	mon_events_stop();

@@ -14,6 +14,7 @@
  * the kernel's name. Called by machine_boot() (monitor/machine.c).
  */
 #include "monitor/multiboot.h"
+#include "monitor/file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -577,53 +578,13 @@ int multiboot_load_image(struct machine *m, const void *image, size_t size,
 int multiboot_load(struct machine *m, const char *path, const char *cmdline,
 		   char *err, size_t errlen)
 {
-	struct loader l = {.m = m, .name = path, .err = err, .errlen = errlen};
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t done = 0;
-	int fd, ret = -1;
+	void *buf;
+	size_t len;
+	int ret;
 
-	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer;
-	 * anything but a regular file is refused below. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return fail(&l, "%s", strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		fail(&l, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fail(&l, "not a regular file");
-		goto out;
-	}
-	if ((uint64_t)st.st_size > m->mem.size) {
-		fail(&l, "%lld bytes do not fit in guest RAM (%u MiB)",
-		     (long long)st.st_size, m->mem.size >> 20);
-		goto out;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		fail(&l, "out of memory");
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(&l, "%s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break; /* the file shrank: load what is there */
-		done += (size_t)n;
-	}
-	l.image = buf;
-	l.size = done;
-	ret = load(&l, cmdline);
-out:
+	if (mon_read_file(path, m->mem.size, &buf, &len, err, errlen) < 0)
+		return -1;
+	ret = multiboot_load_image(m, buf, len, path, cmdline, err, errlen);
 	free(buf);
-	close(fd);
 	return ret;
 }

@@ -7,3 +7,4 @@ include $(srcdir)/tests/unit/interp_sys.mk
 include $(srcdir)/tests/unit/shadow.mk
 include $(srcdir)/tests/unit/de.mk
 include $(srcdir)/tests/unit/bt.mk
+include $(srcdir)/tests/unit/sandbox.mk

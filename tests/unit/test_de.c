@@ -176,6 +176,29 @@ __asm__(BEGIN
 	"int $0x80\n"
 	END);
 
+/* A hostile program: far jump to the host's 64-bit code selector, then
+ * OR r8-r15 together into DATA (any monitor value left there would show)
+ * and trap. */
+__asm__(BEGIN
+	GUEST(g_escape_regs)
+	"movl $1, " S(DATA) "\n" /* map DATA writable first */
+	".byte 0xea\n"
+	".long " S(CODE) " + (1f - g_escape_regs)\n"
+	".word 0x33\n"
+	".code64\n"
+	"1: mov %r8, %rax\n"
+	"or %r9, %rax\n"
+	"or %r10, %rax\n"
+	"or %r11, %rax\n"
+	"or %r12, %rax\n"
+	"or %r13, %rax\n"
+	"or %r14, %rax\n"
+	"or %r15, %rax\n"
+	"mov %rax, " S(DATA) "\n"
+	"int3\n"
+	".code32\n"
+	END);
+
 /* Spins until the test writes a non-zero dword at DATA, then sums. */
 __asm__(BEGIN
 	GUEST(g_sum_gated)
@@ -308,7 +331,8 @@ extern const uint8_t g_regs[], g_regs_1[], g_regs_2[], g_loop[], g_loop21[],
 	g_cpuid_0[], g_sum_gated[], g_sum[], g_sum2[], g_fpu[], g_sse[],
 	g_seg[], g_fsbase[], g_step[], g_step_1[], g_ac[], g_ac_1[],
 	g_sysenter[], g_sysenter_0[], g_sysenter_1[], g_syscall[],
-	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape[];
+	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape[],
+	g_escape_regs[];
 
 /* g_sum2's loop as a 64-bit function: same loop bytes, then ret. */
 static const uint8_t native_sum[] = {
@@ -1102,6 +1126,25 @@ START_TEST(test_cpuid_paths)
 }
 END_TEST
 
+/*
+ * Guest code that far-jumps to the host's 64-bit code segment finds no
+ * monitor value in r8-r15, and DE stops it at its next exit.
+ */
+START_TEST(test_escape_finds_no_monitor_registers)
+{
+	uint64_t leak = ~0ull;
+	enum de_exit r;
+
+	LOAD(g_escape_regs);
+	memcpy(m->mem.physmap + upa(DATA), &leak, 8);
+	r = de_run(cpu, &info);
+	ck_assert_int_eq(r, DE_EXIT_ERROR);
+	ck_assert_msg(strstr(cpu->error, "64-bit"), "%s", cpu->error);
+	memcpy(&leak, m->mem.physmap + upa(DATA), 8);
+	ck_assert_uint_eq(leak, 0);
+}
+END_TEST
+
 /* The fast path reads [EBP] (sysenter) or [ESP] (syscall) before any
  * filter sees the call; if that faults the kernel returns with EAX =
  * -EFAULT and the guest's registers cannot be recovered: DE must stop
@@ -1420,6 +1463,7 @@ static Suite *de_suite(void)
 	tcase_add_test(tc, test_sysenter);
 	tcase_add_test(tc, test_syscall);
 	tcase_add_test(tc, test_cpuid_paths);
+	tcase_add_test(tc, test_escape_finds_no_monitor_registers);
 	tcase_add_test(tc, test_fast_path_unreadable_stack);
 	tcase_add_test(tc, test_can_run);
 	tcase_add_test(tc, test_costs);
