@@ -58,6 +58,7 @@ struct machine {
 	struct dev_cmos *cmos;
 	struct dev_i8042 *i8042;
 	struct dev_ata *ata;
+	struct dev_vga *vga;
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

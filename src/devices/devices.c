@@ -25,10 +25,13 @@ void devices_reset(struct machine *m)
 		dev_i8042_reset(m->i8042);
 	if (m->ata)
 		dev_ata_reset(m->ata);
+	if (m->vga)
+		dev_vga_reset(m->vga);
 }
 
 void devices_destroy(struct machine *m)
 {
+	dev_vga_destroy(m);
 	dev_ata_destroy(m);
 	dev_port80_destroy(m);
 	dev_i8042_destroy(m);

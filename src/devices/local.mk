@@ -13,6 +13,7 @@ libbt386_a_SOURCES += \
 	src/devices/debugexit.c \
 	src/devices/ata.c \
 	src/devices/disk_image.c \
+	src/devices/vga.c \
 	src/monitor/timer.c \
 	src/monitor/console.c
 noinst_HEADERS += include/devices/devices.h src/devices/disk_image.h

@@ -1,9 +1,9 @@
 # unit tests: devices (bus, PIC, PIT, UART, CMOS, i8042, port 0x80, debug
-# exit, ATA disks) and the host timers and console
+# exit, ATA disks, VGA registers) and the host timers and console
 # they use
 DEVICE_TESTS = tests/unit/test_devices tests/unit/test_pic \
 	tests/unit/test_pit tests/unit/test_uart tests/unit/test_cmos \
-	tests/unit/test_ata
+	tests/unit/test_ata tests/unit/test_vga
 check_PROGRAMS += $(DEVICE_TESTS)
 TESTS += $(DEVICE_TESTS)
 
@@ -30,3 +30,7 @@ tests_unit_test_cmos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_ata_SOURCES = tests/unit/test_ata.c
 tests_unit_test_ata_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
 tests_unit_test_ata_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_vga_SOURCES = tests/unit/test_vga.c
+tests_unit_test_vga_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_vga_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
