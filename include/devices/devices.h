@@ -6,8 +6,8 @@
  * field where there is one, and registers its ports on &m->bus. It returns 0,
  * or -1 after printing a message to stderr. The order matters: the PIC
  * first (it installs the bus IRQ handler and interrupt acknowledge), then
- * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga.
- * m->mem.size must be set before dev_cmos_init();
+ * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga, fwcfg.
+ * m->mem.size must be set before dev_cmos_init() and dev_fwcfg_init();
  * m->opt.drive[] before dev_ata_init().
  *
  * All of these run on the vCPU thread.
@@ -26,6 +26,7 @@ struct dev_cmos;
 struct dev_i8042;
 struct dev_ata;
 struct dev_vga;
+struct dev_fwcfg;
 
 int dev_pic_init(struct machine *m);  /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
 int dev_pit_init(struct machine *m);  /* 8254: 0x40-0x43, port B 0x61 */
@@ -39,6 +40,7 @@ int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
  * opened and locked. */
 int dev_ata_init(struct machine *m);
 int dev_vga_init(struct machine *m);   /* CGA/VGA text-mode registers */
+int dev_fwcfg_init(struct machine *m); /* QEMU fw_cfg: 0x510-0x511 */
 
 /*
  * Undo every init above that ran (cancels the devices' timers and frees
@@ -60,6 +62,7 @@ void dev_cmos_reset(struct dev_cmos *c);
 void dev_i8042_reset(struct dev_i8042 *k);
 void dev_ata_reset(struct dev_ata *a);
 void dev_vga_reset(struct dev_vga *v);
+void dev_fwcfg_reset(struct dev_fwcfg *f);
 void dev_pic_destroy(struct machine *m);
 void dev_pit_destroy(struct machine *m);
 void dev_uart_destroy(struct machine *m);
@@ -68,6 +71,7 @@ void dev_i8042_destroy(struct machine *m);
 void dev_port80_destroy(struct machine *m);
 void dev_ata_destroy(struct machine *m); /* closes the images (unlocks) */
 void dev_vga_destroy(struct machine *m);
+void dev_fwcfg_destroy(struct machine *m);
 
 /*
  * Move console input into COM1's receive FIFO while it has room. The

@@ -59,6 +59,7 @@ struct machine {
 	struct dev_i8042 *i8042;
 	struct dev_ata *ata;
 	struct dev_vga *vga;
+	struct dev_fwcfg *fwcfg;
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

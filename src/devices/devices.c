@@ -27,10 +27,13 @@ void devices_reset(struct machine *m)
 		dev_ata_reset(m->ata);
 	if (m->vga)
 		dev_vga_reset(m->vga);
+	if (m->fwcfg)
+		dev_fwcfg_reset(m->fwcfg);
 }
 
 void devices_destroy(struct machine *m)
 {
+	dev_fwcfg_destroy(m);
 	dev_vga_destroy(m);
 	dev_ata_destroy(m);
 	dev_port80_destroy(m);

@@ -14,6 +14,7 @@ libbt386_a_SOURCES += \
 	src/devices/ata.c \
 	src/devices/disk_image.c \
 	src/devices/vga.c \
+	src/devices/fwcfg.c \
 	src/monitor/timer.c \
 	src/monitor/console.c
 noinst_HEADERS += include/devices/devices.h src/devices/disk_image.h

@@ -32,6 +32,7 @@ static const struct device_entry device_table[] = {
 	{"debug exit (0xf4)", dev_debugexit_init},
 	{"ATA/IDE disks", dev_ata_init},
 	{"CGA/VGA text mode", dev_vga_init},
+	{"QEMU fw_cfg", dev_fwcfg_init},
 };
 
 void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value)
