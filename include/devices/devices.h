@@ -6,8 +6,9 @@
  * field where there is one, and registers its ports on &m->bus. It returns 0,
  * or -1 after printing a message to stderr. The order matters: the PIC
  * first (it installs the bus IRQ handler and interrupt acknowledge), then
- * pit, uart (COM1), cmos, i8042, port80, debugexit. m->mem.size must be set
- * before dev_cmos_init().
+ * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga, fwcfg.
+ * m->mem.size must be set before dev_cmos_init() and dev_fwcfg_init();
+ * m->opt.drive[] before dev_ata_init().
  *
  * All of these run on the vCPU thread.
  */
@@ -23,6 +24,9 @@ struct dev_pit;
 struct dev_uart;
 struct dev_cmos;
 struct dev_i8042;
+struct dev_ata;
+struct dev_vga;
+struct dev_fwcfg;
 
 int dev_pic_init(struct machine *m);  /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
 int dev_pit_init(struct machine *m);  /* 8254: 0x40-0x43, port B 0x61 */
@@ -31,6 +35,12 @@ int dev_cmos_init(struct machine *m); /* MC146818: 0x70-0x71, IRQ8 */
 int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
 int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
 int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
+/* ATA/IDE PIO disks from m->opt.drive[]: 0x1f0/0x3f6 IRQ14, 0x170/0x376
+ * IRQ15; fails (with a message naming the file) if an image cannot be
+ * opened and locked. */
+int dev_ata_init(struct machine *m);
+int dev_vga_init(struct machine *m);   /* CGA/VGA text-mode registers */
+int dev_fwcfg_init(struct machine *m); /* QEMU fw_cfg: 0x510-0x511 */
 
 /*
  * Undo every init above that ran (cancels the devices' timers and frees
@@ -50,12 +60,18 @@ void dev_pit_reset(struct dev_pit *pit);
 void dev_uart_reset(struct dev_uart *u);
 void dev_cmos_reset(struct dev_cmos *c);
 void dev_i8042_reset(struct dev_i8042 *k);
+void dev_ata_reset(struct dev_ata *a);
+void dev_vga_reset(struct dev_vga *v);
+void dev_fwcfg_reset(struct dev_fwcfg *f);
 void dev_pic_destroy(struct machine *m);
 void dev_pit_destroy(struct machine *m);
 void dev_uart_destroy(struct machine *m);
 void dev_cmos_destroy(struct machine *m);
 void dev_i8042_destroy(struct machine *m);
 void dev_port80_destroy(struct machine *m);
+void dev_ata_destroy(struct machine *m); /* closes the images (unlocks) */
+void dev_vga_destroy(struct machine *m);
+void dev_fwcfg_destroy(struct machine *m);
 
 /*
  * Move console input into COM1's receive FIFO while it has room. The
@@ -103,10 +119,21 @@ struct dev_i8042_stats {
 	uint64_t irqs;	       /* IRQ1/IRQ12 assertions */
 };
 
+struct dev_ata_stats {
+	uint64_t commands;	  /* commands accepted by a present device */
+	uint64_t errors;	  /* commands ended with ERR */
+	uint64_t sectors_read;	  /* sectors read from the images */
+	uint64_t sectors_written; /* sectors written to the images */
+	uint64_t flushes;	  /* FLUSH CACHE commands */
+	uint64_t resets;	  /* software resets (SRST) */
+	uint64_t irqs;		  /* rising edges of IRQ 14/15 */
+};
+
 const struct dev_pic_stats *dev_pic_stats(const struct dev_pic *pic);
 const struct dev_pit_stats *dev_pit_stats(const struct dev_pit *pit);
 const struct dev_uart_stats *dev_uart_stats(const struct dev_uart *u);
 const struct dev_cmos_stats *dev_cmos_stats(const struct dev_cmos *c);
 const struct dev_i8042_stats *dev_i8042_stats(const struct dev_i8042 *k);
+const struct dev_ata_stats *dev_ata_stats(const struct dev_ata *a);
 
 #endif

@@ -21,6 +21,14 @@ enum engine {
 	ENGINE_BT,
 };
 
+/* A disk image on the IDE channels (-drive, -hda..-hdd). */
+struct machine_drive {
+	const char *file; /* NULL: no disk at this index */
+	bool readonly;	  /* readonly=on */
+};
+
+#define MACHINE_MAX_DRIVES 4 /* primary master/slave, secondary master/slave */
+
 struct machine_options {
 	const char *kernel;  /* -kernel FILE (NULL: the built-in demo) */
 	const char *append;  /* -append STR */
@@ -32,6 +40,8 @@ struct machine_options {
 	enum engine engine;  /* --engine */
 	const char *trace;   /* --trace=CHANNELS */
 	uint64_t cache_size; /* --cache-size: code cache bytes (0: default) */
+	/* -drive index=N / -hda..-hdd: N = channel * 2 + (slave ? 1 : 0) */
+	struct machine_drive drive[MACHINE_MAX_DRIVES];
 	/* Booted when no kernel is given (the demo built into bt386). */
 	const void *builtin_image;
 	size_t builtin_size;
@@ -48,6 +58,9 @@ struct machine {
 	struct dev_uart *com1;
 	struct dev_cmos *cmos;
 	struct dev_i8042 *i8042;
+	struct dev_ata *ata;
+	struct dev_vga *vga;
+	struct dev_fwcfg *fwcfg;
 	/* The -kernel file, read once (reboots reload from here). */
 	void *kernel_image;
 	size_t kernel_size;

@@ -2,7 +2,8 @@
  * devices.c - resetting and tearing down the core devices of a machine.
  *
  * Reset is the motherboard's RESET line: each device returns to its
- * power-on state and keeps its bus registrations. Teardown cancels each device's host timers before freeing it (an armed
+ * power-on state and keeps its bus registrations (disks keep their image
+ * files). Teardown cancels each device's host timers before freeing it (an armed
  * timer left in the monitor's list would fire into freed memory), then
  * clears the machine's pointers. The bus keeps stale registrations until
  * bus_init() is called again.
@@ -22,10 +23,19 @@ void devices_reset(struct machine *m)
 		dev_cmos_reset(m->cmos);
 	if (m->i8042)
 		dev_i8042_reset(m->i8042);
+	if (m->ata)
+		dev_ata_reset(m->ata);
+	if (m->vga)
+		dev_vga_reset(m->vga);
+	if (m->fwcfg)
+		dev_fwcfg_reset(m->fwcfg);
 }
 
 void devices_destroy(struct machine *m)
 {
+	dev_fwcfg_destroy(m);
+	dev_vga_destroy(m);
+	dev_ata_destroy(m);
 	dev_port80_destroy(m);
 	dev_i8042_destroy(m);
 	dev_cmos_destroy(m);

@@ -11,6 +11,10 @@ libbt386_a_SOURCES += \
 	src/devices/i8042.c \
 	src/devices/port80.c \
 	src/devices/debugexit.c \
+	src/devices/ata.c \
+	src/devices/disk_image.c \
+	src/devices/vga.c \
+	src/devices/fwcfg.c \
 	src/monitor/timer.c \
 	src/monitor/console.c
-noinst_HEADERS += include/devices/devices.h
+noinst_HEADERS += include/devices/devices.h src/devices/disk_image.h

@@ -31,6 +31,9 @@ static const struct device_entry device_table[] = {
 	{"i8042 keyboard controller", dev_i8042_init},
 	{"POST port 0x80", dev_port80_init},
 	{"debug exit (0xf4)", dev_debugexit_init},
+	{"ATA/IDE disks", dev_ata_init},
+	{"CGA/VGA text mode", dev_vga_init},
+	{"QEMU fw_cfg", dev_fwcfg_init},
 };
 
 void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value)

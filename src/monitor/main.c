@@ -2,7 +2,8 @@
  * main.c - the bt386 command line.
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
- * -nographic, -no-reboot, -serial stdio), so course Makefiles can swap the
+ * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -smp), so
+ * course Makefiles can swap the
  * emulator binary; bt386's own flags are long options (--engine, --stats,
  * --trace). Either one or two leading dashes are accepted, and values may
  * follow as the next argument or after '='.
@@ -38,11 +39,25 @@ static void usage(FILE *out)
 		"128M;\n"
 		"                    a bare number means MiB)\n"
 		"  -nographic        serial console on stdio (the default)\n"
-		"  -serial stdio     the same; other backends are not "
-		"supported\n"
+		"  -serial stdio     the same (also mon:stdio); other backends "
+		"are not\n"
+		"                    supported\n"
 		"  -display none     accepted (there is no display)\n"
 		"  -no-reboot        end the run when the guest resets or\n"
 		"                    triple-faults instead of rebooting\n"
+		"  -drive file=F,index=N,media=disk,format=raw[,if=ide]"
+		"[,readonly=on]\n"
+		"                    an IDE disk from the raw image F; index "
+		"0..3 =\n"
+		"                    primary master, primary slave, secondary "
+		"master,\n"
+		"                    secondary slave (cache= is accepted; "
+		"writes go\n"
+		"                    to F at once; snapshot= is not "
+		"supported)\n"
+		"  -hda/-hdb/-hdc/-hdd FILE\n"
+		"                    the same as -drive file=FILE,index=0..3\n"
+		"  -smp N            accepted; the guest gets one processor\n"
 		"\n"
 		"bt386:\n"
 		"  --engine=ENGINE   bt (binary translation of kernel code; "
@@ -146,12 +161,174 @@ static bool opt(int argc, char **argv, int *i, const char *name, bool has_arg,
 	return false;
 }
 
+/* Next comma-separated item of a QEMU option value (",," is a comma). */
+static char *next_item(char **p)
+{
+	char *start = *p, *w = *p, *r = *p;
+
+	if (!*r)
+		return NULL;
+	while (*r) {
+		if (*r == ',' && r[1] == ',') {
+			*w++ = ',';
+			r += 2;
+		} else if (*r == ',') {
+			r++;
+			break;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	*p = r;
+	return start;
+}
+
+static void add_drive(struct machine_options *o, int index, const char *file,
+		      bool readonly, const char *flag)
+{
+	if (index < 0) {
+		for (index = 0; index < MACHINE_MAX_DRIVES; index++)
+			if (!o->drive[index].file)
+				break;
+		if (index == MACHINE_MAX_DRIVES) {
+			mon_error("%s: all four IDE positions are taken", flag);
+			exit(MON_EXIT_ERROR);
+		}
+	}
+	if (o->drive[index].file) {
+		mon_error("%s: IDE index %d is already given to %s", flag,
+			  index, o->drive[index].file);
+		exit(MON_EXIT_ERROR);
+	}
+	o->drive[index].file = file;
+	o->drive[index].readonly = readonly;
+}
+
+/* -drive file=F,index=N,media=disk,format=raw[,if=ide][,readonly=on] */
+static void parse_drive(struct machine_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *p = copy, *item;
+	const char *file = NULL;
+	int index = -1;
+	bool readonly = false;
+
+	if (!copy) {
+		mon_error("out of memory");
+		exit(MON_EXIT_ERROR);
+	}
+	while ((item = next_item(&p))) {
+		char *eq = strchr(item, '=');
+		const char *val = eq ? eq + 1 : "";
+
+		if (eq)
+			*eq = 0;
+		if (strcmp(item, "file") == 0 && *val) {
+			file = val;
+		} else if (strcmp(item, "index") == 0) {
+			char *end;
+			long n = strtol(val, &end, 10);
+			if (!*val || *end || n < 0 || n >= MACHINE_MAX_DRIVES) {
+				mon_error("-drive index=%s: give 0..3 (primary "
+					  "master/slave, secondary "
+					  "master/slave)",
+					  val);
+				exit(MON_EXIT_ERROR);
+			}
+			index = (int)n;
+		} else if (strcmp(item, "media") == 0) {
+			if (strcmp(val, "disk") != 0) {
+				mon_error("-drive media=%s: only media=disk is "
+					  "supported",
+					  val);
+				exit(MON_EXIT_ERROR);
+			}
+		} else if (strcmp(item, "format") == 0) {
+			if (strcmp(val, "raw") != 0) {
+				mon_error("-drive format=%s: only raw images "
+					  "are supported",
+					  val);
+				exit(MON_EXIT_ERROR);
+			}
+		} else if (strcmp(item, "if") == 0) {
+			if (strcmp(val, "ide") != 0) {
+				mon_error("-drive if=%s: only if=ide is "
+					  "supported",
+					  val);
+				exit(MON_EXIT_ERROR);
+			}
+		} else if (strcmp(item, "readonly") == 0) {
+			if (!strcmp(val, "on") || !strcmp(val, "") ||
+			    !strcmp(val, "true"))
+				readonly = true;
+			else if (!strcmp(val, "off") || !strcmp(val, "false"))
+				readonly = false;
+			else {
+				mon_error("-drive readonly=%s: give on or off",
+					  val);
+				exit(MON_EXIT_ERROR);
+			}
+		} else if (strcmp(item, "cache") == 0) {
+			/* Every mode is safe here: writes reach the file
+			 * when the guest completes them. */
+		} else {
+			mon_error("-drive: key '%s' is not supported (file, "
+				  "index, media, format, if, readonly, cache)",
+				  item);
+			exit(MON_EXIT_ERROR);
+		}
+	}
+	if (!file) {
+		mon_error("-drive %s: no file= given", arg);
+		exit(MON_EXIT_ERROR);
+	}
+	add_drive(o, index, file, readonly, "-drive");
+	/* copy stays allocated: o->drive[].file points into it */
+}
+
+/* -smp N or -smp cpus=N[,...]: the guest gets one processor. */
+static void parse_smp(const char *arg)
+{
+	const char *s = strncmp(arg, "cpus=", 5) == 0 ? arg + 5 : arg;
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || n < 1 || (*end && *end != ',')) {
+		mon_error("-smp %s: not a number of processors", arg);
+		exit(MON_EXIT_ERROR);
+	}
+	if (n > 1)
+		fprintf(stderr,
+			"bt386: -smp %ld: this version gives the guest one "
+			"processor\n",
+			n);
+}
+
 static void parse_args(int argc, char **argv, struct machine_options *o)
 {
+	static const char *const hd[MACHINE_MAX_DRIVES] = {"hda", "hdb", "hdc",
+							   "hdd"};
+	static const char *const hd_flag[MACHINE_MAX_DRIVES] = {"-hda", "-hdb",
+								"-hdc", "-hdd"};
 	const char *v = NULL;
+	bool smp_seen = false;
+	int hdi;
 
 	for (int i = 1; i < argc; i++) {
-		if (opt(argc, argv, &i, "kernel", true, &v)) {
+		for (hdi = 0; hdi < MACHINE_MAX_DRIVES; hdi++)
+			if (opt(argc, argv, &i, hd[hdi], true, &v))
+				break;
+		if (hdi < MACHINE_MAX_DRIVES) {
+			add_drive(o, hdi, v, false, hd_flag[hdi]);
+		} else if (opt(argc, argv, &i, "drive", true, &v)) {
+			parse_drive(o, v);
+		} else if (opt(argc, argv, &i, "smp", true, &v)) {
+			if (!smp_seen)
+				parse_smp(v);
+			smp_seen = true;
+		} else if (opt(argc, argv, &i, "kernel", true, &v)) {
 			o->kernel = v;
 		} else if (opt(argc, argv, &i, "append", true, &v)) {
 			o->append = v;

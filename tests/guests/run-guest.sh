@@ -8,7 +8,8 @@
 #
 # Environment: top_srcdir, top_builddir (exported by the test harness),
 # QEMU_I386 (empty: qemu runs are skipped with status 77), GUEST_TIMEOUT
-# (seconds, default 60), GUEST_KEEP=1 keeps the output files.
+# (seconds, default 60), GUEST_KEEP=1 keeps the output files, GUEST_ARGS
+# (extra emulator flags, split on blanks, e.g. a -drive for run-ata.sh).
 set -u
 
 if [ $# -ne 2 ]; then
@@ -38,7 +39,7 @@ bt386:*)
 		exit 99
 	fi
 	set -- "$bt386" --engine="$engine" -m 64M -nographic -no-reboot \
-		-kernel "$elf" -append "guest=$name"
+		-kernel "$elf" -append "guest=$name" ${GUEST_ARGS:-}
 	;;
 qemu)
 	if [ -z "${QEMU_I386:-}" ]; then
@@ -50,7 +51,7 @@ qemu)
 	# QEMU's default CPU (qemu32) has PSE, PGE and CX8.
 	set -- "$QEMU_I386" -kernel "$elf" -append "guest=$name" -m 64M \
 		-display none -serial stdio -monitor none -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${GUEST_ARGS:-}
 	;;
 *)
 	echo "$0: unknown emulator '$emu' (bt386:ENGINE or qemu)" >&2

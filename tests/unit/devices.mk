@@ -1,7 +1,9 @@
 # unit tests: devices (bus, PIC, PIT, UART, CMOS, i8042, port 0x80, debug
-# exit) and the host timers and console they use
+# exit, ATA disks, VGA registers, fw_cfg) and the host timers and console
+# they use
 DEVICE_TESTS = tests/unit/test_devices tests/unit/test_pic \
-	tests/unit/test_pit tests/unit/test_uart tests/unit/test_cmos
+	tests/unit/test_pit tests/unit/test_uart tests/unit/test_cmos \
+	tests/unit/test_ata tests/unit/test_vga tests/unit/test_fwcfg
 check_PROGRAMS += $(DEVICE_TESTS)
 TESTS += $(DEVICE_TESTS)
 
@@ -24,3 +26,15 @@ tests_unit_test_uart_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cmos_SOURCES = tests/unit/test_cmos.c
 tests_unit_test_cmos_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
 tests_unit_test_cmos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_ata_SOURCES = tests/unit/test_ata.c
+tests_unit_test_ata_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_ata_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_vga_SOURCES = tests/unit/test_vga.c
+tests_unit_test_vga_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_vga_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_fwcfg_SOURCES = tests/unit/test_fwcfg.c
+tests_unit_test_fwcfg_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_fwcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
