@@ -15,6 +15,7 @@
 #include "bt/bt.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
+#include "monitor/bzimage.h"
 #include "monitor/multiboot.h"
 
 struct device_entry {
@@ -104,6 +105,18 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 			m, m->opt.builtin_image, m->opt.builtin_size,
 			"built-in demo", m->opt.append ? m->opt.append : "",
 			err, errlen);
+	/* The setup header decides: a bzImage, else a multiboot kernel. */
+	if (bzimage_detect_file(m->opt.kernel))
+		return bzimage_load(m, m->opt.kernel, m->opt.initrd,
+				    m->opt.append, err, errlen);
+	if (m->opt.initrd) {
+		snprintf(err, errlen,
+			 "-initrd %s: only Linux bzImage kernels take an "
+			 "initrd (%s is not one; multiboot modules are not "
+			 "supported)",
+			 m->opt.initrd, m->opt.kernel);
+		return -1;
+	}
 	return multiboot_load(m, m->opt.kernel,
 			      m->opt.append ? m->opt.append : "", err, errlen);
 }
