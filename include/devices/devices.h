@@ -6,7 +6,7 @@
  * field where there is one, and registers its ports on &m->bus. It returns 0,
  * or -1 after printing a message to stderr. The order matters: the PIC
  * first (it installs the bus IRQ handler and interrupt acknowledge), then
- * pit, uart (COM1), cmos, i8042, port80, debugexit. m->mem.size must be set
+ * pit, uart (COM1), cmos, i8042, port80, debugexit, pci. m->mem.size must be set
  * before dev_cmos_init().
  *
  * All of these run on the vCPU thread.
@@ -23,6 +23,7 @@ struct dev_pit;
 struct dev_uart;
 struct dev_cmos;
 struct dev_i8042;
+struct dev_pci;
 
 int dev_pic_init(struct machine *m);  /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
 int dev_pit_init(struct machine *m);  /* 8254: 0x40-0x43, port B 0x61 */
@@ -31,6 +32,7 @@ int dev_cmos_init(struct machine *m); /* MC146818: 0x70-0x71, IRQ8 */
 int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
 int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
 int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
+int dev_pci_init(struct machine *m); /* config mechanism #1: 0xcf8, 0xcfc */
 
 /*
  * Undo every init above that ran (cancels the devices' timers and frees
@@ -50,12 +52,14 @@ void dev_pit_reset(struct dev_pit *pit);
 void dev_uart_reset(struct dev_uart *u);
 void dev_cmos_reset(struct dev_cmos *c);
 void dev_i8042_reset(struct dev_i8042 *k);
+void dev_pci_reset(struct dev_pci *pci);
 void dev_pic_destroy(struct machine *m);
 void dev_pit_destroy(struct machine *m);
 void dev_uart_destroy(struct machine *m);
 void dev_cmos_destroy(struct machine *m);
 void dev_i8042_destroy(struct machine *m);
 void dev_port80_destroy(struct machine *m);
+void dev_pci_destroy(struct machine *m);
 
 /*
  * Move console input into COM1's receive FIFO while it has room. The
@@ -102,11 +106,17 @@ struct dev_i8042_stats {
 	uint64_t resets;       /* reset requests (0xfe, output port, 0x92) */
 	uint64_t irqs;	       /* IRQ1/IRQ12 assertions */
 };
+struct dev_pci_stats {
+	uint64_t reads;	 /* configuration data reads (0xcfc-0xcff) */
+	uint64_t writes; /* configuration data writes */
+	uint64_t absent; /* reads that selected no function (all ones) */
+};
 
 const struct dev_pic_stats *dev_pic_stats(const struct dev_pic *pic);
 const struct dev_pit_stats *dev_pit_stats(const struct dev_pit *pit);
 const struct dev_uart_stats *dev_uart_stats(const struct dev_uart *u);
 const struct dev_cmos_stats *dev_cmos_stats(const struct dev_cmos *c);
 const struct dev_i8042_stats *dev_i8042_stats(const struct dev_i8042 *k);
+const struct dev_pci_stats *dev_pci_stats(const struct dev_pci *pci);
 
 #endif

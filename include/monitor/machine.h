@@ -47,6 +47,7 @@ struct machine {
 	struct dev_uart *com1;
 	struct dev_cmos *cmos;
 	struct dev_i8042 *i8042;
+	struct dev_pci *pci;
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

@@ -22,10 +22,13 @@ void devices_reset(struct machine *m)
 		dev_cmos_reset(m->cmos);
 	if (m->i8042)
 		dev_i8042_reset(m->i8042);
+	if (m->pci)
+		dev_pci_reset(m->pci);
 }
 
 void devices_destroy(struct machine *m)
 {
+	dev_pci_destroy(m);
 	dev_port80_destroy(m);
 	dev_i8042_destroy(m);
 	dev_cmos_destroy(m);

@@ -11,6 +11,7 @@ libbt386_a_SOURCES += \
 	src/devices/i8042.c \
 	src/devices/port80.c \
 	src/devices/debugexit.c \
+	src/devices/pci.c \
 	src/monitor/timer.c \
 	src/monitor/console.c
 noinst_HEADERS += include/devices/devices.h

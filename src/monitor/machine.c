@@ -31,6 +31,7 @@ static const struct device_entry device_table[] = {
 	{"i8042 keyboard controller", dev_i8042_init},
 	{"POST port 0x80", dev_port80_init},
 	{"debug exit (0xf4)", dev_debugexit_init},
+	{"PCI host bridge (config mechanism #1)", dev_pci_init},
 };
 
 void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value)
