@@ -6,9 +6,9 @@
  * field where there is one, and registers its ports on &m->bus. It returns 0,
  * or -1 after printing a message to stderr. The order matters: the PIC
  * first (it installs the bus IRQ handler and interrupt acknowledge), then
- * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga, fwcfg.
- * m->mem.size must be set before dev_cmos_init() and dev_fwcfg_init();
- * m->opt.drive[] before dev_ata_init().
+ * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga, fwcfg,
+ * pci. m->mem.size must be set before dev_cmos_init() and
+ * dev_fwcfg_init(); m->opt.drive[] before dev_ata_init().
  *
  * All of these run on the vCPU thread.
  */
@@ -27,6 +27,7 @@ struct dev_i8042;
 struct dev_ata;
 struct dev_vga;
 struct dev_fwcfg;
+struct dev_pci;
 
 int dev_pic_init(struct machine *m);  /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
 int dev_pit_init(struct machine *m);  /* 8254: 0x40-0x43, port B 0x61 */
@@ -41,6 +42,7 @@ int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
 int dev_ata_init(struct machine *m);
 int dev_vga_init(struct machine *m);   /* CGA/VGA text-mode registers */
 int dev_fwcfg_init(struct machine *m); /* QEMU fw_cfg: 0x510-0x511 */
+int dev_pci_init(struct machine *m); /* config mechanism #1: 0xcf8, 0xcfc */
 
 /*
  * Undo every init above that ran (cancels the devices' timers and frees
@@ -63,6 +65,7 @@ void dev_i8042_reset(struct dev_i8042 *k);
 void dev_ata_reset(struct dev_ata *a);
 void dev_vga_reset(struct dev_vga *v);
 void dev_fwcfg_reset(struct dev_fwcfg *f);
+void dev_pci_reset(struct dev_pci *pci);
 void dev_pic_destroy(struct machine *m);
 void dev_pit_destroy(struct machine *m);
 void dev_uart_destroy(struct machine *m);
@@ -72,6 +75,7 @@ void dev_port80_destroy(struct machine *m);
 void dev_ata_destroy(struct machine *m); /* closes the images (unlocks) */
 void dev_vga_destroy(struct machine *m);
 void dev_fwcfg_destroy(struct machine *m);
+void dev_pci_destroy(struct machine *m);
 
 /*
  * Move console input into COM1's receive FIFO while it has room. The
@@ -118,6 +122,11 @@ struct dev_i8042_stats {
 	uint64_t resets;       /* reset requests (0xfe, output port, 0x92) */
 	uint64_t irqs;	       /* IRQ1/IRQ12 assertions */
 };
+struct dev_pci_stats {
+	uint64_t reads;	 /* configuration data reads (0xcfc-0xcff) */
+	uint64_t writes; /* configuration data writes */
+	uint64_t absent; /* reads that selected no function (all ones) */
+};
 
 struct dev_ata_stats {
 	uint64_t commands;	  /* commands accepted by a present device */
@@ -135,5 +144,6 @@ const struct dev_uart_stats *dev_uart_stats(const struct dev_uart *u);
 const struct dev_cmos_stats *dev_cmos_stats(const struct dev_cmos *c);
 const struct dev_i8042_stats *dev_i8042_stats(const struct dev_i8042 *k);
 const struct dev_ata_stats *dev_ata_stats(const struct dev_ata *a);
+const struct dev_pci_stats *dev_pci_stats(const struct dev_pci *pci);
 
 #endif

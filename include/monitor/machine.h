@@ -64,6 +64,9 @@ struct machine {
 	/* The -kernel file, read once (reboots reload from here). */
 	void *kernel_image;
 	size_t kernel_size;
+	void *initrd_image; /* -initrd, the same way */
+	size_t initrd_size;
+	struct dev_pci *pci;
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

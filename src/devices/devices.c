@@ -29,6 +29,8 @@ void devices_reset(struct machine *m)
 		dev_vga_reset(m->vga);
 	if (m->fwcfg)
 		dev_fwcfg_reset(m->fwcfg);
+	if (m->pci)
+		dev_pci_reset(m->pci);
 }
 
 void devices_destroy(struct machine *m)
@@ -36,6 +38,7 @@ void devices_destroy(struct machine *m)
 	dev_fwcfg_destroy(m);
 	dev_vga_destroy(m);
 	dev_ata_destroy(m);
+	dev_pci_destroy(m);
 	dev_port80_destroy(m);
 	dev_i8042_destroy(m);
 	dev_cmos_destroy(m);

@@ -15,6 +15,7 @@ libbt386_a_SOURCES += \
 	src/devices/disk_image.c \
 	src/devices/vga.c \
 	src/devices/fwcfg.c \
+	src/devices/pci.c \
 	src/monitor/timer.c \
 	src/monitor/console.c
 noinst_HEADERS += include/devices/devices.h src/devices/disk_image.h

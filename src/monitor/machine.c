@@ -15,6 +15,7 @@
 #include "bt/bt.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
+#include "monitor/bzimage.h"
 #include "monitor/multiboot.h"
 #include "monitor/file.h"
 
@@ -34,6 +35,7 @@ static const struct device_entry device_table[] = {
 	{"ATA/IDE disks", dev_ata_init},
 	{"CGA/VGA text mode", dev_vga_init},
 	{"QEMU fw_cfg", dev_fwcfg_init},
+	{"PCI host bridge (config mechanism #1)", dev_pci_init},
 };
 
 void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value)
@@ -112,6 +114,24 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	    mon_read_file(m->opt.kernel, m->mem.size, &m->kernel_image,
 			  &m->kernel_size, err, errlen) < 0)
 		return -1;
+	if (m->opt.initrd && !m->initrd_image &&
+	    mon_read_file(m->opt.initrd, m->mem.size, &m->initrd_image,
+			  &m->initrd_size, err, errlen) < 0)
+		return -1;
+	/* The setup header decides: a bzImage, else a multiboot kernel. */
+	if (bzimage_detect(m->kernel_image, m->kernel_size))
+		return bzimage_load_image(
+			m, m->kernel_image, m->kernel_size, m->opt.kernel,
+			m->initrd_image, m->initrd_size, m->opt.initrd,
+			m->opt.append, err, errlen);
+	if (m->opt.initrd) {
+		snprintf(err, errlen,
+			 "-initrd %s: only Linux bzImage kernels take an "
+			 "initrd (%s is not one; multiboot modules are not "
+			 "supported)",
+			 m->opt.initrd, m->opt.kernel);
+		return -1;
+	}
 	return multiboot_load_image(
 		m, m->kernel_image, m->kernel_size, m->opt.kernel,
 		m->opt.append ? m->opt.append : "", err, errlen);

@@ -31,9 +31,11 @@ static void usage(FILE *out)
 		"Runs a 32-bit x86 guest without hardware virtualization.\n"
 		"\n"
 		"Machine (QEMU-compatible):\n"
-		"  -kernel FILE      boot a multiboot kernel (ELF); without "
-		"it, the\n"
+		"  -kernel FILE      boot a Linux bzImage (32-bit boot "
+		"protocol) or a\n"
+		"                    multiboot kernel (ELF); without it, the\n"
 		"                    built-in demo guest boots\n"
+		"  -initrd FILE      initial ramdisk for a Linux kernel\n"
 		"  -append STRING    kernel command line\n"
 		"  -m SIZE           guest RAM, e.g. 64, 128M, 1G (default "
 		"128M;\n"
@@ -430,9 +432,8 @@ int main(int argc, char **argv)
 		}
 		bt_trace_on = true;
 	}
-	if (m.opt.initrd) {
-		mon_error("-initrd: not supported yet (multiboot modules and "
-			  "the Linux boot protocol come later)");
+	if (m.opt.initrd && !m.opt.kernel) {
+		mon_error("-initrd needs a Linux kernel (-kernel bzImage)");
 		return MON_EXIT_ERROR;
 	}
 	stats_start_ns = mon_now_ns();

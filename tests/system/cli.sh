@@ -56,6 +56,21 @@ expect_error "missing flag argument" "needs an argument" -kernel
 expect_error "unknown engine" "unknown engine" --engine=warp -kernel "$guests/hello.elf"
 expect_error "unknown trace channel" "unknown channel" --trace=everything -kernel "$guests/hello.elf"
 
+# A Linux setup header with nothing behind it: 2 setup sectors, then no
+# protected-mode code although syssize promises 64 KiB.
+poke() { printf "$2" | dd of="$tmp/short.bz" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
+head -c 1024 /dev/zero >"$tmp/short.bz"
+poke 0x1f1 '\001'
+poke 0x1f4 '\000\020\000\000'
+poke 0x1fe '\125\252'
+poke 0x200 '\353\152HdrS\017\002'
+poke 0x211 '\001'
+expect_error "truncated bzImage" "short.bz: truncated" -kernel "$tmp/short.bz"
+expect_error "-initrd with a multiboot kernel" "only Linux bzImage" \
+	-kernel "$guests/hello.elf" -initrd "$guests/hello.elf"
+expect_error "-initrd without -kernel" "needs a Linux kernel" -initrd "$guests/hello.elf"
+expect_error "missing initrd" "nonexistent.img" -kernel "$tmp/short.bz" -initrd "$tmp/nonexistent.img"
+
 # Good flags.
 if "$bt386" --help | grep -q -- "-kernel FILE"; then echo "ok - --help"; else
 	echo "not ok - --help"; fails=$((fails + 1)); fi

@@ -1,7 +1,8 @@
 /*
  * test_pit.c - the 8254 under a fake clock: counting in modes 0, 2, 3 and
  * 4, IRQ0 periods and lost ticks, counter latch, read-back, and counter 2
- * through port 0x61.
+ * through port 0x61, including the exact sequences of Linux's two TSC
+ * calibrations against the PIT (quick_pit_calibrate, pit_calibrate_tsc).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -314,6 +315,84 @@ START_TEST(test_channel2_gate)
 }
 END_TEST
 
+/*
+ * Linux's quick_pit_calibrate(): counter 2 in mode 0 from 0xffff, read
+ * without latching (LSB then MSB, alternately), expecting the MSB to step
+ * down by one every 256 clocks; it gives up on any other value.
+ */
+START_TEST(test_linux_quick_calibrate)
+{
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+	uint64_t base = now;
+	/* pit_verify_msb(0): one read pair right after the load. */
+	ck_assert_uint_eq(inb(0x42), 0xff);
+	ck_assert_uint_eq(inb(0x42), 0xff);
+	for (unsigned i = 0; i <= 233; i++) {
+		for (unsigned t = 1; t < 256; t += 50) {
+			uint16_t want = (uint16_t)(0xffff - (i * 256 + t));
+			at_ticks(base, i * 256 + t);
+			ck_assert_uint_eq(inb(0x42), want & 0xff);
+			ck_assert_uint_eq(inb(0x42), 0xff - i);
+		}
+	}
+	/* OUT2 stays low the whole time (the count is far from 0). */
+	ck_assert_uint_eq(inb(0x61) & 0x20, 0);
+}
+END_TEST
+
+/*
+ * Linux's pit_calibrate_tsc(): mode 0 with a 50 ms count, polling port
+ * 0x61 until OUT2 goes high; it must stay high after the counter wraps.
+ */
+START_TEST(test_linux_slow_calibrate)
+{
+	const uint16_t latch = 1193182 / 20;
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);
+	outb(0x42, latch & 0xff);
+	outb(0x42, latch >> 8);
+	uint64_t base = now;
+	for (uint64_t t = 0; t < latch; t += 997) {
+		at_ticks(base, t);
+		ck_assert_uint_eq(inb(0x61) & 0x20, 0);
+	}
+	at_ticks(base, latch - 1);
+	ck_assert_uint_eq(inb(0x61) & 0x20, 0);
+	at_ticks(base, latch);
+	ck_assert_uint_eq(inb(0x61) & 0x20, 0x20);
+	at_ticks(base, latch + 0x10000 + 5);
+	ck_assert_uint_eq(inb(0x61) & 0x20, 0x20);
+	/* The counter itself wrapped and keeps counting down. */
+	ck_assert_uint_eq(latch_read(2), (uint16_t)-5);
+}
+END_TEST
+
+START_TEST(test_port61_bits)
+{
+	/* Bits 0-3 read back; 4 and 5 are status, 6 and 7 read 0. */
+	outb(0x61, 0xff);
+	ck_assert_uint_eq(inb(0x61) & 0xcf, 0x0f);
+	outb(0x61, 0x02); /* speaker data on, gate off */
+	ck_assert_uint_eq(inb(0x61) & 0x0f, 0x02);
+	/* The speaker bit does not gate the counter. */
+	outb(0x43, 0xb0);
+	outb(0x42, 10);
+	outb(0x42, 0);
+	uint64_t base = now;
+	at_ticks(base, 50);
+	ck_assert_uint_eq(inb(0x61) & 0x20, 0);
+	ck_assert_uint_eq(latch_read(2), 10);
+	outb(0x61, 0x03);
+	base = now;
+	at_ticks(base, 10);
+	ck_assert_uint_eq(inb(0x61) & 0x23, 0x23);
+}
+END_TEST
+
 START_TEST(test_refresh_toggles)
 {
 	uint8_t a = inb(0x61) & 0x10;
@@ -353,6 +432,9 @@ static Suite *pit_suite(void)
 	tcase_add_test(tc, test_access_modes);
 	tcase_add_test(tc, test_channel2_port61);
 	tcase_add_test(tc, test_channel2_gate);
+	tcase_add_test(tc, test_linux_quick_calibrate);
+	tcase_add_test(tc, test_linux_slow_calibrate);
+	tcase_add_test(tc, test_port61_bits);
 	tcase_add_test(tc, test_refresh_toggles);
 	tcase_add_test(tc, test_tiny_period_is_bounded);
 	suite_add_tcase(s, tc);
