@@ -1,7 +1,8 @@
-# unit tests: devices (bus, PIC, PIT, UART, CMOS, i8042, port 0x80, debug
-# exit) and the host timers and console they use
+# unit tests: devices (bus, PIC, local and I/O APIC, PIT, UART, CMOS,
+# i8042, port 0x80, debug exit) and the host timers and console they use
 DEVICE_TESTS = tests/unit/test_devices tests/unit/test_pic \
-	tests/unit/test_pit tests/unit/test_uart tests/unit/test_cmos
+	tests/unit/test_apic tests/unit/test_pit tests/unit/test_uart \
+	tests/unit/test_cmos
 check_PROGRAMS += $(DEVICE_TESTS)
 TESTS += $(DEVICE_TESTS)
 
@@ -24,3 +25,7 @@ tests_unit_test_uart_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cmos_SOURCES = tests/unit/test_cmos.c
 tests_unit_test_cmos_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
 tests_unit_test_cmos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_apic_SOURCES = tests/unit/test_apic.c
+tests_unit_test_apic_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_apic_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -1,0 +1,365 @@
+/*
+ * test_apic.c - the local APIC and the I/O APIC on a bus with the 8259
+ * pair, under a fake clock: register semantics, acceptance and priority,
+ * EOI, the timer (one-shot, periodic, divider), the ExtINT path for the
+ * 8259, and I/O APIC routing (edge, level with remote IRR, masking,
+ * logical destinations).
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "bt/cpu_model.h"
+#include "devices/bus.h"
+#include "devices/devices.h"
+#include "monitor/machine.h"
+#include "monitor/timer.h"
+#include "x86.h"
+
+#define T0 1000000000000ull /* fake clock start: 1000 s */
+#define LAPIC 0xfee00000u
+
+static struct machine *m;
+
+static uint32_t lr(uint32_t reg)
+{
+	return bus_mmio_read(&m->bus, LAPIC + reg, 4);
+}
+
+static void lw(uint32_t reg, uint32_t v)
+{
+	bus_mmio_write(&m->bus, LAPIC + reg, 4, v);
+}
+
+static bool irr_has(unsigned v)
+{
+	return lr(0x200 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static bool isr_has(unsigned v)
+{
+	return lr(0x100 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static bool tmr_has(unsigned v)
+{
+	return lr(0x180 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static void self_ipi(uint8_t vector)
+{
+	lw(0x300, 0x00040000u | vector); /* fixed, shorthand self */
+}
+
+static void at(uint64_t ns)
+{
+	mon_clock_set_fake(T0 + ns);
+	mon_timers_run(T0 + ns);
+}
+
+static void setup(void)
+{
+	mon_clock_set_fake(T0);
+	m = calloc(1, sizeof(*m));
+	bus_init(&m->bus);
+	m->mem.size = 16u << 20;
+	m->cpu.machine = m;
+	m->cpu.apic_base =
+		BT_APIC_DEFAULT_BASE | BT_APIC_BASE_BSP | BT_APIC_BASE_EN;
+	ck_assert_int_eq(dev_pic_init(m), 0);
+	ck_assert_int_eq(dev_lapic_init(m), 0);
+	/* PIC: vectors 0x20/0x28, everything unmasked. */
+	bus_pio_write(&m->bus, 0x20, 1, 0x11);
+	bus_pio_write(&m->bus, 0x21, 1, 0x20);
+	bus_pio_write(&m->bus, 0x21, 1, 0x04);
+	bus_pio_write(&m->bus, 0x21, 1, 0x01);
+	bus_pio_write(&m->bus, 0x21, 1, 0x00);
+	bus_pio_write(&m->bus, 0xa0, 1, 0x11);
+	bus_pio_write(&m->bus, 0xa1, 1, 0x28);
+	bus_pio_write(&m->bus, 0xa1, 1, 0x02);
+	bus_pio_write(&m->bus, 0xa1, 1, 0x01);
+	bus_pio_write(&m->bus, 0xa1, 1, 0x00);
+}
+
+static void teardown(void)
+{
+	devices_destroy(m);
+	free(m);
+	mon_timers_reset();
+	mon_clock_use_real();
+}
+
+/* Both 8259s masked, the local APIC software-enabled (spurious 0xff). */
+static void apic_mode(void)
+{
+	bus_pio_write(&m->bus, 0x21, 1, 0xff);
+	bus_pio_write(&m->bus, 0xa1, 1, 0xff);
+	lw(0x0f0, 0x1ff);
+}
+
+START_TEST(test_lapic_registers)
+{
+	ck_assert_uint_eq(lr(0x020), 0);
+	ck_assert_uint_eq(lr(0x030), 0x00050014u);
+	ck_assert_uint_eq(lr(0x0f0), 0xff); /* software-disabled at reset */
+	ck_assert_uint_eq(lr(0x0e0), 0xffffffffu);
+	ck_assert_uint_eq(lr(0x350), 0x700); /* LINT0: ExtINT, unmasked */
+	ck_assert_uint_eq(lr(0x320), 0x10000);
+	ck_assert_uint_eq(lr(0x370), 0x10000);
+
+	lw(0x080, 0x12345678);
+	ck_assert_uint_eq(lr(0x080), 0x78);
+	ck_assert_uint_eq(lr(0x0a0), 0x78); /* PPR = TPR with nothing in ISR */
+	lw(0x080, 0);
+	lw(0x0d0, 0x12345678);
+	ck_assert_uint_eq(lr(0x0d0), 0x12000000u);
+	lw(0x0e0, 0x0);
+	ck_assert_uint_eq(lr(0x0e0), 0x0fffffffu);
+	lw(0x0f0, 0x120); /* bits 3:0 of the vector are hardwired (P6) */
+	ck_assert_uint_eq(lr(0x0f0), 0x12f);
+	/* LVT: only the defined bits stick; delivery status reads 0. */
+	lw(0x370, 0xffffffffu);
+	ck_assert_uint_eq(lr(0x370), 0x000100ffu);
+	lw(0x320, 0xffffffffu);
+	ck_assert_uint_eq(lr(0x320), 0x000300ffu);
+	lw(0x350, 0xffffffffu);
+	ck_assert_uint_eq(lr(0x350), 0x0001a7ffu);
+	/* IRR, ISR, TMR and VER are read-only. */
+	lw(0x200, 0xffffffffu);
+	lw(0x100, 0xffffffffu);
+	lw(0x030, 0);
+	ck_assert_uint_eq(lr(0x200), 0);
+	ck_assert_uint_eq(lr(0x100), 0);
+	ck_assert_uint_eq(lr(0x030), 0x00050014u);
+	/* Byte reads see the register's bytes. */
+	ck_assert_uint_eq(bus_mmio_read(&m->bus, LAPIC + 0x032, 1), 0x05);
+	/* Divide configuration keeps bits 0, 1 and 3. */
+	lw(0x3e0, 0xff);
+	ck_assert_uint_eq(lr(0x3e0), 0xb);
+}
+END_TEST
+
+START_TEST(test_lapic_icr_and_esr)
+{
+	apic_mode();
+	/* xv6's INIT level de-assert to all: accepted, delivery idle. */
+	lw(0x310, 0);
+	lw(0x300, 0x00088500);
+	ck_assert_uint_eq(lr(0x300) & (1u << 12), 0);
+	ck_assert_uint_eq(lr(0x300), 0x00088500);
+	/* STARTUP to an absent CPU: accepted and ignored. */
+	lw(0x310, 1u << 24);
+	lw(0x300, 0x00000607);
+	ck_assert_uint_eq(lr(0x300) & (1u << 12), 0);
+	ck_assert(!m->bus.intr);
+
+	/* An illegal vector: invisible until ESR is written. */
+	lw(0x280, 0);
+	ck_assert_uint_eq(lr(0x280), 0);
+	self_ipi(5);
+	ck_assert_uint_eq(lr(0x280), 0);
+	lw(0x280, 0);
+	ck_assert_uint_eq(lr(0x280), 1u << 5); /* send illegal vector */
+	lw(0x280, 0);
+	ck_assert_uint_eq(lr(0x280), 0);
+	/* With LVT error unmasked the error interrupts. */
+	lw(0x370, 0x33);
+	self_ipi(7);
+	ck_assert(irr_has(0x33));
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x33);
+	lw(0x0b0, 0);
+
+	/* Physical destination: ours (0) or broadcast take it, 1 does not. */
+	lw(0x310, 1u << 24);
+	lw(0x300, 0x41);
+	ck_assert(!irr_has(0x41));
+	lw(0x310, 0);
+	lw(0x300, 0x41);
+	ck_assert(irr_has(0x41));
+	/* All-excluding-self: not us. */
+	lw(0x300, 0x000c0042);
+	ck_assert(!irr_has(0x42));
+}
+END_TEST
+
+START_TEST(test_lapic_accept_and_eoi)
+{
+	apic_mode();
+	self_ipi(0x40);
+	ck_assert(irr_has(0x40));
+	ck_assert(!tmr_has(0x40));
+	ck_assert(m->bus.intr);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x40);
+	ck_assert(!irr_has(0x40));
+	ck_assert(isr_has(0x40));
+	ck_assert(!m->bus.intr);
+	ck_assert_uint_eq(lr(0x0a0), 0x40); /* PPR follows ISRV */
+	lw(0x0b0, 0);
+	ck_assert(!isr_has(0x40));
+	ck_assert_uint_eq(lr(0x0a0), 0);
+	/* Nothing pending: the acknowledge reports the spurious vector. */
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0xff);
+	ck_assert_uint_eq(lr(0x100 + 0x70), 0);
+}
+END_TEST
+
+START_TEST(test_lapic_priority)
+{
+	apic_mode();
+	self_ipi(0x50);
+	self_ipi(0x61);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x61); /* highest first */
+	/* 0x61 in service: class 5 and class 6 wait, class 7 interrupts. */
+	ck_assert(!m->bus.intr);
+	self_ipi(0x62);
+	ck_assert(!m->bus.intr);
+	self_ipi(0x71);
+	ck_assert(m->bus.intr);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x71);
+	ck_assert(!m->bus.intr);
+	/* EOI clears the highest in-service vector (0x71), then 0x61. */
+	lw(0x0b0, 0);
+	ck_assert(isr_has(0x61));
+	ck_assert(!isr_has(0x71));
+	ck_assert(!m->bus.intr);
+	lw(0x0b0, 0);
+	ck_assert(!isr_has(0x61));
+	ck_assert(m->bus.intr);
+	/* TPR holds back classes at or below its own. */
+	lw(0x080, 0x60);
+	ck_assert(!m->bus.intr);
+	ck_assert_uint_eq(lr(0x090), 0x60); /* APR = TPR */
+	lw(0x080, 0x5f);
+	ck_assert(m->bus.intr);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x62);
+	lw(0x0b0, 0);
+	ck_assert(!m->bus.intr); /* 0x50: class 5 <= TPR class 5 */
+	ck_assert(irr_has(0x50));
+	lw(0x080, 0);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x50);
+	lw(0x0b0, 0);
+	ck_assert(!m->bus.intr);
+}
+END_TEST
+
+START_TEST(test_lapic_timer_oneshot)
+{
+	apic_mode();
+	lw(0x320, 0x30); /* one-shot, vector 0x30 */
+	lw(0x3e0, 0x0);	 /* divide by 2 */
+	lw(0x380, 1000); /* 2000 ns */
+	ck_assert_uint_eq(lr(0x390), 1000);
+	at(500);
+	ck_assert_uint_eq(lr(0x390), 750);
+	ck_assert(!irr_has(0x30));
+	at(1999);
+	ck_assert(!irr_has(0x30));
+	at(2000);
+	ck_assert(irr_has(0x30));
+	ck_assert_uint_eq(lr(0x390), 0);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x30);
+	lw(0x0b0, 0);
+	at(100000);
+	ck_assert(!irr_has(0x30));
+	ck_assert_uint_eq(dev_lapic_stats(m->lapic)->timer_fires, 1);
+	/* Writing 0 stops a running timer. */
+	lw(0x380, 1000);
+	lw(0x380, 0);
+	at(200000);
+	ck_assert(!irr_has(0x30));
+	ck_assert_uint_eq(lr(0x390), 0);
+}
+END_TEST
+
+START_TEST(test_lapic_timer_periodic)
+{
+	apic_mode();
+	lw(0x320, 0x20031); /* periodic, vector 0x31 */
+	lw(0x3e0, 0xb);	    /* divide by 1 */
+	lw(0x380, 100000);  /* 100 us */
+	at(99999);
+	ck_assert(!irr_has(0x31));
+	at(100000);
+	ck_assert(irr_has(0x31));
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x31);
+	lw(0x0b0, 0);
+	at(150000);
+	ck_assert_uint_eq(lr(0x390), 50000);
+	at(200000);
+	ck_assert(irr_has(0x31));
+	ck_assert_uint_eq(dev_lapic_stats(m->lapic)->timer_fires, 2);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x31);
+	lw(0x0b0, 0);
+
+	/* Divide by 16 from here on: 100000 ticks take 1.6 ms. */
+	lw(0x3e0, 0x3);
+	lw(0x380, 100000);
+	at(200000 + 1599999);
+	ck_assert(!irr_has(0x31));
+	at(200000 + 1600000);
+	ck_assert(irr_has(0x31));
+	at(200000 + 1600000 + 800000);
+	ck_assert_uint_eq(lr(0x390), 50000);
+
+	/* Masked: it counts and expires, but raises nothing. */
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x31);
+	lw(0x0b0, 0);
+	lw(0x320, 0x30031);
+	at(200000 + 3200000);
+	ck_assert(!irr_has(0x31));
+	ck_assert_uint_eq(dev_lapic_stats(m->lapic)->timer_fires, 4);
+}
+END_TEST
+
+START_TEST(test_lapic_extint)
+{
+	/* Reset state: LINT0 in ExtINT, so the 8259 reaches the CPU. */
+	bus_set_irq(&m->bus, 3, 1);
+	bus_set_irq(&m->bus, 3, 0);
+	ck_assert(m->bus.intr);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x23);
+	bus_pio_write(&m->bus, 0x20, 1, 0x20);
+	ck_assert(!m->bus.intr);
+
+	/* Software-disabled APIC: fixed interrupts are not accepted. */
+	self_ipi(0x40);
+	ck_assert(!irr_has(0x40));
+	/* LINT0 masked: the 8259 is cut off. */
+	lw(0x350, 0x10700);
+	bus_set_irq(&m->bus, 3, 1);
+	bus_set_irq(&m->bus, 3, 0);
+	ck_assert(!m->bus.intr);
+	lw(0x350, 0x700);
+	ck_assert(m->bus.intr);
+	lw(0x350, 0x10700);
+	ck_assert(!m->bus.intr);
+	/* IA32_APIC_BASE.EN clear: the APIC is out of the path. */
+	m->cpu.apic_base &= ~(uint64_t)BT_APIC_BASE_EN;
+	dev_lapic_base_changed(m->lapic);
+	ck_assert(m->bus.intr);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x23);
+	ck_assert_uint_eq(lr(0x030), 0xffffffffu); /* page not decoded */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("apic");
+	TCase *tc = tcase_create("apic");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_lapic_registers);
+	tcase_add_test(tc, test_lapic_icr_and_esr);
+	tcase_add_test(tc, test_lapic_accept_and_eoi);
+	tcase_add_test(tc, test_lapic_priority);
+	tcase_add_test(tc, test_lapic_timer_oneshot);
+	tcase_add_test(tc, test_lapic_timer_periodic);
+	tcase_add_test(tc, test_lapic_extint);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
