@@ -88,12 +88,9 @@ enum { LVT_TIMER, LVT_THERMAL, LVT_PCINT, LVT_LINT0, LVT_LINT1, LVT_ERROR };
 
 /* Writable bits of each LVT entry. */
 static const uint32_t lvt_writable[NR_LVT] = {
-	[LVT_TIMER] = 0x000300ff,
-	[LVT_THERMAL] = 0x000107ff,
-	[LVT_PCINT] = 0x000107ff,
-	[LVT_LINT0] = 0x0001a7ff,
-	[LVT_LINT1] = 0x0001a7ff,
-	[LVT_ERROR] = 0x000100ff,
+	[LVT_TIMER] = 0x000300ff, [LVT_THERMAL] = 0x000107ff,
+	[LVT_PCINT] = 0x000107ff, [LVT_LINT0] = 0x0001a7ff,
+	[LVT_LINT1] = 0x0001a7ff, [LVT_ERROR] = 0x000100ff,
 };
 
 struct dev_lapic {
@@ -241,8 +238,7 @@ static void lapic_error(struct dev_lapic *l, uint32_t bit)
 }
 
 /* Is this APIC a destination of `dest` in physical or logical mode? */
-static bool lapic_matches(const struct dev_lapic *l, bool logical,
-			  uint8_t dest)
+static bool lapic_matches(const struct dev_lapic *l, bool logical, uint8_t dest)
 {
 	uint8_t ldr = (uint8_t)(l->ldr >> 24);
 
@@ -369,7 +365,8 @@ static void lapic_eoi(struct dev_lapic *l)
 	if (v < 0)
 		return;
 	bit_clear(l->isr, (unsigned)v);
-	(void)bit_test;
+	if (bit_test(l->tmr, (unsigned)v) && l->m->ioapic)
+		dev_ioapic_eoi(l->m->ioapic, (uint8_t)v);
 	lapic_update(l);
 }
 
@@ -476,8 +473,8 @@ static void reg_write(struct dev_lapic *l, unsigned reg, uint32_t v)
 	case REG_LVT ... REG_LVT + NR_LVT - 1: {
 		unsigned n = reg - REG_LVT;
 
-		l->lvt[n] = (l->lvt[n] & ~lvt_writable[n]) |
-			    (v & lvt_writable[n]);
+		l->lvt[n] =
+			(l->lvt[n] & ~lvt_writable[n]) | (v & lvt_writable[n]);
 		if (n == LVT_TIMER)
 			timer_schedule(l);
 		lapic_update(l);

@@ -4,7 +4,8 @@
  * The device table below is the machine: devices are created in this
  * order, each registering its ports and MMIO ranges on the bus. The
  * interrupt controllers come first because the others raise their lines:
- * the 8259 pair, then the local APIC between it and the CPU.
+ * the 8259 pair, the local APIC between it and the CPU, the I/O APIC that
+ * delivers to the local APIC.
  */
 #include "monitor/machine.h"
 
@@ -26,6 +27,7 @@ struct device_entry {
 static const struct device_entry device_table[] = {
 	{"8259A PIC pair", dev_pic_init},
 	{"local APIC", dev_lapic_init},
+	{"I/O APIC", dev_ioapic_init},
 	{"8254 PIT", dev_pit_init},
 	{"16550A UART (COM1)", dev_uart_init},
 	{"MC146818 CMOS/RTC", dev_cmos_init},

@@ -17,6 +17,7 @@
 
 #define T0 1000000000000ull /* fake clock start: 1000 s */
 #define LAPIC 0xfee00000u
+#define IOAPIC 0xfec00000u
 
 static struct machine *m;
 
@@ -28,6 +29,18 @@ static uint32_t lr(uint32_t reg)
 static void lw(uint32_t reg, uint32_t v)
 {
 	bus_mmio_write(&m->bus, LAPIC + reg, 4, v);
+}
+
+static uint32_t ior(uint8_t reg)
+{
+	bus_mmio_write(&m->bus, IOAPIC, 4, reg);
+	return bus_mmio_read(&m->bus, IOAPIC + 0x10, 4);
+}
+
+static void iow(uint8_t reg, uint32_t v)
+{
+	bus_mmio_write(&m->bus, IOAPIC, 4, reg);
+	bus_mmio_write(&m->bus, IOAPIC + 0x10, 4, v);
 }
 
 static bool irr_has(unsigned v)
@@ -67,6 +80,7 @@ static void setup(void)
 		BT_APIC_DEFAULT_BASE | BT_APIC_BASE_BSP | BT_APIC_BASE_EN;
 	ck_assert_int_eq(dev_pic_init(m), 0);
 	ck_assert_int_eq(dev_lapic_init(m), 0);
+	ck_assert_int_eq(dev_ioapic_init(m), 0);
 	/* PIC: vectors 0x20/0x28, everything unmasked. */
 	bus_pio_write(&m->bus, 0x20, 1, 0x11);
 	bus_pio_write(&m->bus, 0x21, 1, 0x20);
@@ -341,6 +355,108 @@ START_TEST(test_lapic_extint)
 }
 END_TEST
 
+START_TEST(test_ioapic_registers)
+{
+	ck_assert_uint_eq(ior(0x00), 0x01000000u);
+	ck_assert_uint_eq(ior(0x01), 0x00170011u);
+	ck_assert_uint_eq(ior(0x02), 0x01000000u);
+	ck_assert_uint_eq(bus_mmio_read(&m->bus, IOAPIC, 4), 0x02); /* sel */
+	for (unsigned pin = 0; pin < 24; pin++) {
+		ck_assert_uint_eq(ior(0x10 + 2 * pin), 0x10000);
+		ck_assert_uint_eq(ior(0x11 + 2 * pin), 0);
+	}
+	iow(0x10, 0xffffffffu);
+	ck_assert_uint_eq(ior(0x10), 0x0001afffu); /* no status, remote IRR */
+	iow(0x11, 0xffffffffu);
+	ck_assert_uint_eq(ior(0x11), 0xff000000u);
+	iow(0x00, 0x0f000000u);
+	ck_assert_uint_eq(ior(0x00), 0x0f000000u);
+	iow(0x01, 0);
+	ck_assert_uint_eq(ior(0x01), 0x00170011u);
+}
+END_TEST
+
+START_TEST(test_ioapic_edge)
+{
+	apic_mode();
+	iow(0x10 + 2 * 4, 0x34); /* IRQ 4: fixed, physical, edge, high */
+	iow(0x11 + 2 * 4, 0);
+	bus_set_irq(&m->bus, 4, 1);
+	ck_assert(irr_has(0x34));
+	ck_assert(!tmr_has(0x34));
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x34);
+	lw(0x0b0, 0);
+	/* The 8259s are masked: only the APIC path delivered it. */
+	ck_assert(!m->bus.intr);
+
+	/* IRQ 0 (the PIT) arrives on pin 2. */
+	iow(0x10 + 2 * 2, 0x22);
+	bus_set_irq(&m->bus, 0, 1);
+	bus_set_irq(&m->bus, 0, 0);
+	ck_assert(irr_has(0x22));
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x22);
+	lw(0x0b0, 0);
+
+	/* Masked: an edge is lost, not held. */
+	iow(0x10 + 2 * 4, 0x10034);
+	bus_set_irq(&m->bus, 4, 1);
+	bus_set_irq(&m->bus, 4, 0);
+	iow(0x10 + 2 * 4, 0x34);
+	ck_assert(!irr_has(0x34));
+	ck_assert(!m->bus.intr);
+
+	/* Destination APIC 1 does not exist. */
+	iow(0x11 + 2 * 4, 1u << 24);
+	bus_set_irq(&m->bus, 4, 1);
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert(!irr_has(0x34));
+	/* Logical, flat: our LDR bit. */
+	lw(0x0d0, 0x01000000u);
+	iow(0x10 + 2 * 4, 0x834);
+	iow(0x11 + 2 * 4, 0x02000000u);
+	bus_set_irq(&m->bus, 4, 1);
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert(!irr_has(0x34));
+	iow(0x11 + 2 * 4, 0x03000000u);
+	bus_set_irq(&m->bus, 4, 1);
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert(irr_has(0x34));
+}
+END_TEST
+
+START_TEST(test_ioapic_level)
+{
+	apic_mode();
+	iow(0x10 + 2 * 9, 0x8039); /* level, active high, vector 0x39 */
+	bus_set_irq(&m->bus, 9, 1);
+	ck_assert(irr_has(0x39));
+	ck_assert(tmr_has(0x39));
+	ck_assert(ior(0x10 + 2 * 9) & (1u << 14)); /* remote IRR */
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x39);
+	/* Still asserted, but remote IRR holds it back. */
+	ck_assert(!irr_has(0x39));
+	lw(0x0b0, 0);
+	/* The EOI cleared remote IRR and the pin requested again. */
+	ck_assert(irr_has(0x39));
+	ck_assert(ior(0x10 + 2 * 9) & (1u << 14));
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x39);
+	bus_set_irq(&m->bus, 9, 0);
+	lw(0x0b0, 0);
+	ck_assert(!(ior(0x10 + 2 * 9) & (1u << 14)));
+	ck_assert(!irr_has(0x39));
+	ck_assert(!m->bus.intr);
+
+	/* A masked asserted level pin requests when unmasked. */
+	iow(0x10 + 2 * 9, 0x18039);
+	bus_set_irq(&m->bus, 9, 1);
+	ck_assert(!irr_has(0x39));
+	iow(0x10 + 2 * 9, 0x8039);
+	ck_assert(irr_has(0x39));
+	ck_assert_uint_eq(dev_ioapic_stats(m->ioapic)->eois, 2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("apic");
@@ -356,6 +472,9 @@ int main(void)
 	tcase_add_test(tc, test_lapic_timer_oneshot);
 	tcase_add_test(tc, test_lapic_timer_periodic);
 	tcase_add_test(tc, test_lapic_extint);
+	tcase_add_test(tc, test_ioapic_registers);
+	tcase_add_test(tc, test_ioapic_edge);
+	tcase_add_test(tc, test_ioapic_level);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
