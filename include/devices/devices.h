@@ -100,6 +100,14 @@ void dev_lapic_base_changed(struct dev_lapic *l);
 /* The local APIC's EOI of a level-triggered vector: clear remote IRR. */
 void dev_ioapic_eoi(struct dev_ioapic *io, uint8_t vector);
 
+/*
+ * Write the BIOS data area fields (COM1, EBDA segment, base memory) and the
+ * MP floating pointer and configuration table into guest RAM, as firmware
+ * leaves them (layout in devices/mptable.c). Called at every machine reset
+ * after RAM is cleared and before the kernel is loaded.
+ */
+void dev_mptable_write(struct machine *m);
+
 /* The last value written to the POST code port (0 if none). */
 uint8_t dev_port80_last(const struct machine *m);
 

@@ -103,6 +103,8 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	if (m->cpu.tlb)
 		bt_interp_flush_tlb(&m->cpu);
 	memset(m->mem.physmap, 0, m->mem.size);
+	/* What firmware leaves below 1 MiB: BDA fields and the MP tables. */
+	dev_mptable_write(m);
 	if (!m->opt.kernel)
 		return multiboot_load_image(
 			m, m->opt.builtin_image, m->opt.builtin_size,

@@ -3,10 +3,12 @@
  * pair, under a fake clock: register semantics, acceptance and priority,
  * EOI, the timer (one-shot, periodic, divider), the ExtINT path for the
  * 8259, and I/O APIC routing (edge, level with remote IRR, masking,
- * logical destinations).
+ * logical destinations); and the MP tables and BIOS data area, found and
+ * parsed back the way xv6 and Linux do.
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bt/cpu_model.h"
 #include "devices/bus.h"
@@ -457,6 +459,148 @@ START_TEST(test_ioapic_level)
 }
 END_TEST
 
+/* ---- MP tables ------------------------------------------------------- */
+
+static uint8_t *ram;
+
+/* A machine with the APICs (their ID registers) and 1 MiB of "RAM". */
+static void mp_setup(void)
+{
+	setup();
+	ram = calloc(1, 1u << 20);
+	m->mem.physmap = ram;
+	m->mem.size = 1u << 20;
+	memset(ram, 0xcc, 1u << 20); /* the writer must not rely on zeroes */
+	dev_mptable_write(m);
+}
+
+static void mp_teardown(void)
+{
+	free(ram);
+	teardown();
+}
+
+static uint16_t rd16(uint32_t a)
+{
+	return ram[a] | ram[a + 1] << 8;
+}
+
+static uint32_t rd32(uint32_t a)
+{
+	return rd16(a) | (uint32_t)rd16(a + 2) << 16;
+}
+
+static uint8_t sum(uint32_t a, uint32_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s += ram[a++];
+	return s;
+}
+
+/* xv6's search: 16-byte steps, "_MP_" and a zero sum over 16 bytes. */
+static uint32_t mp_search(uint32_t a, uint32_t len)
+{
+	for (uint32_t p = a; p < a + len; p += 16) {
+		if (!memcmp(ram + p, "_MP_", 4) && sum(p, 16) == 0)
+			return p;
+	}
+	return 0;
+}
+
+START_TEST(test_bda)
+{
+	ck_assert_uint_eq(rd16(0x400), 0x3f8);
+	ck_assert_uint_eq(rd16(0x40e), 0x9fc0);
+	ck_assert_uint_eq(rd16(0x413), 639);
+	ck_assert_uint_eq(ram[0x9fc00], 1); /* EBDA size, KiB */
+}
+END_TEST
+
+START_TEST(test_mp_tables)
+{
+	uint32_t fp = mp_search((uint32_t)rd16(0x40e) << 4, 1024);
+	uint32_t mpc, p, end;
+	unsigned n, procs = 0, ioapics = 0, isa_bus = 0xff, lints = 0;
+	int pin_of[16];
+
+	ck_assert_uint_ne(fp, 0);
+	ck_assert_uint_eq(fp % 16, 0);
+	ck_assert_uint_eq(ram[fp + 8], 1);  /* length: 16 bytes */
+	ck_assert_uint_eq(ram[fp + 9], 4);  /* spec 1.4 */
+	ck_assert_uint_eq(ram[fp + 11], 0); /* not a default configuration */
+	ck_assert_uint_eq(ram[fp + 12], 0); /* IMCRP clear */
+	mpc = rd32(fp + 4);
+	ck_assert_uint_ne(mpc, 0);
+	ck_assert(!memcmp(ram + mpc, "PCMP", 4));
+	ck_assert_uint_eq(ram[mpc + 6], 4);
+	ck_assert_uint_eq(sum(mpc, rd16(mpc + 4)), 0);
+	ck_assert_uint_eq(rd32(mpc + 36), 0xfee00000u);
+	ck_assert_uint_eq(rd16(mpc + 40), 0); /* no extended table */
+	ck_assert(!memcmp(ram + mpc + 8, "BT386   ", 8));
+	/* Inside the EBDA's first KiB, clear of the BDA and multiboot. */
+	ck_assert_uint_ge(mpc, 0x9fc00);
+	ck_assert_uint_le(mpc + rd16(mpc + 4), 0x9fc00 + 1024);
+
+	for (int i = 0; i < 16; i++)
+		pin_of[i] = -1;
+	p = mpc + 44;
+	end = mpc + rd16(mpc + 4);
+	for (n = 0; p < end; n++) {
+		switch (ram[p]) {
+		case 0: /* processor: the local APIC's ID register */
+			ck_assert_uint_eq(ram[p + 1], lr(0x020) >> 24);
+			ck_assert_uint_eq(ram[p + 3], 3); /* enabled, BSP */
+			ck_assert_uint_eq(rd32(p + 4), BT_CPU_SIGNATURE);
+			ck_assert(rd32(p + 8) & BT_CPUID_APIC);
+			procs++;
+			p += 20;
+			break;
+		case 1: /* bus */
+			if (!memcmp(ram + p + 2, "ISA   ", 6))
+				isa_bus = ram[p + 1];
+			p += 8;
+			break;
+		case 2: /* I/O APIC: its ID register */
+			ck_assert_uint_eq(ram[p + 1], ior(0x00) >> 24);
+			ck_assert_uint_eq(ram[p + 3] & 1, 1);
+			ck_assert_uint_eq(rd32(p + 4), 0xfec00000u);
+			ioapics++;
+			p += 8;
+			break;
+		case 3:					  /* I/O interrupt */
+			ck_assert_uint_eq(ram[p + 1], 0); /* INT */
+			ck_assert_uint_eq(ram[p + 4], isa_bus);
+			ck_assert_uint_eq(ram[p + 6], 1);
+			ck_assert_int_eq(pin_of[ram[p + 5]], -1);
+			pin_of[ram[p + 5]] = ram[p + 7];
+			p += 8;
+			break;
+		case 4: /* local interrupt */
+			ck_assert_uint_eq(ram[p + 7], lints);
+			ck_assert_uint_eq(ram[p + 1], lints ? 1 : 3);
+			lints++;
+			p += 8;
+			break;
+		default:
+			ck_abort_msg("entry type %u", ram[p]);
+		}
+	}
+	ck_assert_uint_eq(p, end);
+	ck_assert_uint_eq(n, rd16(mpc + 34));
+	ck_assert_uint_eq(procs, 1);
+	ck_assert_uint_eq(ioapics, 1);
+	ck_assert_uint_eq(lints, 2);
+	ck_assert_int_eq(pin_of[0], 2);
+	ck_assert_int_eq(pin_of[2], -1);
+	for (int i = 1; i < 16; i++) {
+		if (i != 2)
+			ck_assert_int_eq(pin_of[i], i);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("apic");
@@ -475,6 +619,11 @@ int main(void)
 	tcase_add_test(tc, test_ioapic_registers);
 	tcase_add_test(tc, test_ioapic_edge);
 	tcase_add_test(tc, test_ioapic_level);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("mptable");
+	tcase_add_checked_fixture(tc, mp_setup, mp_teardown);
+	tcase_add_test(tc, test_bda);
+	tcase_add_test(tc, test_mp_tables);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
