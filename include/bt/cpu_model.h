@@ -5,10 +5,9 @@
  * bt386's vCPU presents itself as an Intel Pentium M "Banias" (family 6,
  * model 9, stepping 5): a real, well-supported P6-family processor whose
  * genuine feature set has no PAE and no long mode, which matches what
- * bt386 implements. The one deviation: the local APIC is reported absent
- * (CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN, which is clear at reset)
- * until bt386 has a local APIC device. docs/virtual-cpu.md documents the
- * model in full.
+ * bt386 implements. CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN, which is
+ * set at reset (the local APIC device is devices/lapic.c).
+ * docs/virtual-cpu.md documents the model in full.
  *
  * The interpreter executes CPUID/RDMSR/WRMSR/RDTSC through these
  * functions; the translator's callouts, direct execution (CPUID faulting)

@@ -7,6 +7,18 @@
  * interpreter, BT callouts, DE fault handlers and KVM exits all end in
  * bus_pio_*() and bus_mmio_*().
  *
+ * Interrupt wiring (one CPU), as on a PC with an I/O APIC:
+ *
+ *   device --bus_set_irq()--+--> every IRQ sink: the 8259 pair, the I/O APIC
+ *                            |
+ *   8259 INT output (bus->extint) --> local APIC LINT0 --> CPU INTR
+ *   I/O APIC --APIC bus message--> local APIC ----------/   (bus->intr)
+ *
+ * Without a local APIC (unit tests that build only a PIC) the 8259's output
+ * is the CPU's INTR pin and the CPU's acknowledge goes straight to it. With
+ * one, the local APIC drives bus->intr and answers the acknowledge; it asks
+ * the 8259 (bus_extint_ack) when it delivers an ExtINT through LINT0.
+ *
  * Everything here runs on the vCPU thread (device state has one owner, so
  * devices need no locks).
  */
@@ -41,11 +53,19 @@ struct bus_range {
 
 #define BUS_MAX_PIO_RANGES 64
 #define BUS_MAX_MMIO_RANGES 16
+#define BUS_MAX_IRQ_SINKS 4
 
-/* Routes ISA IRQ lines 0..15 to the interrupt controller (the PIC). */
+/* Takes ISA IRQ line changes (0..15; 16..23 for I/O APIC-only lines). */
 typedef void (*bus_irq_fn)(void *opaque, unsigned irq, int level);
 /* Acknowledge the interrupt the CPU is taking: returns its vector. */
 typedef int (*bus_intr_ack_fn)(void *opaque);
+/* The local APIC: the 8259's output changed. */
+typedef void (*bus_extint_fn)(void *opaque);
+
+struct bus_irq_sink {
+	bus_irq_fn fn;
+	void *opaque;
+};
 
 struct bus {
 	struct bus_range pio[BUS_MAX_PIO_RANGES];
@@ -54,11 +74,20 @@ struct bus {
 	struct bus_range mmio[BUS_MAX_MMIO_RANGES];
 	unsigned nr_mmio;
 
-	bus_irq_fn irq_fn;
-	void *irq_opaque;
-	bus_intr_ack_fn intr_ack_fn;
-	void *intr_ack_opaque;
-	/* Level of the CPU's INTR pin, driven by the interrupt controller. */
+	struct bus_irq_sink irq_sinks[BUS_MAX_IRQ_SINKS];
+	unsigned nr_irq_sinks;
+	/* The 8259 pair's INT output and its acknowledge cycle. */
+	bool extint;
+	bus_intr_ack_fn extint_ack_fn;
+	void *extint_ack_opaque;
+	/* The local APIC between the 8259 and the CPU (NULL: none). */
+	bus_extint_fn lapic_extint_fn;
+	bus_intr_ack_fn lapic_ack_fn;
+	void *lapic_opaque;
+	/*
+	 * Level of the CPU's INTR pin: an interrupt the CPU would take now
+	 * if IF allowed. The engines read it directly.
+	 */
 	bool intr;
 
 	/* Counters (read by --stats). */
@@ -97,10 +126,25 @@ uint32_t bus_mmio_read(struct bus *bus, uint32_t paddr, unsigned size);
 void bus_mmio_write(struct bus *bus, uint32_t paddr, unsigned size,
 		    uint32_t value);
 
-/* Interrupts: devices raise lines, the controller drives the CPU pin. */
-void bus_set_irq_handler(struct bus *bus, bus_irq_fn fn, void *opaque);
+/* Devices: drive ISA IRQ line `irq`; every sink sees the change. */
 void bus_set_irq(struct bus *bus, unsigned irq, int level);
-void bus_set_intr_ack(struct bus *bus, bus_intr_ack_fn fn, void *opaque);
+
+/* Interrupt controllers: take the IRQ lines (the 8259 pair, the I/O APIC). */
+void bus_add_irq_sink(struct bus *bus, bus_irq_fn fn, void *opaque);
+void bus_remove_irq_sink(struct bus *bus, void *opaque);
+
+/* The 8259 pair: its INT output and the acknowledge that answers it. */
+void bus_set_extint(struct bus *bus, bool level);
+void bus_set_extint_ack(struct bus *bus, bus_intr_ack_fn fn, void *opaque);
+/* The 8259's vector for an ExtINT acknowledge, or -1 without an 8259. */
+int bus_extint_ack(struct bus *bus);
+
+/*
+ * The local APIC: told when the 8259's output changes, answers the CPU's
+ * acknowledge, and drives bus->intr with bus_set_intr(). NULLs detach it.
+ */
+void bus_set_local_apic(struct bus *bus, bus_extint_fn extint,
+			bus_intr_ack_fn ack, void *opaque);
 static inline void bus_set_intr(struct bus *bus, bool level)
 {
 	bus->intr = level;

@@ -8,7 +8,9 @@
  * first (it installs the bus IRQ handler and interrupt acknowledge), then
  * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga, fwcfg,
  * pci. m->mem.size must be set before dev_cmos_init() and
- * dev_fwcfg_init(); m->opt.drive[] before dev_ata_init().
+ * dev_fwcfg_init(); m->opt.drive[] before dev_ata_init(). The local
+ * APIC comes right after the PIC (it sits between the 8259 and the
+ * CPU), the I/O APIC after it (it delivers to the local APIC).
  *
  * All of these run on the vCPU thread.
  */
@@ -28,11 +30,15 @@ struct dev_ata;
 struct dev_vga;
 struct dev_fwcfg;
 struct dev_pci;
+struct dev_lapic;
+struct dev_ioapic;
 
-int dev_pic_init(struct machine *m);  /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
-int dev_pit_init(struct machine *m);  /* 8254: 0x40-0x43, port B 0x61 */
-int dev_uart_init(struct machine *m); /* 16550A COM1: 0x3f8, IRQ4 */
-int dev_cmos_init(struct machine *m); /* MC146818: 0x70-0x71, IRQ8 */
+int dev_pic_init(struct machine *m); /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
+int dev_lapic_init(struct machine *m);	   /* local APIC: MMIO 0xfee00000 */
+int dev_ioapic_init(struct machine *m);	   /* I/O APIC: MMIO 0xfec00000 */
+int dev_pit_init(struct machine *m);	   /* 8254: 0x40-0x43, port B 0x61 */
+int dev_uart_init(struct machine *m);	   /* 16550A COM1: 0x3f8, IRQ4 */
+int dev_cmos_init(struct machine *m);	   /* MC146818: 0x70-0x71, IRQ8 */
 int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
 int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
 int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
@@ -58,6 +64,8 @@ void devices_destroy(struct machine *m);
  */
 void devices_reset(struct machine *m);
 void dev_pic_reset(struct dev_pic *pic);
+void dev_lapic_reset(struct dev_lapic *l);
+void dev_ioapic_reset(struct dev_ioapic *io);
 void dev_pit_reset(struct dev_pit *pit);
 void dev_uart_reset(struct dev_uart *u);
 void dev_cmos_reset(struct dev_cmos *c);
@@ -67,6 +75,8 @@ void dev_vga_reset(struct dev_vga *v);
 void dev_fwcfg_reset(struct dev_fwcfg *f);
 void dev_pci_reset(struct dev_pci *pci);
 void dev_pic_destroy(struct machine *m);
+void dev_lapic_destroy(struct machine *m);
+void dev_ioapic_destroy(struct machine *m);
 void dev_pit_destroy(struct machine *m);
 void dev_uart_destroy(struct machine *m);
 void dev_cmos_destroy(struct machine *m);
@@ -89,6 +99,34 @@ void dev_uart_pump_input(struct dev_uart *u);
  * some guests (xv6) never set OUT2, so it can be switched off.
  */
 void dev_uart_set_out2_gating(struct dev_uart *u, bool on);
+
+/*
+ * The APIC bus (one CPU). Delivery modes are the ICR/redirection-entry
+ * encodings (DEV_APIC_DM_*). dev_lapic_deliver() returns whether the local
+ * APIC is a destination and took the message; `logical` selects the flat
+ * logical model (dest & LDR) over physical IDs (dest == ID or 0xff).
+ */
+#define DEV_APIC_DM_FIXED 0
+#define DEV_APIC_DM_LOWEST 1
+#define DEV_APIC_DM_SMI 2
+#define DEV_APIC_DM_NMI 4
+#define DEV_APIC_DM_INIT 5
+#define DEV_APIC_DM_STARTUP 6
+#define DEV_APIC_DM_EXTINT 7
+bool dev_lapic_deliver(struct dev_lapic *l, unsigned mode, uint8_t vector,
+		       bool level, bool logical, uint8_t dest);
+/* IA32_APIC_BASE changed (the MSR lives in the vCPU: cpu->apic_base). */
+void dev_lapic_base_changed(struct dev_lapic *l);
+/* The local APIC's EOI of a level-triggered vector: clear remote IRR. */
+void dev_ioapic_eoi(struct dev_ioapic *io, uint8_t vector);
+
+/*
+ * Write the BIOS data area fields (COM1, EBDA segment, base memory) and the
+ * MP floating pointer and configuration table into guest RAM, as firmware
+ * leaves them (layout in devices/mptable.c). Called at every machine reset
+ * after RAM is cleared and before the kernel is loaded.
+ */
+void dev_mptable_write(struct machine *m);
 
 /* The last value written to the POST code port (0 if none). */
 uint8_t dev_port80_last(const struct machine *m);
@@ -138,7 +176,25 @@ struct dev_ata_stats {
 	uint64_t irqs;		  /* rising edges of IRQ 14/15 */
 };
 
+struct dev_lapic_stats {
+	uint64_t accepted;    /* interrupts taken into the IRR */
+	uint64_t delivered;   /* vectors handed to the CPU (IRR -> ISR) */
+	uint64_t extint;      /* acknowledges passed to the 8259 */
+	uint64_t spurious;    /* acknowledges that found nothing */
+	uint64_t eois;	      /* EOI writes */
+	uint64_t timer_fires; /* timer expiries (counted while masked too) */
+	uint64_t lost_ticks;  /* periodic expiries skipped (host lag) */
+	uint64_t ipis;	      /* ICR writes */
+};
+struct dev_ioapic_stats {
+	uint64_t delivered[24]; /* messages sent per pin */
+	uint64_t masked;	/* edges or levels dropped by the mask */
+	uint64_t eois;		/* remote IRRs cleared by an EOI */
+};
+
 const struct dev_pic_stats *dev_pic_stats(const struct dev_pic *pic);
+const struct dev_lapic_stats *dev_lapic_stats(const struct dev_lapic *l);
+const struct dev_ioapic_stats *dev_ioapic_stats(const struct dev_ioapic *io);
 const struct dev_pit_stats *dev_pit_stats(const struct dev_pit *pit);
 const struct dev_uart_stats *dev_uart_stats(const struct dev_uart *u);
 const struct dev_cmos_stats *dev_cmos_stats(const struct dev_cmos *c);

@@ -54,6 +54,8 @@ struct machine {
 	struct bus bus;
 	/* Per-device state, owned by the device files (opaque here). */
 	struct dev_pic *pic;
+	struct dev_lapic *lapic;
+	struct dev_ioapic *ioapic;
 	struct dev_pit *pit;
 	struct dev_uart *com1;
 	struct dev_cmos *cmos;

@@ -7,8 +7,10 @@
  * accessors). The MSRs consistent with the CPUID leaves:
  *   TSC (0x10)              guest TSC; writes set cpu->tsc_offset
  *   PLATFORM_ID (0x17)      reads 0, read-only
- *   APIC_BASE (0x1b)        base and EN; EN, once clear, stays clear until
- *                           reset (P6 rule); BSP read-only
+ *   APIC_BASE (0x1b)        0xfee00900 at reset (BSP, enabled); base and
+ *                           EN; EN, once clear, stays clear until reset
+ *                           (P6 rule) and disables the local APIC device
+ *                           (devices/lapic.c); BSP read-only
  *   FEATURE_CONTROL (0x3a)  reads 1: locked with VMX off; writes #GP
  *   BIOS_SIGN_ID (0x8b)     microcode revision 0; writes ignored
  *   MTRRCAP (0xfe)          0: no variable or fixed ranges, no WC
@@ -23,6 +25,8 @@
  * EFER does not exist (no NX, no long mode in CPUID): #GP.
  */
 #include "bt/cpu_model.h"
+#include "devices/devices.h"
+#include "monitor/machine.h"
 #include "vcpu.h"
 
 #define MSR_DEBUGCTL 0x1d9u
@@ -53,8 +57,9 @@ void bt_msr_reset(struct vcpu *cpu)
 	cpu->sysenter_cs = 0;
 	cpu->sysenter_esp = 0;
 	cpu->sysenter_eip = 0;
-	/* BSP, local APIC disabled (there is no local APIC device yet). */
-	cpu->apic_base = BT_APIC_DEFAULT_BASE | BT_APIC_BASE_BSP;
+	/* BSP, local APIC enabled at its default base. */
+	cpu->apic_base =
+		BT_APIC_DEFAULT_BASE | BT_APIC_BASE_BSP | BT_APIC_BASE_EN;
 	cpu->pat = PAT_RESET;
 	cpu->misc_enable = BT_MISC_FAST_STRINGS | MISC_FIXED;
 	cpu->mtrr_def_type = 0;
@@ -125,6 +130,8 @@ bool bt_msr_write(struct vcpu *cpu, uint32_t msr, uint64_t val)
 			return false;
 		cpu->apic_base = (val & ~(uint64_t)BT_APIC_BASE_EN) |
 				 (val & cpu->apic_base & BT_APIC_BASE_EN);
+		if (cpu->machine && cpu->machine->lapic)
+			dev_lapic_base_changed(cpu->machine->lapic);
 		return true;
 	case X86_MSR_SYSENTER_CS:
 		cpu->sysenter_cs = (uint32_t)val & 0xffff;

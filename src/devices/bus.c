@@ -12,8 +12,10 @@
  * bytes of an access that straddles two devices reach both, and bytes
  * nobody decodes read as 0xff).
  *
- * Interrupt lines go from devices to one handler (the PIC), which drives the
- * CPU's INTR pin (bus->intr) and answers the CPU's acknowledge cycle.
+ * Interrupt lines go from devices to every registered sink (the 8259 pair
+ * and the I/O APIC see the same ISA lines, as on a PC). The 8259's output
+ * reaches the CPU through the local APIC's LINT0 when there is one, and
+ * directly otherwise (include/devices/bus.h draws the wiring).
  *
  * Registration runs once at machine build time; everything else runs on the
  * vCPU thread.
@@ -225,28 +227,73 @@ void bus_mmio_write(struct bus *bus, uint32_t paddr, unsigned size,
 		bus_mmio_write(bus, paddr + i, 1, (value >> (8 * i)) & 0xff);
 }
 
-void bus_set_irq_handler(struct bus *bus, bus_irq_fn fn, void *opaque)
+void bus_add_irq_sink(struct bus *bus, bus_irq_fn fn, void *opaque)
 {
-	bus->irq_fn = fn;
-	bus->irq_opaque = opaque;
+	if (bus->nr_irq_sinks >= BUS_MAX_IRQ_SINKS) {
+		fprintf(stderr, "bt386: bus: too many IRQ sinks\n");
+		abort();
+	}
+	bus->irq_sinks[bus->nr_irq_sinks++] = (struct bus_irq_sink){
+		.fn = fn,
+		.opaque = opaque,
+	};
+}
+
+void bus_remove_irq_sink(struct bus *bus, void *opaque)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < bus->nr_irq_sinks; i++) {
+		if (bus->irq_sinks[i].opaque != opaque)
+			bus->irq_sinks[n++] = bus->irq_sinks[i];
+	}
+	bus->nr_irq_sinks = n;
 }
 
 void bus_set_irq(struct bus *bus, unsigned irq, int level)
 {
 	bus->irq_changes++;
-	if (bus->irq_fn)
-		bus->irq_fn(bus->irq_opaque, irq, level);
+	for (unsigned i = 0; i < bus->nr_irq_sinks; i++)
+		bus->irq_sinks[i].fn(bus->irq_sinks[i].opaque, irq, level);
 }
 
-void bus_set_intr_ack(struct bus *bus, bus_intr_ack_fn fn, void *opaque)
+void bus_set_extint(struct bus *bus, bool level)
 {
-	bus->intr_ack_fn = fn;
-	bus->intr_ack_opaque = opaque;
+	bus->extint = level;
+	if (bus->lapic_extint_fn)
+		bus->lapic_extint_fn(bus->lapic_opaque);
+	else
+		bus->intr = level;
+}
+
+void bus_set_extint_ack(struct bus *bus, bus_intr_ack_fn fn, void *opaque)
+{
+	bus->extint_ack_fn = fn;
+	bus->extint_ack_opaque = opaque;
+}
+
+int bus_extint_ack(struct bus *bus)
+{
+	if (!bus->extint_ack_fn)
+		return -1;
+	return bus->extint_ack_fn(bus->extint_ack_opaque);
+}
+
+void bus_set_local_apic(struct bus *bus, bus_extint_fn extint,
+			bus_intr_ack_fn ack, void *opaque)
+{
+	bus->lapic_extint_fn = extint;
+	bus->lapic_ack_fn = ack;
+	bus->lapic_opaque = opaque;
+	if (extint)
+		extint(opaque);
+	else
+		bus->intr = bus->extint;
 }
 
 int bus_intr_ack(struct bus *bus)
 {
-	if (!bus->intr_ack_fn)
-		return -1;
-	return bus->intr_ack_fn(bus->intr_ack_opaque);
+	if (bus->lapic_ack_fn)
+		return bus->lapic_ack_fn(bus->lapic_opaque);
+	return bus_extint_ack(bus);
 }

@@ -15,6 +15,10 @@ void devices_reset(struct machine *m)
 {
 	if (m->pic)
 		dev_pic_reset(m->pic);
+	if (m->lapic)
+		dev_lapic_reset(m->lapic);
+	if (m->ioapic)
+		dev_ioapic_reset(m->ioapic);
 	if (m->pit)
 		dev_pit_reset(m->pit);
 	if (m->com1)
@@ -44,5 +48,7 @@ void devices_destroy(struct machine *m)
 	dev_cmos_destroy(m);
 	dev_uart_destroy(m);
 	dev_pit_destroy(m);
+	dev_ioapic_destroy(m);
+	dev_lapic_destroy(m);
 	dev_pic_destroy(m);
 }

@@ -5,6 +5,9 @@ libbt386_a_SOURCES += \
 	src/devices/bus.c \
 	src/devices/devices.c \
 	src/devices/pic.c \
+	src/devices/lapic.c \
+	src/devices/ioapic.c \
+	src/devices/mptable.c \
 	src/devices/pit.c \
 	src/devices/uart.c \
 	src/devices/cmos.c \

@@ -3,9 +3,11 @@
  *
  * Master at 0x20-0x21 (IRQ0-7), slave at 0xa0-0xa1 (IRQ8-15) cascaded on
  * the master's IR2, and the edge/level control registers at 0x4d0-0x4d1.
- * The PIC is the bus IRQ handler: devices drive lines with bus_set_irq(),
- * the PIC drives the CPU's INTR pin with bus_set_intr() and answers the
- * interrupt acknowledge cycle (bus_intr_ack) with a vector.
+ * The PIC is an IRQ sink of the bus (devices drive lines with
+ * bus_set_irq(); the I/O APIC sees the same lines). Its INT output goes to
+ * the bus with bus_set_extint() - to the local APIC's LINT0, or straight to
+ * the CPU's INTR pin without one - and it answers the acknowledge cycle
+ * (bus_extint_ack) with a vector.
  *
  * Model (per chip, from the 8259A datasheet):
  *  - `lines` is the level of each IR input. Edge-triggered inputs latch a
@@ -136,7 +138,7 @@ static void pic_update(struct dev_pic *pic)
 	if (!ms->single)
 		chip_set_line(ms, CASCADE_IR,
 			      chip_pending(&pic->chip[SLAVE]) >= 0);
-	bus_set_intr(pic->bus, chip_pending(ms) >= 0);
+	bus_set_extint(pic->bus, chip_pending(ms) >= 0);
 }
 
 static void pic_set_irq(void *opaque, unsigned irq, int level)
@@ -402,8 +404,8 @@ int dev_pic_init(struct machine *m)
 			  slave_write, pic);
 	bus_register_pio8(&m->bus, "elcr", 0x4d0, 2, elcr_read, elcr_write,
 			  pic);
-	bus_set_irq_handler(&m->bus, pic_set_irq, pic);
-	bus_set_intr_ack(&m->bus, pic_intr_ack, pic);
+	bus_add_irq_sink(&m->bus, pic_set_irq, pic);
+	bus_set_extint_ack(&m->bus, pic_intr_ack, pic);
 	dev_pic_reset(pic);
 	return 0;
 }
@@ -412,10 +414,9 @@ void dev_pic_destroy(struct machine *m)
 {
 	if (!m->pic)
 		return;
-	if (m->bus.irq_opaque == m->pic)
-		bus_set_irq_handler(&m->bus, NULL, NULL);
-	if (m->bus.intr_ack_opaque == m->pic)
-		bus_set_intr_ack(&m->bus, NULL, NULL);
+	bus_remove_irq_sink(&m->bus, m->pic);
+	if (m->bus.extint_ack_opaque == m->pic)
+		bus_set_extint_ack(&m->bus, NULL, NULL);
 	free(m->pic);
 	m->pic = NULL;
 }

@@ -3,7 +3,9 @@
  *
  * The device table below is the machine: devices are created in this
  * order, each registering its ports and MMIO ranges on the bus. The
- * interrupt controller comes first because the others raise its lines.
+ * interrupt controllers come first because the others raise their lines:
+ * the 8259 pair, the local APIC between it and the CPU, the I/O APIC that
+ * delivers to the local APIC.
  */
 #include "monitor/machine.h"
 
@@ -26,6 +28,8 @@ struct device_entry {
 
 static const struct device_entry device_table[] = {
 	{"8259A PIC pair", dev_pic_init},
+	{"local APIC", dev_lapic_init},
+	{"I/O APIC", dev_ioapic_init},
 	{"8254 PIT", dev_pit_init},
 	{"16550A UART (COM1)", dev_uart_init},
 	{"MC146818 CMOS/RTC", dev_cmos_init},
@@ -105,6 +109,8 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	if (m->cpu.tlb)
 		bt_interp_flush_tlb(&m->cpu);
 	mem_clear(&m->mem);
+	/* What firmware leaves below 1 MiB: BDA fields and the MP tables. */
+	dev_mptable_write(m);
 	if (!m->opt.kernel)
 		return multiboot_load_image(
 			m, m->opt.builtin_image, m->opt.builtin_size,

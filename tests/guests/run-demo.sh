@@ -15,7 +15,7 @@ fi
 emu=$1
 elf=$2
 top_builddir=${top_builddir:-.}
-timeout_s=${GUEST_TIMEOUT:-60}
+timeout_s=${GUEST_TIMEOUT:-180}
 
 if [ ! -f "$elf" ]; then
 	echo "$elf: not built (run make first)" >&2

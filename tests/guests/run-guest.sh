@@ -8,7 +8,7 @@
 #
 # Environment: top_srcdir, top_builddir (exported by the test harness),
 # QEMU_I386 (empty: qemu runs are skipped with status 77), GUEST_TIMEOUT
-# (seconds, default 60), GUEST_KEEP=1 keeps the output files, GUEST_ARGS
+# (seconds, default 180: a guard against hangs, not a speed check), GUEST_KEEP=1 keeps the output files, GUEST_ARGS
 # (extra emulator flags, split on blanks, e.g. a -drive for run-ata.sh).
 set -u
 
@@ -21,7 +21,7 @@ elf=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$here/../..}
 top_builddir=${top_builddir:-.}
-timeout_s=${GUEST_TIMEOUT:-60}
+timeout_s=${GUEST_TIMEOUT:-180}
 name=$(basename "$elf" .elf)
 expected=$top_srcdir/tests/guests/expected/$name.out
 

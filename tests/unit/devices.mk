@@ -1,10 +1,10 @@
-# unit tests: devices (bus, PIC, PIT, UART, CMOS, i8042, port 0x80, debug
-# exit, ATA disks, VGA registers, fw_cfg, PCI) and the host timers and
-# console they use
+# unit tests: devices (bus, PIC, local and I/O APIC, PIT, UART, CMOS,
+# i8042, port 0x80, debug exit, ATA disks, VGA registers, fw_cfg, PCI)
+# and the host timers and console they use
 DEVICE_TESTS = tests/unit/test_devices tests/unit/test_pic \
-	tests/unit/test_pit tests/unit/test_uart tests/unit/test_cmos \
-	tests/unit/test_ata tests/unit/test_vga tests/unit/test_fwcfg \
-	tests/unit/test_pci
+	tests/unit/test_apic tests/unit/test_pit tests/unit/test_uart \
+	tests/unit/test_cmos tests/unit/test_ata tests/unit/test_vga \
+	tests/unit/test_fwcfg tests/unit/test_pci
 check_PROGRAMS += $(DEVICE_TESTS)
 TESTS += $(DEVICE_TESTS)
 
@@ -43,3 +43,7 @@ tests_unit_test_fwcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_pci_SOURCES = tests/unit/test_pci.c
 tests_unit_test_pci_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
 tests_unit_test_pci_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_apic_SOURCES = tests/unit/test_apic.c
+tests_unit_test_apic_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_apic_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -207,16 +207,19 @@ START_TEST(test_bus_irq_routing)
 
 	bus_init(&bus);
 	bus_set_irq(&bus, 3, 1); /* no handler yet: ignored */
-	bus_set_irq_handler(&bus, record_irq, NULL);
-	bus_set_intr_ack(&bus, fake_ack, &vec);
+	bus_add_irq_sink(&bus, record_irq, NULL);
+	bus_set_extint_ack(&bus, fake_ack, &vec);
 	bus_set_irq(&bus, 5, 1);
 	ck_assert_uint_eq(irq_seen[5], 1);
 	ck_assert_int_eq(irq_level_seen[5], 1);
 	bus_set_irq(&bus, 5, 0);
 	ck_assert_int_eq(irq_level_seen[5], 0);
 	ck_assert_int_eq(bus_intr_ack(&bus), 0x42);
-	bus_set_intr(&bus, true);
+	/* Without a local APIC the 8259's output is the CPU's INTR pin. */
+	bus_set_extint(&bus, true);
 	ck_assert(bus.intr);
+	bus_set_extint(&bus, false);
+	ck_assert(!bus.intr);
 }
 END_TEST
 

@@ -349,7 +349,7 @@ START_TEST(test_cpuid)
 	ck_assert(r[3] & BT_CPUID_PSE);
 	ck_assert(r[3] & BT_CPUID_SSE2);
 	ck_assert(!(r[3] & BT_CPUID_PAE));
-	ck_assert(!(r[3] & BT_CPUID_APIC)); /* APIC_BASE.EN is clear */
+	ck_assert(r[3] & BT_CPUID_APIC); /* APIC_BASE.EN is set at reset */
 	ck_assert_uint_eq((r[1] >> 8) & 0xff, 8);
 
 	cpuid_real(0x80000000u, r);
@@ -407,6 +407,7 @@ START_TEST(test_msr_cpl3_and_tsc)
 		0xf4,			      /* hlt */
 	};
 	uint64_t v;
+	uint32_t r[4];
 
 	setup_pm();
 	code(CODE0, wr_tsc, sizeof(wr_tsc));
@@ -425,11 +426,17 @@ START_TEST(test_msr_cpl3_and_tsc)
 	/* Model checks: unknown MSR, bad PAT entry, APIC EN sticky clear. */
 	ck_assert(!bt_msr_read(cpu, 0x12345, &v));
 	ck_assert(!bt_msr_write(cpu, X86_MSR_PAT, 0x0207040600070406ull));
+	ck_assert(bt_msr_read(cpu, X86_MSR_APIC_BASE, &v));
+	ck_assert_uint_eq(v, 0xfee00000u | BT_APIC_BASE_BSP | BT_APIC_BASE_EN);
+	ck_assert(bt_msr_write(cpu, X86_MSR_APIC_BASE,
+			       0xfee00000u | BT_APIC_BASE_BSP));
 	ck_assert(
 		bt_msr_write(cpu, X86_MSR_APIC_BASE,
 			     0xfee00000u | BT_APIC_BASE_BSP | BT_APIC_BASE_EN));
 	ck_assert(bt_msr_read(cpu, X86_MSR_APIC_BASE, &v));
 	ck_assert(!(v & BT_APIC_BASE_EN));
+	bt_cpuid(cpu, 1, 0, r);
+	ck_assert(!(r[3] & BT_CPUID_APIC)); /* CPUID follows EN */
 }
 END_TEST
 
