@@ -48,7 +48,7 @@ int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
 int dev_ata_init(struct machine *m);
 int dev_vga_init(struct machine *m);   /* CGA/VGA text-mode registers */
 int dev_fwcfg_init(struct machine *m); /* QEMU fw_cfg: 0x510-0x511 */
-int dev_pci_init(struct machine *m); /* config mechanism #1: 0xcf8, 0xcfc */
+int dev_pci_init(struct machine *m);   /* config mechanism #1: 0xcf8, 0xcfc */
 
 /*
  * Undo every init above that ran (cancels the devices' timers and frees

@@ -126,10 +126,10 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 		return -1;
 	/* The setup header decides: a bzImage, else a multiboot kernel. */
 	if (bzimage_detect(m->kernel_image, m->kernel_size))
-		return bzimage_load_image(
-			m, m->kernel_image, m->kernel_size, m->opt.kernel,
-			m->initrd_image, m->initrd_size, m->opt.initrd,
-			m->opt.append, err, errlen);
+		return bzimage_load_image(m, m->kernel_image, m->kernel_size,
+					  m->opt.kernel, m->initrd_image,
+					  m->initrd_size, m->opt.initrd,
+					  m->opt.append, err, errlen);
 	if (m->opt.initrd) {
 		snprintf(err, errlen,
 			 "-initrd %s: only Linux bzImage kernels take an "

@@ -413,8 +413,8 @@ static void test_priority(void)
 	lapic_write(L_TPR, 0);
 	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
 	CHECK_EQ(norder, 1, "TPR 0 lets it through");
-	CHECK_EQ(lapic_read(L_ISR + 0x10 * 2) | lapic_read(L_ISR + 0x10 * 3),
-		 0, "nothing left in service");
+	CHECK_EQ(lapic_read(L_ISR + 0x10 * 2) | lapic_read(L_ISR + 0x10 * 3), 0,
+		 "nothing left in service");
 	CHECK_EQ(spurious, 0, "no spurious interrupt");
 }
 

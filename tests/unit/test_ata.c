@@ -93,7 +93,7 @@ static void machine_with(const char *d0, const char *d1, const char *d2,
 {
 	m = calloc(1, sizeof(*m));
 	bus_init(&m->bus);
-	bus_set_irq_handler(&m->bus, irq_record, NULL);
+	bus_add_irq_sink(&m->bus, irq_record, NULL);
 	m->mem.size = 16u << 20;
 	m->opt.drive[0].file = d0;
 	m->opt.drive[1].file = d1;
@@ -615,7 +615,7 @@ START_TEST(test_readonly_image)
 
 	m = calloc(1, sizeof(*m));
 	bus_init(&m->bus);
-	bus_set_irq_handler(&m->bus, irq_record, NULL);
+	bus_add_irq_sink(&m->bus, irq_record, NULL);
 	m->opt.drive[0].file = img1;
 	m->opt.drive[0].readonly = true;
 	ck_assert_int_eq(dev_ata_init(m), 0);

@@ -79,8 +79,8 @@ static int run_probe(enum probe p, char *err, size_t errlen)
 				      : 98);
 		case P_KILL_SELF_IGNORED:
 			signal(SIGUSR2, SIG_IGN);
-			_exit(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2) ==
-					      0
+			_exit(syscall(SYS_tgkill, getpid(), gettid(),
+				      SIGUSR2) == 0
 				      ? 0
 				      : 98);
 		case P_OPEN:
@@ -127,8 +127,7 @@ static int run_probe(enum probe p, char *err, size_t errlen)
 	err[n > 0 ? n : 0] = 0;
 	close(fd[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static void expect_allowed(enum probe p)
