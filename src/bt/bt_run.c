@@ -478,9 +478,14 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		    (cpu->eflags & X86_FL_TF) ||
 		    (bus->intr && (cpu->eflags & X86_FL_IF))) {
 			/* The interpreter: one instruction (or interrupt)
-			 * near kernel code, a slice of user code. */
+			 * near kernel code or user code direct execution
+			 * can take back at once; a slice of user code in a
+			 * state direct execution cannot run. (A slice that
+			 * ran on from an interrupt shadow or a pending
+			 * interrupt interpreted Linux's user code until it
+			 * met SSE, which the interpreter lacks.) */
 			STAT_INC(bt_interp_slices);
-			if (cpu->cpl == 3 && !cpu->halted) {
+			if (cpu->cpl == 3 && !cpu->halted && !de_can_run(cpu)) {
 				cpu->interp_stop_at_cpl0 = true;
 				r = bt_interp_run(cpu, 10000);
 				cpu->interp_stop_at_cpl0 = false;

@@ -60,16 +60,31 @@ if [ ! -s initrd.cpio.gz ] || [ "$0" -nt initrd.cpio.gz ]; then
 	cp busybox root/bin/busybox && chmod 755 root/bin/busybox
 	cat >root/init <<'INIT'
 #!/bin/busybox sh
+# Each BT386- line is checked by linux.sh against what the host computes.
 /bin/busybox --install -s /bin
 export PATH=/bin
+mkdir -p /tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
 echo "BT386-USERLAND: hello from busybox"
 uname -a
 echo "BT386-CPUS: $(grep -c ^processor /proc/cpuinfo)"
+echo "BT386-CPUFLAGS: $(grep -m 1 ^flags /proc/cpuinfo | cut -d: -f2)"
 cat /proc/cmdline
-ls /bin | wc -l
-i=0; while [ $i -lt 5 ]; do /bin/true; i=$((i + 1)); done
+# A file in tmpfs: written, read back, checksummed.
+dd if=/dev/zero bs=4096 count=256 2>/dev/null | tr '\000' 'a' >/tmp/a
+echo "BT386-SHA256: $(sha256sum </tmp/a | cut -c1-64)"
+echo "bt386 tmpfs line" >/tmp/t
+echo "BT386-TMPFS: $(cat /tmp/t)"
+# fork + exec.
+i=0; while [ $i -lt 200 ]; do /bin/true || break; i=$((i + 1)); done
+echo "BT386-FORKEXEC: $i"
+# The clock the kernel read from the RTC at boot.
+echo "BT386-RTC: $(date -u +%s)"
+# Floating point in a user process.
+echo "BT386-FP: $(awk 'BEGIN { printf "%.6f", 7 / 3 * 1.5 + 0.1 / 7 }')"
 echo "BT386-FORKS: ok"
 echo "BT386-DONE"
 poweroff -f
