@@ -465,6 +465,29 @@ void shadow_set_user_boundary(struct vcpu *cpu, uint32_t boundary)
 	errno = saved;
 }
 
+/*
+ * Does the page table in frame `pt` hold an entry user code may reach
+ * (P and U)? Linux installs its kernel page tables with U in the PDE and
+ * leaves U clear in the PTEs (vmalloc, cpu_entry_area, fixmap), so the
+ * PDE alone would put the boundary at 0xFFC00000 and every return to
+ * user mode would unmap the kernel's working set (170 us each,
+ * shared/findings/linux-profile-2026-12.md). A table that later gains a
+ * user entry above the boundary is found again: the access trips the
+ * user segment limit, and DE recomputes the boundary (de.c).
+ */
+static bool table_has_user_entry(const struct guest_mem *mem, uint32_t pt)
+{
+	const uint32_t *e;
+
+	if (!mem_is_ram(mem, pt, 4096))
+		return true; /* cannot tell: assume it does */
+	e = mem_ptr(mem, pt);
+	for (unsigned i = 0; i < 1024; i++)
+		if ((e[i] & (X86_PTE_P | X86_PTE_U)) == (X86_PTE_P | X86_PTE_U))
+			return true;
+	return false;
+}
+
 uint32_t shadow_user_boundary(struct vcpu *cpu)
 {
 	const struct guest_mem *mem = &cpu->machine->mem;
@@ -477,8 +500,12 @@ uint32_t shadow_user_boundary(struct vcpu *cpu)
 
 		if (mem_is_ram(mem, pd + 4 * j, 4))
 			memcpy(&pde, mem_ptr(mem, pd + 4 * j), 4);
-		if ((pde & (X86_PTE_P | X86_PTE_U)) == (X86_PTE_P | X86_PTE_U))
-			return j == SH_REGIONS - 1 ? 0 : (j + 1) << 22;
+		if ((pde & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U))
+			continue;
+		if (!((pde & X86_PTE_PS) && (cpu->cr4 & X86_CR4_PSE)) &&
+		    !table_has_user_entry(mem, pde & X86_PTE_ADDR))
+			continue;
+		return j == SH_REGIONS - 1 ? 0 : (j + 1) << 22;
 	}
 	return 1u << 22;
 }
