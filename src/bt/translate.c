@@ -462,6 +462,30 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 			    OFF(seg[in->reg].sel));
 		return true;
 	}
+	case X86_OP_RDTSC: {
+		/*
+		 * Guest TSC = host TSC + tsc_offset, computed in place (the
+		 * kernel's sched_clock reads it thousands of times per fork:
+		 * a callout each was 58% of all callouts of a Linux fork+exec
+		 * loop). CPL 0 only (CR4.TSD cannot refuse it), and the
+		 * guest's flags survive through pushfq/popfq on the monitor
+		 * stack.
+		 */
+		static const uint8_t add = 0x03;
+
+		emit_u8(e, 0x9c);				 /* pushfq */
+		emit_bytes(e, (const uint8_t[]){0x0f, 0x31}, 2); /* rdtsc */
+		/* shl rdx, 32; or rax, rdx */
+		emit_bytes(e, (const uint8_t[]){0x48, 0xc1, 0xe2, 0x20}, 4);
+		emit_bytes(e, (const uint8_t[]){0x48, 0x09, 0xd0}, 3);
+		emit_op_mem(e, true, &add, 1, HR_RAX, HR_R15, OFF(tsc_offset));
+		/* mov rdx, rax; shr rdx, 32; mov eax, eax */
+		emit_bytes(e, (const uint8_t[]){0x48, 0x89, 0xc2}, 3);
+		emit_bytes(e, (const uint8_t[]){0x48, 0xc1, 0xea, 0x20}, 4);
+		emit_bytes(e, (const uint8_t[]){0x89, 0xc0}, 2);
+		emit_u8(e, 0x9d); /* popfq */
+		return true;
+	}
 	default:
 		return false;
 	}
@@ -529,6 +553,7 @@ static bool inline_op(const struct x86_insn *in)
 	case X86_OP_POPA:
 		return in->opsize == 4;
 	case X86_OP_CLI:
+	case X86_OP_RDTSC:
 		return true;
 	case X86_OP_MOV_FROM_SREG:
 		return in->mod == 3 && in->opsize == 4;
