@@ -79,6 +79,7 @@ static const int plain[] = {
 	SCMP_SYS(fdatasync),
 	SCMP_SYS(fallocate),
 	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_ctl),
 	SCMP_SYS(epoll_pwait),
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),

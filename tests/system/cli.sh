@@ -86,4 +86,18 @@ else
 	fails=$((fails + 1))
 fi
 
+# Console input from a pipe that ends: the I/O thread stops watching stdin
+# (epoll_ctl) while the guest runs, inside the sandbox.
+head -c 10000 /dev/zero | tr '\000' x |
+	timeout -k 5 60 "$bt386" -nographic -no-reboot -m 64 \
+		-kernel "$guests/hello.elf" -append "guest=hello" \
+		>"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ $status -eq 1 ] && grep -q "^PASS" "$tmp/out" && ! grep -q sandbox "$tmp/err"; then
+	echo "ok - console input from a pipe, to its end, under the sandbox"
+else
+	echo "not ok - console input from a pipe: status $status"; cat "$tmp/err"
+	fails=$((fails + 1))
+fi
+
 [ $fails -eq 0 ]
