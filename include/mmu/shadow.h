@@ -122,8 +122,11 @@ void shadow_set_user_view(struct vcpu *cpu, bool user);
 void shadow_set_user_boundary(struct vcpu *cpu, uint32_t boundary);
 /*
  * A boundary for the current page directory: the lowest 4 MiB-aligned
- * address above which no PDE grants user access (0 if the last PDE does,
- * or with paging off; 4 MiB if none does). Reads up to 1024 PDEs.
+ * address above which nothing grants user access (0 if the last region
+ * does, or with paging off; 4 MiB if none does). A PDE that points to a
+ * page table grants it only if one of the table's PTEs has P and U too
+ * (Linux sets U on its kernel PDEs). Reads up to 1024 PDEs and the
+ * tables of the user-flagged ones from the top down.
  */
 uint32_t shadow_user_boundary(struct vcpu *cpu);
 
