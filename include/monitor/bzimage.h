@@ -84,9 +84,6 @@ struct machine;
  */
 bool bzimage_detect(const void *image, size_t size);
 
-/* The same for a file; false if it cannot be read. */
-bool bzimage_detect_file(const char *path);
-
 /*
  * Load the bzImage in file `path` into m (m->mem must be set up; the vCPU
  * should be in its reset state), with the initrd in file `initrd_path`

@@ -60,31 +60,25 @@ host_shift_imm:
 	.endr
 	.size host_shift_imm, .-host_shift_imm
 
+/* A table of the 8 digits x 3 sizes of one register-count form:
+ * op8 (AL), then op32 with 0x66 (AX), then op32 (EAX). */
+	.macro shift_rows name, op8, op32
 	.balign 8
-	.globl host_shift_one
-	.type host_shift_one, @function
-host_shift_one:
+	.globl \name
+	.type \name, @function
+\name:
 	.set d, 0
 	.rept 8
-	thunk 0xd0, MODRM_EAX | (d << 3)
-	thunk 0x66, 0xd1, MODRM_EAX | (d << 3)
-	thunk 0xd1, MODRM_EAX | (d << 3)
+	thunk \op8, MODRM_EAX | (d << 3)
+	thunk 0x66, \op32, MODRM_EAX | (d << 3)
+	thunk \op32, MODRM_EAX | (d << 3)
 	.set d, d + 1
 	.endr
-	.size host_shift_one, .-host_shift_one
+	.size \name, .-\name
+	.endm
 
-	.balign 8
-	.globl host_shift_cl
-	.type host_shift_cl, @function
-host_shift_cl:
-	.set d, 0
-	.rept 8
-	thunk 0xd2, MODRM_EAX | (d << 3)
-	thunk 0x66, 0xd3, MODRM_EAX | (d << 3)
-	thunk 0xd3, MODRM_EAX | (d << 3)
-	.set d, d + 1
-	.endr
-	.size host_shift_cl, .-host_shift_cl
+	shift_rows host_shift_one, 0xd0, 0xd1
+	shift_rows host_shift_cl, 0xd2, 0xd3
 
 	.balign 8
 	.globl host_shxd_imm

@@ -20,15 +20,13 @@
  */
 #include "monitor/bzimage.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "monitor/boot32.h"
+#include "monitor/file.h"
 #include "monitor/machine.h"
 
 #define EBDA_START 0x9fc00u /* conventional memory reported usable */
@@ -107,19 +105,6 @@ bool bzimage_detect(const void *image, size_t size)
 	return size >= BZ_HEADER + 4 &&
 	       rd16(p + BZ_BOOT_FLAG) == BZ_BOOT_FLAG_MAGIC &&
 	       rd32(p + BZ_HEADER) == BZ_HEADER_MAGIC;
-}
-
-bool bzimage_detect_file(const char *path)
-{
-	uint8_t buf[BZ_HEADER + 4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = pread(fd, buf, sizeof(buf), 0);
-	close(fd);
-	return n == (ssize_t)sizeof(buf) && bzimage_detect(buf, sizeof(buf));
 }
 
 /* The setup header: signatures, version, sizes. */
@@ -289,50 +274,15 @@ static void write_params(struct bz_ctx *x, const struct bz_plan *p,
 	*(uint8_t *)mem_ptr(mem, BZ_CMDLINE_ADDR + p->cmdline_len) = 0;
 }
 
-static void set_seg(struct x86_seg *s, uint16_t sel, uint16_t access)
-{
-	s->base = 0;
-	s->limit = 0xffffffffu;
-	s->sel = sel;
-	s->attr = access | X86_DESC_DB | X86_DESC_G;
-}
-
-/* Flat 4 GiB descriptor: base 0, limit 0xfffff pages, G and DB set. */
-static void put_flat_desc(uint8_t *d, uint8_t access)
-{
-	wr32(d, 0x0000ffffu);
-	wr32(d + 4, 0x00cf0000u | (uint32_t)access << 8);
-}
-
 /* The entry state of the 32-bit boot protocol. */
 static void set_cpu(struct bz_ctx *x)
 {
 	struct vcpu *c = &x->m->cpu;
-	uint8_t *gdt = mem_ptr(&x->m->mem, BZ_GDT_ADDR);
-	const uint8_t code = X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
-			     X86_DESC_RW | X86_DESC_A;
-	const uint8_t data = X86_DESC_P | X86_DESC_S | X86_DESC_RW | X86_DESC_A;
 
-	memset(gdt, 0, BZ_BOOT_CS);
-	put_flat_desc(gdt + BZ_BOOT_CS, code);
-	put_flat_desc(gdt + BZ_BOOT_DS, data);
-	c->gdtr.base = BZ_GDT_ADDR;
-	c->gdtr.limit = BZ_BOOT_DS + 8 - 1;
-
-	memset(c->regs, 0, sizeof(c->regs));
+	mon_boot_flat32(x->m, BZ_GDT_ADDR, BZ_BOOT_CS, BZ_BOOT_DS,
+			BZ_KERNEL_ADDR);
 	c->regs[X86_ESI] = BZ_PARAMS_ADDR;
 	c->regs[X86_ESP] = BZ_BOOT_STACK;
-	c->eip = BZ_KERNEL_ADDR;
-	c->eflags = X86_FL_FIXED1; /* IF clear */
-	c->cr0 = X86_CR0_PE | X86_CR0_ET;
-	c->cr2 = c->cr3 = c->cr4 = 0;
-	set_seg(&c->seg[X86_CS], BZ_BOOT_CS, code);
-	for (int i = 0; i < X86_NR_SREGS; i++)
-		if (i != X86_CS)
-			set_seg(&c->seg[i], BZ_BOOT_DS, data);
-	c->cpl = 0;
-	c->halted = false;
-	c->intr_shadow = false;
 }
 
 int bzimage_load_image(struct machine *m, const void *kernel, size_t ksize,
@@ -364,76 +314,18 @@ int bzimage_load_image(struct machine *m, const void *kernel, size_t ksize,
 	return 0;
 }
 
-/*
- * Read a whole regular file of at most `max` bytes into a malloc'd buffer;
- * messages are prefixed with x->name, the file's path.
- */
-static int read_file(struct bz_ctx *x, uint64_t max, uint8_t **out,
-		     size_t *size)
-{
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t done = 0;
-	int fd = open(x->name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return fail(x, "%s", strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		fail(x, "%s", strerror(errno));
-		goto bad;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fail(x, "not a regular file");
-		goto bad;
-	}
-	if ((uint64_t)st.st_size > max) {
-		fail(x, "%lld bytes do not fit in guest RAM (%llu MiB)",
-		     (long long)st.st_size, (unsigned long long)(max >> 20));
-		goto bad;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		fail(x, "out of memory");
-		goto bad;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(x, "%s", strerror(errno));
-			goto bad;
-		}
-		if (n == 0)
-			break; /* the file shrank: checks see what is there */
-		done += (size_t)n;
-	}
-	close(fd);
-	*out = buf;
-	*size = done;
-	return 0;
-bad:
-	free(buf);
-	close(fd);
-	return -1;
-}
-
 int bzimage_load(struct machine *m, const char *path, const char *initrd_path,
 		 const char *cmdline, char *err, size_t errlen)
 {
-	struct bz_ctx x = {.m = m, .name = path, .err = err, .errlen = errlen};
-	uint8_t *kernel = NULL, *initrd = NULL;
+	void *kernel = NULL, *initrd = NULL;
 	size_t ksize = 0, isize = 0;
 	int ret = -1;
 
-	if (read_file(&x, m->mem.size, &kernel, &ksize) < 0)
+	if (mon_read_file(path, m->mem.size, &kernel, &ksize, err, errlen) < 0)
 		return -1;
-	if (initrd_path) {
-		x.name = initrd_path;
-		if (read_file(&x, m->mem.size, &initrd, &isize) < 0)
-			goto out;
-	}
+	if (initrd_path && mon_read_file(initrd_path, m->mem.size, &initrd,
+					 &isize, err, errlen) < 0)
+		goto out;
 	ret = bzimage_load_image(m, kernel, ksize, path, initrd, isize,
 				 initrd_path, cmdline, err, errlen);
 out:

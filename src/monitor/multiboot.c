@@ -14,18 +14,16 @@
  * the kernel's name. Called by machine_boot() (monitor/machine.c).
  */
 #include "monitor/multiboot.h"
+#include "monitor/boot32.h"
 #include "monitor/file.h"
 
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <libelf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "monitor/machine.h"
@@ -446,52 +444,15 @@ static int build_info(struct loader *l, const char *cmdline,
 	return 0;
 }
 
-static void set_seg(struct x86_seg *s, uint16_t sel, uint16_t access)
-{
-	s->base = 0;
-	s->limit = 0xffffffffu;
-	s->sel = sel;
-	s->attr = access | X86_DESC_DB | X86_DESC_G;
-}
-
-/* Flat 4 GiB descriptor: base 0, limit 0xfffff pages, G and DB set. */
-static void put_flat_desc(uint8_t *d, uint8_t access)
-{
-	wr32(d, 0x0000ffffu);
-	wr32(d + 4, 0x00cf0000u | (uint32_t)access << 8);
-}
-
 /* The machine state of the multiboot specification, section 3.2. */
 static void set_cpu(struct loader *l)
 {
 	struct vcpu *c = &l->m->cpu;
-	uint8_t *gdt = mem_ptr(&l->m->mem, MB_GDT_ADDR);
-	const uint8_t code = X86_DESC_P | X86_DESC_S | X86_DESC_CODE |
-			     X86_DESC_RW | X86_DESC_A;
-	const uint8_t data = X86_DESC_P | X86_DESC_S | X86_DESC_RW | X86_DESC_A;
 
-	memset(gdt, 0, 8);
-	put_flat_desc(gdt + MB_CODE_SEL, code);
-	put_flat_desc(gdt + MB_DATA_SEL, data);
-	c->gdtr.base = MB_GDT_ADDR;
-	c->gdtr.limit = 3 * 8 - 1;
-
-	memset(c->regs, 0, sizeof(c->regs));
+	mon_boot_flat32(l->m, MB_GDT_ADDR, MB_CODE_SEL, MB_DATA_SEL, l->entry);
 	c->regs[X86_EAX] = MB_BOOT_MAGIC;
 	c->regs[X86_EBX] = MB_INFO_ADDR;
 	c->regs[X86_ESP] = MB_BOOT_STACK;
-	c->eip = l->entry;
-	c->eflags = X86_FL_FIXED1;
-	/* ET is hardwired to 1 since the 486; QEMU boots with 0x11 too. */
-	c->cr0 = X86_CR0_PE | X86_CR0_ET;
-	c->cr2 = c->cr3 = c->cr4 = 0;
-	set_seg(&c->seg[X86_CS], MB_CODE_SEL, code);
-	for (int i = 0; i < X86_NR_SREGS; i++)
-		if (i != X86_CS)
-			set_seg(&c->seg[i], MB_DATA_SEL, data);
-	c->cpl = 0;
-	c->halted = false;
-	c->intr_shadow = false;
 }
 
 /*

@@ -316,12 +316,6 @@ __asm__(BEGIN
 	"int $0x80\n"
 	END);
 
-/* Far jump to the host's 64-bit code selector, then int3 there. */
-__asm__(BEGIN
-	GUEST(g_escape)
-	"ljmp $0x33, $" S(CODE) "+7\n"
-	"int3\n"
-	END);
 // clang-format on
 
 extern const uint8_t g_regs[], g_regs_1[], g_regs_2[], g_loop[], g_loop21[],
@@ -331,8 +325,7 @@ extern const uint8_t g_regs[], g_regs_1[], g_regs_2[], g_loop[], g_loop21[],
 	g_cpuid_0[], g_sum_gated[], g_sum[], g_sum2[], g_fpu[], g_sse[],
 	g_seg[], g_fsbase[], g_step[], g_step_1[], g_ac[], g_ac_1[],
 	g_sysenter[], g_sysenter_0[], g_sysenter_1[], g_syscall[],
-	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape[],
-	g_escape_regs[];
+	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape_regs[];
 
 /* g_sum2's loop as a 64-bit function: same loop bytes, then ret. */
 static const uint8_t native_sum[] = {
@@ -883,14 +876,6 @@ START_TEST(test_host_signals_go_to_hook)
 	ck_assert_ptr_eq(hook_errno, &errno);
 	ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
 	ck_assert_uint_eq(cpu->regs[X86_ESI], 2);
-}
-END_TEST
-
-START_TEST(test_escape_to_64bit_stopped)
-{
-	LOAD(g_escape);
-	ck_assert_int_eq(de_run(cpu, &info), DE_EXIT_ERROR);
-	ck_assert(strstr(cpu->error, "64-bit") != NULL);
 }
 END_TEST
 
@@ -1453,7 +1438,6 @@ static Suite *de_suite(void)
 	tcase_add_test(tc, test_kick_interrupts_loop);
 	tcase_add_test(tc, test_kick_stress);
 	tcase_add_test(tc, test_host_signals_go_to_hook);
-	tcase_add_test(tc, test_escape_to_64bit_stopped);
 	tcase_add_test(tc, test_fpu_preserved);
 	tcase_add_test(tc, test_sse_alignment_is_guest_gp);
 	tcase_add_test(tc, test_segment_reloads_adopted);

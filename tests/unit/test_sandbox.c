@@ -36,7 +36,7 @@ enum probe {
 	P_KILL_PARENT,
 	P_PTRACE,
 	P_CLONE,
-	P_I386_GETPID,
+	P_I386_EXIT,
 };
 
 /* Run `p` in a confined child; *err gets its stderr. Returns the exit
@@ -112,11 +112,15 @@ static int run_probe(enum probe p, char *err, size_t errlen)
 		case P_CLONE:
 			syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 			break;
-		case P_I386_GETPID: {
-			/* int 0x80 from 64-bit code: the i386 ABI. */
-			long r = 20;
+		case P_I386_EXIT: {
+			/* int 0x80 from 64-bit code: the i386 ABI's exit(42).
+			 * Had it run, the child would end with status 42. */
+			long r = 1;
 
-			__asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+			__asm__ volatile("int $0x80"
+					 : "+a"(r)
+					 : "b"(42L)
+					 : "memory");
 			break;
 		}
 		}
@@ -171,14 +175,19 @@ START_TEST(test_escape_calls_blocked)
 }
 END_TEST
 
-/* A 32-bit system call never runs: SIGSYS (the bad-architecture action);
- * with no handler that reports it, the process dies by SIGSYS. */
+/*
+ * A 32-bit system call never runs. Where the host kernel has the IA-32
+ * ABI, the filter's bad-architecture action raises SIGSYS, which nothing
+ * here reports (the process dies by it); a kernel built or booted
+ * without IA-32 emulation refuses int 0x80 with #GP (SIGSEGV) first.
+ */
 START_TEST(test_i386_abi_trapped)
 {
 	char err[512];
-	int st = run_probe(P_I386_GETPID, err, sizeof(err));
+	int st = run_probe(P_I386_EXIT, err, sizeof(err));
 
-	ck_assert_msg(st == 128 + SIGSYS, "status %d: %s", st, err);
+	ck_assert_msg(st == 128 + SIGSYS || st == 128 + SIGSEGV,
+		      "status %d (42: the i386 exit ran): %s", st, err);
 }
 END_TEST
 
