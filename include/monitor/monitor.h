@@ -23,12 +23,14 @@ void mon_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Host features (hostcheck.c). */
 enum host_need {
 	HOST_NEED_ALWAYS,   /* every engine */
-	HOST_NEED_DIRECT,   /* binary translation and direct execution */
+	HOST_NEED_BT,	    /* binary translation (the shadow views) */
+	HOST_NEED_DIRECT,   /* --direct-exec */
 	HOST_NEED_OPTIONAL, /* used when present */
 };
-/* Check the host for `engine`; print what is missing; -1 if required
- * features are missing. `verbose` prints the whole table. */
-int mon_check_host(enum engine engine, bool verbose);
+/* Check the host for `engine` (and direct execution of user code if
+ * `direct`); print what is missing; -1 if required features are missing.
+ * `verbose` prints the whole table. */
+int mon_check_host(enum engine engine, bool direct, bool verbose);
 
 /* Machine construction (machine.c). */
 int machine_init(struct machine *m, char *err, size_t errlen);

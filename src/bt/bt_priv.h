@@ -105,6 +105,7 @@ struct tc_block {
 struct tc_page {
 	uint32_t lin;	/* linear page number */
 	uint32_t frame; /* physical frame number */
+	bool user;	/* has CPL 3 blocks: must stay user-accessible */
 	struct tc_block *blocks;
 	struct tc_page *hash_next;
 	struct tc_page *all_next;
@@ -212,6 +213,11 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key);
 uint32_t bt_mode_key(const struct vcpu *cpu);
 /* Mode key bit: SS, DS and ES are flat (base 0, 4 GiB, writable). */
 #define BT_KEY_FLAT 0x40
+#define BT_KEY_TSD 0x80 /* CR4.TSD: CPL 3 rdtsc is a callout (#GP) */
+/* The CPL a block was translated for (bits 2-3 of the key): CPL 3 code
+ * reaches the shadow's user view, any other the kernel view. */
+#define BT_KEY_CPL(key) (((key) >> 2) & 3u)
+#define BT_KEY_USER(key) (BT_KEY_CPL(key) == 3)
 
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);

@@ -146,13 +146,28 @@ struct tc_block *bt_lookup_containing(uint32_t eip, uint32_t key)
 	return NULL;
 }
 
+static bool frame_has_blocks(uint32_t frame);
+
 static struct tc_page *page_get(uint32_t lin, uint32_t frame, bool create)
 {
 	struct tc_page **head = &pages[page_hash(lin)], *p;
 
-	for (p = *head; p; p = p->hash_next)
-		if (p->lin == lin)
-			return p;
+	for (p = *head; p; p = p->hash_next) {
+		if (p->lin != lin)
+			continue;
+		/* The page maps another frame now (a new process at the
+		 * same address): its old blocks belong to the old one. */
+		if (create && p->frame != frame) {
+			while (p->blocks)
+				bt_invalidate_block(p->blocks);
+			if (machine_of_cache && !frame_has_blocks(p->frame))
+				shadow_unprotect_code(machine_of_cache,
+						      p->frame);
+			p->frame = frame;
+			p->user = false;
+		}
+		return p;
+	}
 	if (!create)
 		return NULL;
 	p = bt_meta_alloc(sizeof(*p));
@@ -178,6 +193,8 @@ void bt_insert(struct tc_block *b)
 		b->page = p;
 		b->page_next = p->blocks;
 		p->blocks = b;
+		if (BT_KEY_USER(b->key))
+			p->user = true;
 	}
 	if (nr_order < max_order)
 		order[nr_order++] = b;
@@ -324,16 +341,18 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len)
 }
 
 /*
- * Does linear page `lin` still map `frame`? A 4 MiB page answers from
- * its PDE alone (one physmap read: Linux's kernel text), anything else
- * takes a full walk. Nothing is set in the guest's tables.
+ * Does linear page `lin` still map `frame` (with user access, for a page
+ * with CPL 3 blocks)? A 4 MiB page answers from its PDE alone (one
+ * physmap read: Linux's kernel text), anything else takes a full walk.
+ * Nothing is set in the guest's tables.
  */
-static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame)
+static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
+			    bool user)
 {
 	struct mmu_walk_result r;
 	uint32_t err, pde;
 
-	if ((cpu->cr0 & X86_CR0_PG) && (cpu->cr4 & X86_CR4_PSE) &&
+	if (!user && (cpu->cr0 & X86_CR0_PG) && (cpu->cr4 & X86_CR4_PSE) &&
 	    !(cpu->cr4 & X86_CR4_PAE)) {
 		uint32_t pa = (cpu->cr3 & ~0xfffu) + (lin >> 22) * 4;
 
@@ -346,7 +365,8 @@ static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame)
 				       frame;
 		}
 	}
-	return mmu_walk(cpu, lin, MMU_ACC_NOSET, &r, &err) == 0 &&
+	return mmu_walk(cpu, lin, MMU_ACC_NOSET | (user ? MMU_ACC_USER : 0), &r,
+			&err) == 0 &&
 	       (r.paddr >> 12) == frame;
 }
 
@@ -363,8 +383,9 @@ static void revalidate(struct vcpu *cpu, int64_t region)
 		if (!p->blocks || (region >= 0 && (p->lin >> 10) != region))
 			continue;
 		STAT_INC(bt_page_revalidations);
-		if (page_still_maps(cpu, p->lin << 12, frame))
+		if (page_still_maps(cpu, p->lin << 12, frame, p->user))
 			continue;
+		p->user = false;
 		while (p->blocks)
 			bt_invalidate_block(p->blocks);
 		if (!frame_has_blocks(frame))

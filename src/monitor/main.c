@@ -62,9 +62,15 @@ static void usage(FILE *out)
 		"  -smp N            accepted; the guest gets one processor\n"
 		"\n"
 		"bt386:\n"
-		"  --engine=ENGINE   bt (binary translation of kernel code; "
+		"  --engine=ENGINE   bt (binary translation of guest code; "
 		"the\n"
 		"                    default) or interp (the interpreter)\n"
+		"  --direct-exec     run guest user code natively on the host "
+		"CPU\n"
+		"                    (with --engine=bt): faster user compute, "
+		"weaker\n"
+		"                    containment; for trusted guests only "
+		"(README)\n"
 		"  --cache-size=SIZE code cache size (default 64M)\n"
 		"  --trace=bt        print each translated block beside the\n"
 		"                    guest code, both disassembled\n"
@@ -385,12 +391,14 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			}
 		} else if (opt(argc, argv, &i, "no-sandbox", false, &v)) {
 			o->no_sandbox = true;
+		} else if (opt(argc, argv, &i, "direct-exec", false, &v)) {
+			o->direct_exec = true;
 		} else if (opt(argc, argv, &i, "stats", false, &v)) {
 			o->stats = true;
 		} else if (opt(argc, argv, &i, "trace", true, &v)) {
 			o->trace = v;
 		} else if (opt(argc, argv, &i, "check-host", false, &v)) {
-			exit(mon_check_host(o->engine, true) < 0
+			exit(mon_check_host(o->engine, o->direct_exec, true) < 0
 				     ? MON_EXIT_ERROR
 				     : MON_EXIT_OK);
 		} else if (opt(argc, argv, &i, "help", false, &v) ||
@@ -437,7 +445,11 @@ int main(int argc, char **argv)
 		return MON_EXIT_ERROR;
 	}
 	stats_start_ns = mon_now_ns();
-	if (mon_check_host(m.opt.engine, false) < 0)
+	if (m.opt.direct_exec && m.opt.engine == ENGINE_INTERP) {
+		mon_error("--direct-exec needs --engine=bt");
+		return MON_EXIT_ERROR;
+	}
+	if (mon_check_host(m.opt.engine, m.opt.direct_exec, false) < 0)
 		return MON_EXIT_ERROR;
 	if (machine_init(&m, err, sizeof(err)) < 0 ||
 	    machine_boot(&m, err, sizeof(err)) < 0) {

@@ -125,6 +125,15 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/usersmc.sh \
 	tests/guests/run/bt/ata.sh \
 	tests/guests/run/bt/apic.sh \
+	tests/guests/run/de/exceptions.sh \
+	tests/guests/run/de/paging.sh \
+	tests/guests/run/de/usermode.sh \
+	tests/guests/run/de/segments.sh \
+	tests/guests/run/de/procs.sh \
+	tests/guests/run/de/cow.sh \
+	tests/guests/run/de/ptedit.sh \
+	tests/guests/run/de/fpu.sh \
+	tests/guests/run/de/usersmc.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
