@@ -106,6 +106,10 @@ struct tc_page {
 	uint32_t lin;	/* linear page number */
 	uint32_t frame; /* physical frame number */
 	bool user;	/* has CPL 3 blocks: must stay user-accessible */
+	/* The page no longer maps `frame` (another process, exec): its
+	 * blocks are out of the lookup hash, the chains and the IBL, but
+	 * kept; a translation miss at (lin, frame) brings them back. */
+	bool detached;
 	struct tc_block *blocks;
 	struct tc_page *hash_next;
 	struct tc_page *all_next;
@@ -172,6 +176,9 @@ void bt_chain(struct tc_exit *x, struct tc_block *to);
 /* Unlink every exit of `b` (kick: make it return at its end). */
 void bt_unlink_block(struct tc_block *b);
 void bt_invalidate_block(struct tc_block *b);
+/* A miss at linear page lin, which maps frame now: bring back the blocks
+ * of a detached page (lin, frame); true if there were any. */
+bool bt_reattach(struct vcpu *cpu, uint32_t lin, uint32_t frame);
 /* Guest physical [paddr, paddr + len), within one frame, was written:
  * invalidate the blocks whose bytes it changed. */
 void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len);

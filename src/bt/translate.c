@@ -798,6 +798,13 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	    !mem_is_ram(&m->mem, r.paddr & ~0xfffu, 4096) ||
 	    bus_mmio_find(&m->bus, r.paddr & ~0xfffu))
 		return NULL; /* the interpreter raises the fault / runs it */
+	/* Translated before, for this frame at this address (the same
+	 * program again after exec, a process switched back to)? */
+	if (bt_reattach(cpu, cpu->eip >> 12, r.paddr >> 12)) {
+		b = bt_lookup(cpu->eip, key);
+		if (b)
+			return b;
+	}
 
 	x = &xl;
 	memset(x, 0, offsetof(struct xlate, insn));
