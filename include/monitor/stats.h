@@ -60,7 +60,10 @@
 	X(bt_interp_fallbacks, "instructions declined to the interpreter")     \
 	X(bt_interp_slices, "interpreter runs for modes BT cannot run")        \
 	X(bt_kernel_interp_steps,                                              \
-	  "kernel instructions interpreted outside the cache")                 \
+	  "instructions interpreted outside the cache")                        \
+	X(bt_declined, "blocks not translated (fault, MMIO, interp-only)")     \
+	X(bt_page_crossing_steps,                                              \
+	  "instructions across two pages, interpreted")                        \
 	X(bt_cache_flushes, "code cache flushes")                              \
 	X(bt_invalidations, "blocks invalidated")                              \
 	X(bt_page_detaches, "code pages detached (mapping gone, blocks kept)") \

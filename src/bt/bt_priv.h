@@ -46,6 +46,10 @@ enum bt_cat {
 	BT_CAT_INLINE,
 	BT_CAT_CALLOUT,
 	BT_CAT_INTERP,
+	/* An instruction that crosses into the next page: the interpreter
+	 * fetches and runs it afresh each time (the block depends on its
+	 * first page only), then the block always exits. */
+	BT_CAT_STEP,
 	BT_NR_CATS,
 };
 
@@ -71,7 +75,7 @@ struct bt_callout {
 	struct x86_insn insn;
 	uint32_t eip;	   /* guest EIP of the instruction */
 	uint32_t next_eip; /* EIP after it */
-	uint8_t cat;	   /* BT_CAT_CALLOUT or BT_CAT_INTERP */
+	uint8_t cat;	   /* BT_CAT_CALLOUT, _INTERP or _STEP */
 	struct tc_block *block;
 };
 

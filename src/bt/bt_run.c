@@ -216,30 +216,15 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
 
 /* ---- callouts (called from the callout trampoline) -------------------- */
 
-uint32_t bt_callout_c(struct vcpu *cpu)
+/*
+ * After a callout: must the code cache stop (1), or may the block go on
+ * (0)? It stops when the callout changed what the block was translated
+ * for or something needs the loop.
+ */
+static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
+			       uint64_t generation)
 {
-	const struct bt_callout *co =
-		(const struct bt_callout *)(uintptr_t)cpu->bt.callout;
-	uint64_t generation = bt_generation;
-	uint32_t key = co->block->key; /* the mode the block was made for */
-	enum vcpu_exit r;
-
-	if (co->cat == BT_CAT_INTERP) {
-		STAT_INC(bt_interp_fallbacks);
-		stats.bt_interp_by_op[co->insn.info->op]++;
-	} else {
-		STAT_INC(bt_callouts);
-		stats.bt_callouts_by_op[co->insn.info->op]++;
-	}
-	cpu->bt.in_cache = 0;
-	r = bt_interp_exec(cpu, &co->insn, co->eip);
-	cpu->bt.in_cache = 1;
-	if (r != VCPU_EXIT_NONE) {
-		cpu->bt.pending_exit = r;
-		return 1;
-	}
-	if ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip ||
-	    generation != bt_generation || bt_mode_key(cpu) != key ||
+	if (generation != bt_generation || bt_mode_key(cpu) != key ||
 	    !bt_mode_ok(cpu) || cpu->kick || cpu->halted ||
 	    (cpu->eflags & X86_FL_TF) || cpu->delivering >= 0)
 		return 1;
@@ -248,7 +233,48 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	 * pending needs no exit: delivering later is always allowed. */
 	if ((cpu->eflags & X86_FL_IF) && cpu->machine->bus.intr)
 		return 1;
+	/* The code cache runs the next instruction before it can stop, so
+	 * an interrupt shadow this one opened (sti, mov ss) is used up
+	 * there; left set, it would send the loop's next instruction to the
+	 * interpreter (Linux: one per local_irq_enable). */
+	cpu->intr_shadow = false;
 	return 0;
+}
+
+uint32_t bt_callout_c(struct vcpu *cpu)
+{
+	const struct bt_callout *co =
+		(const struct bt_callout *)(uintptr_t)cpu->bt.callout;
+	uint64_t generation = bt_generation;
+	uint32_t key = co->block->key; /* the mode the block was made for */
+	enum vcpu_exit r;
+
+	cpu->bt.in_cache = 0;
+	if (co->cat == BT_CAT_STEP) {
+		/* An instruction across two pages, fetched afresh; the
+		 * block goes on through the IBL at the new EIP. */
+		STAT_INC(bt_page_crossing_steps);
+		cpu->eip = co->eip;
+		r = bt_interp_step(cpu);
+	} else {
+		if (co->cat == BT_CAT_INTERP) {
+			STAT_INC(bt_interp_fallbacks);
+			stats.bt_interp_by_op[co->insn.info->op]++;
+		} else {
+			STAT_INC(bt_callouts);
+			stats.bt_callouts_by_op[co->insn.info->op]++;
+		}
+		r = bt_interp_exec(cpu, &co->insn, co->eip);
+	}
+	cpu->bt.in_cache = 1;
+	if (r != VCPU_EXIT_NONE) {
+		cpu->bt.pending_exit = r;
+		return 1;
+	}
+	if (co->cat != BT_CAT_STEP &&
+	    ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip))
+		return 1;
+	return callout_leaves(cpu, key, generation);
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -522,6 +548,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		b = block_for(cpu, key);
 		if (!b) {
 			/* Declined: the interpreter runs this instruction. */
+			STAT_INC(bt_declined);
 			r = kernel_step(cpu);
 			if (r != VCPU_EXIT_NONE)
 				return r;

@@ -35,10 +35,9 @@ bool bt_count_blocks;
 bool bt_trace_on;
 
 static const char *const cat_names[BT_NR_CATS] = {
-	[BT_CAT_IDENT] = "IDENT",
-	[BT_CAT_INLINE] = "INLINE",
-	[BT_CAT_CALLOUT] = "CALLOUT",
-	[BT_CAT_INTERP] = "INTERP",
+	[BT_CAT_IDENT] = "IDENT",     [BT_CAT_INLINE] = "INLINE",
+	[BT_CAT_CALLOUT] = "CALLOUT", [BT_CAT_INTERP] = "INTERP",
+	[BT_CAT_STEP] = "STEP",
 };
 
 static void trace_block(const struct tc_block *b, const uint8_t *guest,
@@ -64,6 +63,7 @@ struct xlate {
 	unsigned n;
 	uint32_t key;	     /* the mode key (BT_KEY_*) */
 	bool ends_with_flow; /* the last instruction leaves the block */
+	uint32_t step_len;   /* a STEP block: its bytes in this page */
 	unsigned n_exits;
 	uint8_t *exit_site[2];
 	uint32_t exit_target[2];
@@ -689,7 +689,7 @@ static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	emit_call(&x->e, bt_tramps.callout);
 }
 
-static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
+static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
 	const uint8_t *bytes = x->page + (eip & 0xfff);
@@ -727,6 +727,18 @@ static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
 	return false;
 }
 
+static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
+{
+	if (x->cat[i] != BT_CAT_STEP)
+		return emit_decoded(x, i, eip);
+	/* Not decoded (part of it is on the next page): the interpreter
+	 * runs it, then the indirect-branch lookup finds the next EIP. */
+	emit_callout(x, i, eip, BT_CAT_STEP);
+	emit_load32(&x->e, HR_R13, HR_R15, OFF(eip));
+	emit_ibl(x);
+	return true;
+}
+
 /* ---- the passes ---------------------------------------------------- */
 
 static void scan_and_plan(struct xlate *x)
@@ -746,6 +758,15 @@ static void scan_and_plan(struct xlate *x)
 			break;
 		len = x86_decode(in, x->page + off, 4096 - off, true);
 
+		if (len == X86_DEC_TRUNC && x->n == 0) {
+			/* Crosses into the next page, first in its block:
+			 * a block of one STEP (hot kernel code has them;
+			 * declined, each run was a translation attempt). */
+			x->cat[x->n++] = BT_CAT_STEP;
+			x->ends_with_flow = true;
+			x->step_len = 4096 - off;
+			break;
+		}
 		if (len <= 0)
 			break; /* invalid, or crosses the page: not here */
 		cat = plan(x->cpu, in, eip, x->key);
@@ -850,7 +871,7 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 			x->cat[i] = BT_CAT_INTERP;
 			emit_callout(x, i, eip, BT_CAT_INTERP);
 		}
-		eip += x->insn[i].len;
+		eip += x->cat[i] == BT_CAT_STEP ? x->step_len : x->insn[i].len;
 	}
 	b->n_insns = (uint16_t)x->n;
 	b->guest_len = eip - x->eip;
