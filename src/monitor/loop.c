@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "bt/bt.h"
+#include "bt/debug.h"
 #include "bt/interp.h"
 #include "devices/devices.h"
 #include "monitor/console.h"
@@ -71,6 +72,10 @@ static int reboot(struct machine *m, const char *why)
 
 static enum vcpu_exit run_engine(struct machine *m)
 {
+	/* Breakpoints, watchpoints and steps (the debugger's or the
+	 * guest's DR7) are checked by the interpreter alone. */
+	if (bt_debug_wanted(&m->cpu))
+		return bt_debug_run(&m->cpu, RUN_BUDGET);
 	if (m->opt.engine == ENGINE_BT)
 		return bt_run(&m->cpu, RUN_BUDGET);
 	return bt_interp_run(&m->cpu, RUN_BUDGET);
@@ -97,6 +102,9 @@ int mon_run(struct machine *m)
 			break;
 		case VCPU_EXIT_EVENT:
 			STAT_INC(exits_event);
+			process_events(m);
+			break;
+		case VCPU_EXIT_DEBUG:
 			process_events(m);
 			break;
 		case VCPU_EXIT_HLT:

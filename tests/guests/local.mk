@@ -12,13 +12,14 @@
 # so seglimits runs under bt386's engines only. (Plain lists: automake
 # reads TESTS itself and does not understand make functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
-	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic
+	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
-	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic
+	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
+	debugregs
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -106,6 +107,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/usersmc.sh \
 	tests/guests/run/interp/ata.sh \
 	tests/guests/run/interp/apic.sh \
+	tests/guests/run/interp/debugregs.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -125,6 +127,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/usersmc.sh \
 	tests/guests/run/bt/ata.sh \
 	tests/guests/run/bt/apic.sh \
+	tests/guests/run/bt/debugregs.sh \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
 	tests/guests/run/de/usermode.sh \
@@ -134,6 +137,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/ptedit.sh \
 	tests/guests/run/de/fpu.sh \
 	tests/guests/run/de/usersmc.sh \
+	tests/guests/run/de/debugregs.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -151,7 +155,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/ptstorm.sh \
 	tests/guests/run/qemu/usersmc.sh \
 	tests/guests/run/qemu/ata.sh \
-	tests/guests/run/qemu/apic.sh
+	tests/guests/run/qemu/apic.sh \
+	tests/guests/run/qemu/debugregs.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
 # The interpreter does not execute x87/MMX/SSE yet (src/bt/interp.c,
