@@ -33,7 +33,10 @@ unsigned bt_debug_points, bt_debug_watches;
 bool bt_debug_noirq;
 
 static struct {
-	uint32_t brk[BT_DEBUG_MAX_BREAKS];
+	struct brk {
+		uint32_t addr;
+		enum bt_debug_kind kind;
+	} brk[BT_DEBUG_MAX_BREAKS];
 	unsigned nbrk;
 	struct watch {
 		uint32_t addr, len;
@@ -68,7 +71,7 @@ int bt_debug_insert(enum bt_debug_kind kind, uint32_t addr, uint32_t len)
 		 * gdb inserts (it removes as many as it inserted). */
 		if (dbg.nbrk == BT_DEBUG_MAX_BREAKS)
 			return -1;
-		dbg.brk[dbg.nbrk++] = addr;
+		dbg.brk[dbg.nbrk++] = (struct brk){.addr = addr, .kind = kind};
 	} else {
 		if (dbg.nwatch == BT_DEBUG_MAX_WATCHES || len == 0)
 			return -1;
@@ -83,7 +86,8 @@ int bt_debug_remove(enum bt_debug_kind kind, uint32_t addr, uint32_t len)
 {
 	if (is_break(kind)) {
 		for (unsigned i = 0; i < dbg.nbrk; i++) {
-			if (dbg.brk[i] == addr) {
+			if (dbg.brk[i].addr == addr &&
+			    dbg.brk[i].kind == kind) {
 				dbg.brk[i] = dbg.brk[--dbg.nbrk];
 				count();
 				return 0;
@@ -165,10 +169,10 @@ bool bt_debug_insn_start(struct vcpu *cpu)
 	dbg.guest_hits = 0;
 	if (!skip) {
 		for (unsigned i = 0; i < dbg.nbrk; i++) {
-			if (dbg.brk[i] == lin) {
+			if (dbg.brk[i].addr == lin) {
 				dbg.last = (struct bt_debug_stop){
 					.why = BT_DEBUG_STOP_BREAK,
-					.kind = BT_DEBUG_SW_BREAK,
+					.kind = dbg.brk[i].kind,
 					.addr = lin,
 				};
 				return true;

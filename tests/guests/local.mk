@@ -73,9 +73,19 @@ tests/guests/demo.elf: $(GUEST_DEMO_OBJS) $(GUEST_LIB_OBJS) \
 	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $(GUEST_DEMO_OBJS) \
 		$(GUEST_LIB_OBJS)
 
+# The guest tests/system/gdb.sh debugs: with -g -O0, so that gdb finds
+# arguments and variables where the source has them.
+tests/guests/debuggee.o: $(srcdir)/tests/guests/debuggee.c $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -g -O0 \
+		-c -o $@ $<
+
+tests/guests/debuggee.elf: tests/guests/debuggee.o $(GUEST_LIB_OBJS) \
+		$(srcdir)/tests/guests/lib/guest.ld
+	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
 # Built by `make` (all). This fragment defines noinst_DATA; fragments
 # included later (bench/local.mk) append to it.
-noinst_DATA = $(GUEST_ELFS)
+noinst_DATA = $(GUEST_ELFS) tests/guests/debuggee.elf
 
 # Tests: one wrapper script per (emulator, guest), generated into
 # tests/guests/run/EMULATOR/NAME.sh. Each runs run-guest.sh, which compares
@@ -175,10 +185,12 @@ tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
 	  echo "exec \"\$$top_srcdir/tests/guests/$$script\" $$emu \"\$$top_builddir/tests/guests/$$name.elf\""; \
 	} > $@-t && chmod +x $@-t && mv $@-t $@
 
-CLEANFILES += $(GUEST_ELFS) $(GUEST_OBJS) $(GUEST_TEST_WRAPPERS)
+CLEANFILES += $(GUEST_ELFS) $(GUEST_OBJS) $(GUEST_TEST_WRAPPERS) \
+	tests/guests/debuggee.elf tests/guests/debuggee.o
 
 EXTRA_DIST += tests/guests/run-guest.sh tests/guests/run-demo.sh \
 	tests/guests/run-ata.sh \
 	tests/guests/README.md tests/guests/lib tests/guests/demo \
 	tests/guests/expected \
-	$(GUEST_NAMES:%=tests/guests/%.c) tests/guests/alu-cases.h
+	$(GUEST_NAMES:%=tests/guests/%.c) tests/guests/alu-cases.h \
+	tests/guests/debuggee.c
