@@ -14,7 +14,7 @@
  */
 #include "guest.h"
 
-#define SPIN_LIMIT (1u << 30)
+#define SPIN_LIMIT 0xffffffffu
 
 volatile uint32_t counter;
 volatile uint32_t release;
