@@ -5,20 +5,19 @@
  * and variables where the source puts them. What gdb does to it:
  *   - breaks at add() and reads its arguments, steps, finishes;
  *   - watches `counter`, which the loop below writes three times;
- *   - breaks in ring 3 (user_add(), which direct execution would run);
- *   - interrupts spin() with Ctrl-C after work() ran many times (under
- *     --engine=bt: from the code cache), breaks at work() and sets
- *     `release` so that the guest goes on.
- * Without gdb it runs to the end as well: `release` is set by the guest
- * itself after SPIN_LIMIT rounds.
+ *   - breaks in ring 3 at user_add();
+ *   - interrupts the ring 3 loop in user_main() with Ctrl-C after work()
+ *     ran many times without gdb's points (translated, or on the host CPU
+ *     with --direct-exec), breaks at work() and sets `release` so that
+ *     the loop ends.
+ * Without gdb it runs to the end as well: the loop sets `release` itself
+ * after SPIN_LIMIT rounds.
  */
 #include "guest.h"
 
 #define SPIN_LIMIT 0xffffffffu
 
 volatile uint32_t counter;
-volatile uint32_t release;
-static volatile uint32_t work_sum;
 
 int __attribute__((noinline)) add(int a, int b)
 {
@@ -27,27 +26,11 @@ int __attribute__((noinline)) add(int a, int b)
 	return sum;
 }
 
-uint32_t __attribute__((noinline)) work(uint32_t i)
-{
-	return i * 3 + 1;
-}
-
-/* Spin until gdb sets `release` (or for SPIN_LIMIT rounds). */
-static uint32_t __attribute__((noinline)) spin(void)
-{
-	uint32_t n = 0;
-
-	while (!release) {
-		work_sum += work(n);
-		if (++n == SPIN_LIMIT)
-			release = 2;
-	}
-	return n;
-}
-
 /* ---- ring 3 ---- */
 
 USER_DATA static uint8_t ustack[1024] __attribute__((aligned(16)));
+USER_DATA volatile uint32_t release;
+USER_DATA static volatile uint32_t work_sum;
 
 USER_TEXT int user_add(int x)
 {
@@ -56,16 +39,24 @@ USER_TEXT int user_add(int x)
 	return y;
 }
 
-void user_entry(void);
-__asm__(".pushsection .user.text, \"ax\"\n"
-	"user_entry:\n\t"
-	"pushl $20\n\t"
-	"call user_add\n\t"
-	"addl $4, %esp\n\t"
-	"movl %eax, %ebx\n\t"
-	"movl $1, %eax\n\t" /* exit with EBX */
-	"int $0x80\n\t"
-	".popsection");
+USER_TEXT uint32_t work(uint32_t i)
+{
+	return i * 3 + 1;
+}
+
+/* user_add(20), then spin until gdb sets `release`; exit with the sum. */
+USER_TEXT void user_main(void)
+{
+	int r = user_add(20);
+	uint32_t n = 0;
+
+	while (!release) {
+		work_sum += work(n);
+		if (++n == SPIN_LIMIT)
+			release = 2;
+	}
+	__asm__ volatile("int $0x80" : : "a"(1), "b"(r) : "memory");
+}
 
 static void sys_handler(struct trap_frame *f)
 {
@@ -82,8 +73,8 @@ static int run_user(void)
 		*pte_ptr(pd, va) |= PTE_U;
 	paging_enable(pd);
 	trap_set_handler(0x80, sys_handler);
-	/* IF = 1, IOPL = 0: direct execution's kind of user code. */
-	r = enter_user((uint32_t)user_entry, (uint32_t)ustack + sizeof(ustack),
+	/* IF = 1, IOPL = 0: what direct execution runs natively. */
+	r = enter_user((uint32_t)user_main, (uint32_t)ustack + sizeof(ustack),
 		       0x202);
 	cli();
 	paging_disable();
@@ -103,6 +94,5 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 		counter += (uint32_t)s;
 	CHECK_EQ(counter, 126, "counter after three additions");
 	CHECK_EQ(run_user(), 42, "user_add(20) in ring 3");
-	spin();
-	CHECK(release != 0, "spin() ended");
+	CHECK(release != 0, "the ring 3 loop ended");
 }

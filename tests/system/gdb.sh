@@ -1,19 +1,23 @@
 #!/bin/sh
 # gdb.sh - Debian's gdb, in batch mode, debugs the debuggee guest
 # (tests/guests/debuggee.c, built with -g) through bt386's gdb stub, under
-# --engine=bt and --engine=interp. gdb is installed by scripts/setup when
-# it is missing; without it (no root, no network) the test is skipped.
+# --engine=bt, --engine=interp and --engine=bt --direct-exec ("de": user
+# code on the host CPU when no debugger point is set). gdb is installed by
+# scripts/setup when it is missing; without it (no root, no network) the
+# test is skipped.
 #
 # Session A (bt386 -S): break at add() and read its arguments, next,
 # stepi (each step exactly one instruction), finish, watch a variable
-# through three writes, break in ring 3 (code direct execution would run),
+# through three writes, break in ring 3 (user code, which the translator
+# or direct execution would run),
 # read registers (segments, x87/SSE, control), read unmapped memory (an
 # error, not a crash), continue to the guest's exit.
-# Session B (bt386 -S, two gdb connections): continue into a long loop,
-# interrupt it with Ctrl-C (SIGINT to gdb, which sends 0x03), detach; the
-# guest runs on (under bt from the code cache); a second gdb attaches to
-# the running guest, which stops, breaks in the loop's function, sets a
-# variable that ends the loop, continues to the exit.
+# Session B (bt386 -S, two gdb connections): continue into a long ring 3
+# loop, interrupt it with Ctrl-C (SIGINT to gdb, which sends 0x03),
+# detach; the guest runs on without gdb's points (translated, or on the
+# host CPU with --direct-exec); a second gdb attaches to the running
+# guest, which stops, breaks in the loop's function, sets a variable that
+# ends the loop, continues to the exit.
 set -u
 top=${top_builddir:-.}
 src=${top_srcdir:-$(dirname "$0")/../..}
@@ -51,10 +55,15 @@ notok() {
 
 # start ENGINE: bt386 -S on a free port in the background; sets port, pid.
 start() {
+	case $1 in
+	de) engine_args="--engine=bt --direct-exec" ;;
+	*) engine_args="--engine=$1" ;;
+	esac
 	for try in 1 2 3 4 5 6 7 8; do
 		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
 		: >"$tmp/stderr"
-		timeout "$limit" "$bt386" --engine="$1" -S -gdb tcp::$port \
+		# shellcheck disable=SC2086
+		timeout "$limit" "$bt386" $engine_args -S -gdb tcp::$port \
 			-m 64M -nographic -no-reboot -kernel "$guest" \
 			>"$tmp/console" 2>"$tmp/stderr" </dev/null &
 		pid=$!
@@ -187,7 +196,7 @@ continue
 EOF
 }
 
-for engine in bt interp; do
+for engine in bt interp de; do
 	show_log=0
 
 	# ---- session A ----
@@ -255,7 +264,8 @@ for engine in bt interp; do
 	wait $gdb_pid
 	expect "$engine: Ctrl-C stops the guest" \
 		"Program received signal SIGINT"
-	expect "$engine: in the loop" "in spin ()\|^spin ()\|work (i="
+	expect "$engine: in the ring 3 loop" \
+		"in user_main ()\|^user_main ()\|work (i="
 	expect "$engine: detach" "Inferior 1 (Remote target) detached"
 	[ $show_log -eq 1 ] && cat "$tmp/gdb.out"
 	show_log=0
