@@ -5,8 +5,9 @@
  * writes (#DB traps after the instruction), DR6.B0-B3, the local and
  * global enables, breakpoints that are set but not enabled, a breakpoint
  * on code that already ran (under --engine=bt it sits in the code cache
- * when DR7 enables the breakpoint) and one in ring 3 (which direct
- * execution would otherwise run).
+ * when DR7 enables the breakpoint) and one in ring 3 (which the
+ * translator, or direct execution with --direct-exec, would otherwise
+ * run).
  *
  * Every address used is aligned to the breakpoint's length: hardware
  * aligns DRn down to the length, QEMU (the guests' oracle) does not.
