@@ -42,6 +42,11 @@ int mon_events_start(struct machine *m);
 void mon_events_stop(void);
 /* vCPU thread: sleep until a host event or an interrupt may be pending. */
 void mon_events_wait(void);
+/* vCPU thread: watch `fd` until it is readable once: then the vCPU is
+ * kicked and mon_events_fd_ready() returns true (once). Call again to
+ * watch again. -1 on failure. */
+int mon_events_watch_fd(int fd);
+bool mon_events_fd_ready(void);
 /* Any thread: make the vCPU return to the monitor loop. */
 void mon_kick(struct machine *m);
 /* True when the user asked to stop (signal, Ctrl-A x). */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bt/debug.h"
 #include "bt/interp_priv.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
@@ -193,6 +194,8 @@ static uint32_t lin_read(struct vcpu *cpu, uint32_t lin, unsigned size,
 {
 	uint32_t v = 0;
 
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, size, false);
 	if ((lin & 0xfff) + size <= 0x1000)
 		return phys_read(cpu, tlb_get(cpu, lin, false, user), lin,
 				 size);
@@ -204,6 +207,8 @@ static uint32_t lin_read(struct vcpu *cpu, uint32_t lin, unsigned size,
 static void lin_write(struct vcpu *cpu, uint32_t lin, unsigned size,
 		      uint32_t val, bool user)
 {
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, size, true);
 	if ((lin & 0xfff) + size <= 0x1000) {
 		phys_write(cpu, tlb_get(cpu, lin, true, user), lin, size, val);
 		return;
