@@ -133,6 +133,15 @@ void shadow_paging_changed(struct vcpu *cpu); /* CR0.PG/WP, CR4.PSE/PGE */
 void shadow_flush_all(struct vcpu *cpu);
 
 /*
+ * Before user code runs (translated or direct): bring the user view to
+ * the current CR3. A CR3 write switches the kernel view at once and the
+ * user view only here, so a kernel that switches to its own directory
+ * and back (xv6's scheduler, on every timer tick) keeps its user pages.
+ * Signal-safe; cheap when nothing changed.
+ */
+void shadow_user_sync(struct vcpu *cpu);
+
+/*
  * A physmap writer changed guest physical [paddr, paddr + len) in frames
  * that have FRAME_WATCHED flags: drop the shadow mappings that depended on
  * changed page-table entries, and tell the translator about code frames.
@@ -148,7 +157,7 @@ void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
 
 /*
  * Budget: at most max_pages pages mapped and about max_vmas host VMAs in
- * the two views (defaults: the slot pool, half of vm.max_map_count). Over
+ * the two views (defaults: the slot pool, vm.max_map_count less a reserve). Over
  * it, the least recently filled pages are evicted. 0 keeps a value;
  * max_pages is clamped to the slot pool, max_vmas to vm.max_map_count
  * minus a reserve for the rest of the monitor.

@@ -555,6 +555,8 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			continue;
 		}
 
+		if (BT_KEY_USER(key))
+			shadow_user_sync(cpu);
 		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
 		cpu->bt.ibl_table = (uint64_t)(uintptr_t)ibl_table;
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))

@@ -503,6 +503,39 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 			    OFF(eflags) + 1);
 		return true;
 	}
+	case X86_OP_PUSHF: {
+		/*
+		 * EFLAGS image: the arithmetic flags and DF from the host,
+		 * the rest from the vcpu, VM and RF clear (not IOPL
+		 * sensitive outside v8086 mode). A dummy store first, so a
+		 * fault comes before anything changed; the flags are
+		 * computed between pushfq and popfq, which give the guest's
+		 * back. (xv6 runs it on every spinlock: a callout each was
+		 * 44% of its callouts.)
+		 */
+		static const uint32_t arith = 0xcd5; /* CF PF AF ZF SF DF OF */
+		static const uint8_t and_r = 0x81;
+
+		emit_stack_store_imm(e, -4, 0);
+		emit_u8(e, 0x9c); /* pushfq */
+		/* mov r14, [rsp] */
+		emit_bytes(e, (const uint8_t[]){0x4c, 0x8b, 0x34, 0x24}, 4);
+		emit_rex(e, false, 4, 0, HR_R14, false);
+		emit_bytes(e, &and_r, 1);
+		emit_u8(e, (uint8_t)(0xc0 | (4 << 3) | (HR_R14 & 7)));
+		emit_u32(e, arith);
+		emit_load32(e, HR_R13, HR_R15, OFF(eflags));
+		emit_rex(e, false, 4, 0, HR_R13, false);
+		emit_bytes(e, &and_r, 1);
+		emit_u8(e, (uint8_t)(0xc0 | (4 << 3) | (HR_R13 & 7)));
+		emit_u32(e, ~(arith | X86_FL_VM | X86_FL_RF));
+		/* or r13d, r14d */
+		emit_bytes(e, (const uint8_t[]){0x45, 0x09, 0xf5}, 3);
+		emit_u8(e, 0x9d); /* popfq */
+		emit_stack_store(e, HR_R13, -4);
+		emit_esp_add(e, -4);
+		return true;
+	}
 	case X86_OP_MOV_FROM_SREG: {
 		static const uint8_t movzxw[] = {0x0f, 0xb7};
 
@@ -608,6 +641,8 @@ static bool inline_op(const struct x86_insn *in, uint32_t key)
 		return !BT_KEY_USER(key) || !(key & BT_KEY_TSD);
 	case X86_OP_MOV_FROM_SREG:
 		return in->mod == 3 && in->opsize == 4;
+	case X86_OP_PUSHF:
+		return in->opsize == 4 && (key & BT_KEY_FLAT);
 	default:
 		return false;
 	}

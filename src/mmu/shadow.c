@@ -149,14 +149,15 @@ void sh_settle(void)
 }
 
 /*
- * The directory changed (CR3 write): keep the regions whose PDE in the
+ * A view's directory changed: keep the view's regions whose PDE in the
  * new directory has the key they were filled with, drop the rest.
  */
-static void switch_pd(uint32_t new_pd)
+static void switch_pd(unsigned view, uint32_t new_pd)
 {
 	bool kept = false;
 
-	for (uint32_t w = 0; w < SH_REGIONS / 32; w++) {
+	for (uint32_t w = view * SH_PDES / 32; w < (view + 1) * SH_PDES / 32;
+	     w++) {
 		uint32_t bits = sh.region_map[w];
 
 		while (bits) {
@@ -181,7 +182,9 @@ static void switch_pd(uint32_t new_pd)
 			}
 		}
 	}
-	sh.pd_frame = new_pd;
+	sh.pd_frame[view] = new_pd;
+	if (view == SHADOW_USER_VIEW)
+		sh.user_stale = false;
 	if (kept)
 		sh_trace(new_pd);
 }
@@ -189,8 +192,10 @@ static void switch_pd(uint32_t new_pd)
 /*
  * Bring the shadow in line with the vCPU's paging mode: a change of
  * CR0.PG, CR4.PSE or CR4.PAE changes what every entry means (flush); a
- * different CR3 is a directory switch. Cheap when nothing changed, so
- * every entry point calls it (a missed event cannot leave stale maps).
+ * different CR3 is a directory switch, for the kernel view at once, for
+ * the user view when user code runs next (sync_user_view). Cheap when
+ * nothing changed, so every entry point calls it (a missed event cannot
+ * leave stale maps).
  */
 static void sync_mode(struct vcpu *cpu)
 {
@@ -204,11 +209,32 @@ static void sync_mode(struct vcpu *cpu)
 		sh.paging = pg;
 		sh.pse = pse;
 		sh.pae = pae;
-		sh.pd_frame = pd;
+		sh.pd_frame[0] = sh.pd_frame[1] = pd;
+		sh.user_stale = false;
 		return;
 	}
-	if (pg && pd != sh.pd_frame)
-		switch_pd(pd);
+	if (pg && pd != sh.pd_frame[SHADOW_KERNEL_VIEW])
+		switch_pd(SHADOW_KERNEL_VIEW, pd);
+	if (pg && pd != sh.pd_frame[SHADOW_USER_VIEW])
+		sh.user_stale = true;
+}
+
+static void sync_user_view(struct vcpu *cpu)
+{
+	sync_mode(cpu);
+	if (sh.paging && sh.user_stale)
+		switch_pd(SHADOW_USER_VIEW, cpu->cr3 >> 12);
+}
+
+void shadow_user_sync(struct vcpu *cpu)
+{
+	int saved = errno;
+
+	if (!sh.slot)
+		return;
+	sync_user_view(cpu);
+	sh_settle();
+	errno = saved;
 }
 
 /* PAE tables are not walked yet (mmu/walk.c): nothing gets mapped. */
@@ -235,7 +261,7 @@ static void prepare_region(uint32_t j, const struct mmu_walk_result *w)
 		if (old != key && !(w->large && (old | X86_PTE_D) == key))
 			sh_drop_region(j);
 	}
-	sh_trace(sh.pd_frame);
+	sh_trace(sh.pd_frame[sh_page_view(j * SH_REGION_PAGES)]);
 	if (!w->large) {
 		uint32_t pt = w->pde >> 12;
 
@@ -339,7 +365,10 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 			(user ? MMU_ACC_USER : 0);
 	int fl;
 
-	sync_mode(cpu);
+	if (user)
+		sync_user_view(cpu);
+	else
+		sync_mode(cpu);
 	if (host_addr >> 32 == 1 || host_addr >= SHADOW_VIEWS_END ||
 	    lpn < sh.min_lpn || unsupported_mode())
 		goto emulate;
@@ -390,12 +419,15 @@ void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
 	STAT_INC(shadow_cr3_writes);
 	if (!sh.slot)
 		return;
-	reload = cpu->cr3 >> 12 == sh.pd_frame;
+	reload = cpu->cr3 >> 12 == sh.pd_frame[SHADOW_KERNEL_VIEW];
 	sync_mode(cpu); /* a new directory is switched to here */
 	/* A reload of the same CR3 (a TLB flush) re-checks every PDE:
-	 * cheap, and it catches directory changes nobody reported. */
+	 * cheap, and it catches directory changes nobody reported. The user
+	 * view is re-checked when user code runs next. */
 	if (reload && sh.paging && !unsupported_mode())
-		switch_pd(cpu->cr3 >> 12);
+		switch_pd(SHADOW_KERNEL_VIEW, cpu->cr3 >> 12);
+	if (sh.paging)
+		sh.user_stale = true;
 	sh_settle();
 	errno = saved;
 }
@@ -440,7 +472,8 @@ void shadow_flush_all(struct vcpu *cpu)
 	sh.paging = cpu->cr0 & X86_CR0_PG;
 	sh.pse = cpu->cr4 & X86_CR4_PSE;
 	sh.pae = cpu->cr4 & X86_CR4_PAE;
-	sh.pd_frame = cpu->cr3 >> 12;
+	sh.pd_frame[0] = sh.pd_frame[1] = cpu->cr3 >> 12;
+	sh.user_stale = false;
 	errno = saved;
 }
 
@@ -539,11 +572,15 @@ int shadow_init(struct machine *m)
 	sh.max_pages = nslots - 1;
 	sh.vma_ceiling = max_maps > 8192 ? (uint32_t)max_maps - 4096
 					 : (uint32_t)max_maps / 2;
-	sh.max_vmas = (uint32_t)(max_maps / 2);
+	/* All the host allows but a reserve for the rest of the monitor: a
+	 * guest that walks a list spread over scattered frames (xv6's
+	 * usertests free() over ~23 K heap pages, two VMAs each) thrashed
+	 * at half of it. */
+	sh.max_vmas = sh.vma_ceiling;
 	sh.paging = m->cpu.cr0 & X86_CR0_PG;
 	sh.pse = m->cpu.cr4 & X86_CR4_PSE;
 	sh.pae = m->cpu.cr4 & X86_CR4_PAE;
-	sh.pd_frame = m->cpu.cr3 >> 12;
+	sh.pd_frame[0] = sh.pd_frame[1] = m->cpu.cr3 >> 12;
 	return 0;
 }
 
@@ -570,67 +607,78 @@ void shadow_destroy(struct machine *m)
 		}                                             \
 	} while (0)
 
+/* One mapped page against the guest tables, with cpu->cr3 set to the
+ * directory of the page's view. */
+static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
+{
+	struct mmu_walk_result w;
+	uint32_t err, j = e->lpn / SH_REGION_PAGES;
+	uint32_t lin = sh_page_lin(e->lpn);
+	unsigned view = sh_page_view(e->lpn);
+	bool user = view == SHADOW_USER_VIEW;
+	int bad = 0;
+
+	CHECK(sh.slot_of[e->lpn] == s, "slot_of[%#x] != %u", e->lpn, s);
+	if (user)
+		CHECK(mmu_walk(cpu, lin, MMU_ACC_NOSET | MMU_ACC_USER, &w,
+			       &err) == 0,
+		      "page %#x mapped in the user view, user faults", lin);
+	if (mmu_walk(cpu, lin, MMU_ACC_NOSET, &w, &err) < 0) {
+		CHECK(0, "page %#x (view %u) mapped, not present", lin, view);
+		return bad;
+	}
+	CHECK(w.paddr >> 12 == e->frame,
+	      "page %#x maps frame %#x, guest says %#x", lin, e->frame,
+	      w.paddr >> 12);
+	if (e->flags & SL_HW) {
+		CHECK(!(mmu_frame_flags[e->frame] & FRAME_WATCHED),
+		      "page %#x writable, frame %#x watched", lin, e->frame);
+		CHECK(page_flags(&w, e->frame) & SL_HW,
+		      "page %#x writable, guest entry is not writable+dirty",
+		      lin);
+	}
+	if (user)
+		CHECK(e->flags & SL_USER,
+		      "supervisor page %#x mapped in the user view", lin);
+	if (sh.paging) {
+		CHECK(pde_key(w.pde) == pde_key(sh.region_pde[j]) &&
+			      sh_region_pde_index(j) == lin >> 22,
+		      "region %#x: PDE %#x, filled from %#x", j, w.pde,
+		      sh.region_pde[j]);
+		CHECK(mmu_frame_flags[sh.pd_frame[view]] & FRAME_PT,
+		      "directory %#x not traced", sh.pd_frame[view]);
+		if (!w.large) {
+			CHECK(mmu_frame_flags[w.pde >> 12] & FRAME_PT,
+			      "table %#x not traced", w.pde >> 12);
+			CHECK(sh.region_pt[j] == (w.pde >> 12) + 1,
+			      "region %#x not on table %#x's chain", j,
+			      w.pde >> 12);
+		}
+	}
+	return bad;
+}
+
 int shadow_check(struct vcpu *cpu)
 {
 	uint32_t count = 0, runs = 0, prev_s = 0;
 	uint32_t region_count[SH_REGIONS] = {0};
+	uint32_t cr3 = cpu->cr3;
 	int bad = 0;
 
 	if (!sh.slot)
 		return 0;
 	for (uint32_t s = sh.old_head; s; s = sh.slot[s].onext) {
 		const struct sh_slot *e = &sh.slot[s];
-		struct mmu_walk_result w;
-		uint32_t err, j = e->lpn / SH_REGION_PAGES;
 
 		count++;
-		region_count[j]++;
-		uint32_t lin = sh_page_lin(e->lpn);
-		bool user = sh_page_view(e->lpn) == SHADOW_USER_VIEW;
-
-		CHECK(sh.slot_of[e->lpn] == s, "slot_of[%#x] != %u", e->lpn, s);
-		if (user)
-			CHECK(mmu_walk(cpu, lin, MMU_ACC_NOSET | MMU_ACC_USER,
-				       &w, &err) == 0,
-			      "page %#x mapped in the user view, user faults",
-			      lin);
-		if (mmu_walk(cpu, lin, MMU_ACC_NOSET, &w, &err) < 0) {
-			CHECK(0, "page %#x (view %u) mapped, not present", lin,
-			      sh_page_view(e->lpn));
-			continue;
-		}
-		CHECK(w.paddr >> 12 == e->frame,
-		      "page %#x maps frame %#x, "
-		      "guest says %#x",
-		      lin, e->frame, w.paddr >> 12);
-		if (e->flags & SL_HW) {
-			CHECK(!(mmu_frame_flags[e->frame] & FRAME_WATCHED),
-			      "page %#x writable, frame %#x watched", lin,
-			      e->frame);
-			CHECK(page_flags(&w, e->frame) & SL_HW,
-			      "page %#x writable, guest entry is not "
-			      "writable+dirty",
-			      lin);
-		}
-		if (user)
-			CHECK(e->flags & SL_USER,
-			      "supervisor page %#x mapped in the user view",
-			      lin);
-		if (sh.paging) {
-			CHECK(pde_key(w.pde) == pde_key(sh.region_pde[j]) &&
-				      sh_region_pde_index(j) == lin >> 22,
-			      "region %#x: PDE %#x, filled from %#x", j, w.pde,
-			      sh.region_pde[j]);
-			CHECK(mmu_frame_flags[sh.pd_frame] & FRAME_PT,
-			      "directory %#x not traced", sh.pd_frame);
-			if (!w.large) {
-				CHECK(mmu_frame_flags[w.pde >> 12] & FRAME_PT,
-				      "table %#x not traced", w.pde >> 12);
-				CHECK(sh.region_pt[j] == (w.pde >> 12) + 1,
-				      "region %#x not on table %#x's chain", j,
-				      w.pde >> 12);
-			}
-		}
+		region_count[e->lpn / SH_REGION_PAGES]++;
+		/* Each view against its own directory (the user view's may
+		 * be an earlier CR3, not synced yet). */
+		if (sh.paging)
+			cpu->cr3 = (sh.pd_frame[sh_page_view(e->lpn)] << 12) |
+				   (cr3 & 0xfff);
+		bad += check_page(cpu, e, s);
+		cpu->cr3 = cr3;
 	}
 	CHECK(count == sh.mapped, "%u slots listed, %u mapped", count,
 	      sh.mapped);
@@ -641,6 +689,8 @@ int shadow_check(struct vcpu *cpu)
 	for (uint32_t p = 0; p < SH_PAGES; p++) {
 		uint32_t s = sh.slot_of[p];
 
+		if (p == SH_VIEW_PAGES)
+			prev_s = 0; /* the views are 8 GiB apart */
 		if (s &&
 		    !(prev_s && sh.slot[s].frame == sh.slot[prev_s].frame + 1 &&
 		      !((sh.slot[s].flags ^ sh.slot[prev_s].flags) & SL_HW)))

@@ -23,7 +23,8 @@
  *    the slot's frame is what the host mapping shows.
  *  - A region (4 MiB, one PDE) with mapped pages was filled from one PDE,
  *    region_pde[j]; with paging on that PDE is entry j of the directory in
- *    pd_frame, which is traced (FRAME_PT), and if it points to a page
+ *    pd_frame[its view] (for the user view: once it is synced, see
+ *    user_stale), which is traced (FRAME_PT), and if it points to a page
  *    table, that table is traced and the region is on its back-map chain.
  *  - A host mapping is writable (SL_HW) only if the guest allows writes
  *    with both privilege levels' rules (SL_GW: W at both levels, Dirty
@@ -95,7 +96,13 @@ struct shadow {
 
 	/* Guest paging state the mappings were built for. */
 	bool paging, pse, pae;
-	uint32_t pd_frame;
+	/* The directory each view's regions were filled from (index: the
+	 * view). The kernel view follows CR3 at once; the user view lazily
+	 * (user_stale), when user code is about to run: kernel code never
+	 * touches it, and xv6's scheduler runs on its own directory between
+	 * two slices of the same process. */
+	uint32_t pd_frame[2];
+	bool user_stale;
 
 	/* A host call failed: flush everything before returning. */
 	bool flush_pending;

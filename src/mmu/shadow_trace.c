@@ -8,7 +8,8 @@
  * alias). The guest's writes to it then fault, are emulated through
  * physmap and come back here through mmu_frame_written(), which drops the
  * mappings built from the entries written:
- *  - entry j of the current directory: region j of both views;
+ *  - entry j of a view's directory: region j of that view (the user
+ *    view's directory may be an earlier CR3 until user code runs);
  *  - entry i of a page table: page (j << 10) | i for every region j whose
  *    PDE points to that table (the back-map: pt_head[frame] heads a chain
  *    of regions, usually one; a table shared by several PDEs, or a
@@ -95,9 +96,16 @@ void sh_trace(uint32_t frame)
 	sh_frame_wp(frame);
 }
 
+/* Is the frame the directory of a view (the user view's may lag CR3)? */
+static bool is_view_pd(uint32_t frame, unsigned view)
+{
+	return sh.paging && frame == sh.pd_frame[view] && sh.mapped;
+}
+
 static bool is_current_pd(uint32_t frame)
 {
-	return sh.paging && frame == sh.pd_frame && sh.mapped;
+	return is_view_pd(frame, SHADOW_USER_VIEW) ||
+	       is_view_pd(frame, SHADOW_KERNEL_VIEW);
 }
 
 /* Drop every mapping that depends on the frame's entries, untrace it. */
@@ -146,11 +154,10 @@ static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 		sh_untrace(frame);
 		return;
 	}
-	if (pd)
-		for (uint32_t j = i0; j < i0 + n; j++) {
-			sh_drop_region(j);	     /* user view */
-			sh_drop_region(SH_PDES + j); /* kernel view */
-		}
+	for (unsigned v = 0; pd && v < 2; v++)
+		if (is_view_pd(frame, v))
+			for (uint32_t j = i0; j < i0 + n; j++)
+				sh_drop_region(v * SH_PDES + j);
 	/* Fetch `next` first: dropping a region's last page unlinks it. */
 	for (uint32_t r = sh.pt_head[frame], next; r; r = next) {
 		next = sh.region_next[r - 1];

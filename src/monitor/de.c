@@ -514,6 +514,7 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 	if (arm_thread(cpu) < 0)
 		return fail(cpu, info);
 	de_st.cpu = cpu;
+	shadow_user_sync(cpu);
 
 	for (;;) {
 		int rc, written;

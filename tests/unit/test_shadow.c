@@ -154,9 +154,8 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	raise(sig);
 }
 
-static bool can_read(uint32_t lin, uint32_t *val)
+static bool probe_read(volatile uint32_t *p, uint32_t *val)
 {
-	volatile uint32_t *p = host(lin);
 	uint32_t v;
 
 	if (sigsetjmp(probe_env, 1))
@@ -169,10 +168,18 @@ static bool can_read(uint32_t lin, uint32_t *val)
 	return true;
 }
 
+static bool can_read(uint32_t lin, uint32_t *val)
+{
+	/* As the engines do before user code runs. */
+	if (view == SHADOW_USER_VIEW)
+		shadow_user_sync(cpu);
+	return probe_read(host(lin), val);
+}
+
 /* Writable? (stores back what is there, so memory does not change) */
 static bool can_write(uint32_t lin)
 {
-	volatile uint32_t *p = host(lin);
+	volatile uint32_t *volatile p = host(lin);
 	uint32_t v;
 
 	if (!can_read(lin, &v))
@@ -1106,7 +1113,8 @@ static void probe_against_oracle(uint32_t lin, bool user)
 
 	if (can_read(lin, &v)) {
 		ck_assert_msg(oracle(lin, false, user, &frame, &dirty),
-			      "%#x readable, guest faults", lin);
+			      "%#x readable, guest faults (view %u)", lin,
+			      view);
 		ck_assert_msg(v == peek32(frame << 12),
 			      "%#x shows %#x, frame %#x holds %#x", lin, v,
 			      frame, peek32(frame << 12));
