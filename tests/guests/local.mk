@@ -145,10 +145,6 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/apic.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
-# The interpreter does not execute x87/MMX/SSE yet (src/bt/interp.c,
-# fpu_insn): fpu stops at its first fninit. Remove the entry when it does
-# (automake then reports XPASS as an error, so this cannot go stale).
-XFAIL_TESTS = tests/guests/run/interp/fpu.sh
 
 tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
