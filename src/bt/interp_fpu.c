@@ -380,6 +380,8 @@ static unsigned encode(const struct x86_insn *in, unsigned fl, uint8_t *c)
 		c[n++] = 0x0f;
 	}
 	c[n++] = in->opcode;
+	if (!(in->info->flags & X86_F_MODRM)) /* emms */
+		return n;
 	if (fl & F_GREG)
 		reg = 0;
 	if (in->mod == 3) {
@@ -554,6 +556,11 @@ static void op_simd(struct vcpu *cpu, const struct x86_insn *in)
 	/* VEX/EVEX/XOP, 0F 38 and 0F 3A (SSSE3 and later), 3DNow!: none
 	 * of it is in the model. */
 	if (in->enc != X86_ENC_LEGACY || in->map != 1)
+		interp_ud(cpu);
+	/* A 66, F3 or F2 the opcode has no form for is #UD, although the
+	 * decoder reads the row without prefix (for lengths). */
+	if (in->mand == X86_MAND_NONE &&
+	    (in->prefixes & (X86_P_OPSIZE | X86_P_REP | X86_P_REPNE)))
 		interp_ud(cpu);
 	f = &forms_0f[in->mand][in->opcode];
 	if (f->cls == FC_NONE || (f->regs && !(f->regs >> in->reg & 1)) ||

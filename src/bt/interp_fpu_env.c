@@ -16,8 +16,9 @@
  *                    each; FNSAVE then initializes the x87 (FNINIT);
  *   FXSAVE/FXRSTOR   the 512-byte image (32-bit format) with the guest's
  *                    pointers and opcode always stored, MXCSR_MASK
- *                    0xffff (DAZ), reserved fields zero, bytes 464-511
- *                    untouched; XMM0-7 and MXCSR only with CR4.OSFXSR.
+ *                    0xffff (DAZ), reserved fields zero; bytes 288-511
+ *                    (XMM8-15 and the rest: 64-bit mode only) left as
+ *                    they are; XMM0-7 and MXCSR only with CR4.OSFXSR.
  * Every load recomputes ES and B from the exception flags and masks, as
  * hardware does (an unmasked flag raises #MF at the next waiting
  * instruction), and keeps only the FCW bits that exist, bit 6 reading 1.
@@ -96,10 +97,30 @@ void fpu_update_es(struct fpu_img *m)
 	fx_put16(m, FX_FSW, sw);
 }
 
+/*
+ * A new status word. The image keeps the registers in stack order (ST(0)
+ * first, as FXSAVE does); the physical registers stay where they are when
+ * TOP changes, so the slots rotate.
+ */
+static void set_fsw(struct fpu_img *m, uint16_t sw)
+{
+	unsigned old = top_of(m), top = (sw >> FSW_TOP_SHIFT) & 7;
+	uint8_t st[128];
+
+	if (top != old) {
+		memcpy(st, m->b + FX_ST(0), sizeof(st));
+		for (unsigned j = 0; j < 8; j++)
+			memcpy(m->b + FX_ST(j), st + 16 * ((j + top - old) & 7),
+			       16);
+	}
+	fx_put16(m, FX_FSW, sw);
+}
+
 void fpu_init_x87(struct fpu_img *m)
 {
 	/* FCW, FSW, FTW (all empty), FOP and the pointers; the registers
 	 * keep their contents. */
+	set_fsw(m, 0);
 	memset(m->b, 0, FX_MXCSR);
 	fx_put16(m, FX_FCW, 0x37f);
 }
@@ -216,7 +237,7 @@ static void env_load(const struct vcpu *cpu, const struct x86_insn *in,
 		fdp = get16(e + 10) | (uint32_t)(get16(e + 12) & 0xf000) << 4;
 	}
 	fx_put16(m, FX_FCW, (uint16_t)((cw & FCW_KEEP) | FCW_ONE));
-	fx_put16(m, FX_FSW, (uint16_t)sw);
+	set_fsw(m, (uint16_t)sw);
 	m->b[FX_FTW] = abridge((uint16_t)tw);
 	m->b[FX_FTW + 1] = 0;
 	fx_put16(m, FX_FOP, (uint16_t)fop);
@@ -322,7 +343,7 @@ void fpu_fxsave(struct vcpu *cpu, const struct x86_insn *in)
 {
 	uint32_t ea = fx_ea(cpu, in);
 	struct fpu_img m;
-	uint8_t img[464];
+	uint8_t img[288];
 
 	fpu_load_img(&m);
 	memcpy(img, m.b, sizeof(img));
@@ -333,8 +354,6 @@ void fpu_fxsave(struct vcpu *cpu, const struct x86_insn *in)
 	put32(img + FX_MXCSR_MASK, MXCSR_MASK_MODEL);
 	for (unsigned i = 0; i < 8; i++)
 		memset(img + FX_ST(i) + 10, 0, 6);
-	/* XMM8-15 do not exist outside 64-bit mode: the area reads 0. */
-	memset(img + FX_XMM(8), 0, sizeof(img) - FX_XMM(8));
 	if (!(cpu->cr4 & X86_CR4_OSFXSR)) {
 		/* Without OSFXSR the SSE state is not saved: the bytes in
 		 * memory stay as they were. */
