@@ -414,6 +414,7 @@ static void run_host(struct vcpu *cpu, const struct x86_insn *in,
 	struct fpu_img before;
 	uint64_t rax = 0, rflags = cpu->eflags;
 	uint32_t off = 0;
+	uint16_t pending = 0;
 	int seg = in->seg, trap;
 	bool mem = in->has_mem || (op->fl & F_MASKMOV);
 	unsigned n;
@@ -439,17 +440,25 @@ static void run_host(struct vcpu *cpu, const struct x86_insn *in,
 		rax = cpu->regs[in->rm];
 	n = encode(in, op->fl, code);
 
+	/* IGNNE#: the host would raise #MF for the flags already pending
+	 * (it does not trust ES alone): run without them, merge them back. */
+	if (op->ignne) {
+		pending = fx_get16(m, FX_FSW) & (FSW_EXC | FSW_SF);
+		fx_put16(m, FX_FSW,
+			 fx_get16(m, FX_FSW) &
+				 ~(FSW_EXC | FSW_SF | FSW_ES | FSW_B));
+	}
 	before = *m;
 	memcpy(ptrs, m->b + FX_FOP, sizeof(ptrs));
-	if (op->ignne)
-		fx_put16(m, FX_FSW, fx_get16(m, FX_FSW) & ~(FSW_ES | FSW_B));
 	STAT_INC(interp_fpu_host);
 	trap = fpu_host_exec(m, code, n, &rax, &rflags, bounce);
 	/* The host's pointers are its own (and AMD hosts store them only
 	 * with an error pending): the guest's stay, or are this insn's. */
 	memcpy(m->b + FX_FOP, ptrs, sizeof(ptrs));
-	if (op->ignne)
+	if (op->ignne) {
+		fx_put16(m, FX_FSW, fx_get16(m, FX_FSW) | pending);
 		fpu_update_es(m);
+	}
 	if (trap) {
 		if (trap != X86_EXC_XM || op->x87)
 			interp_fatal(cpu,

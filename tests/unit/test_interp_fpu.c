@@ -37,6 +37,7 @@
 #include "bt/fpu.h"
 #include "bt/interp.h"
 #include "interp_diff.h"
+#include "interp_fpu_model.h"
 #include "interp_gen.h"
 #include "native32.h"
 #include "x86.h"
@@ -86,7 +87,7 @@ static struct fspec forms[MAX_FORMS];
 static unsigned nr_forms_all;
 
 static uint64_t base_seed = 0x6670753338366ull;
-static unsigned default_cases = 160;
+static unsigned default_cases = 400;
 static unsigned nr_forms, nr_cases, nr_faults, nr_fails;
 static unsigned nr_by_vector[32];
 
@@ -1141,6 +1142,7 @@ static Suite *interp_fpu_suite(void)
 	tcase_add_test(tc, test_simd);
 	tcase_add_test(tc, test_state);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, interp_fpu_model_tcase());
 	return s;
 }
 
