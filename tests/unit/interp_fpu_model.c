@@ -8,7 +8,9 @@
  * (protected-mode exception v goes to D_HANDLERS + 8 * v).
  */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "bt/fpu.h"
 #include "bt/interp.h"
@@ -665,6 +667,46 @@ START_TEST(test_reset_state)
 }
 END_TEST
 
+/* Cost of an x87/SSE instruction in the interpreter (reported only). */
+START_TEST(test_speed)
+{
+	static const uint8_t loop[] = {
+		0xd8, 0xc1,	  /* fadd st, st(1) */
+		0x0f, 0x58, 0xc1, /* addps xmm0, xmm1 */
+		0xdd, 0x53, 0x08, /* fst qword [ebx+8] */
+		0x90,		  /* nop */
+		0xeb, 0xf6,	  /* jmp loop */
+	};
+	const uint64_t n = 500000;
+	struct timespec t0, t1;
+	double fpu_ns, nop_ns;
+
+	setup();
+	cpu->regs[X86_EBX] = D_DATA;
+	code(loop, sizeof(loop));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(bt_interp_run(cpu, 5 * n), VCPU_EXIT_BUDGET);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fpu_ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+		  (double)(t1.tv_nsec - t0.tv_nsec)) /
+		 (double)n;
+	/* The same loop with the three FPU instructions as nops. */
+	setup();
+	memset(diff_guest(D_CODE), 0x90, 9);
+	diff_guest(D_CODE)[9] = 0xeb;
+	diff_guest(D_CODE)[10] = 0xf6;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(bt_interp_run(cpu, 11 * n), VCPU_EXIT_BUDGET);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	nop_ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+		  (double)(t1.tv_nsec - t0.tv_nsec)) /
+		 (double)(11 * n);
+	printf("interpreter: %.0f ns per x87/SSE instruction (fadd, addps, "
+	       "fst), %.0f ns per nop\n",
+	       (fpu_ns - 2 * nop_ns) / 3, nop_ns);
+}
+END_TEST
+
 TCase *interp_fpu_model_tcase(void)
 {
 	TCase *tc = tcase_create("model");
@@ -679,5 +721,6 @@ TCase *interp_fpu_model_tcase(void)
 	tcase_add_test(tc, test_code16);
 	tcase_add_test(tc, test_tag_word);
 	tcase_add_test(tc, test_reset_state);
+	tcase_add_test(tc, test_speed);
 	return tc;
 }
