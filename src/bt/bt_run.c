@@ -325,7 +325,12 @@ bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 		}
 		break;
 	case SIGFPE:
+		/* An x87 (#MF) or SIMD (#XM) error: the interpreter runs the
+		 * instruction again and raises what the guest's CR0.NE and
+		 * CR4.OSXMMEXCPT say (FERR#, #UD). */
 		vector = X86_EXC_DE;
+		if (g[REG_TRAPNO] == X86_EXC_MF || g[REG_TRAPNO] == X86_EXC_XM)
+			vector = -1;
 		break;
 	case SIGILL:
 		vector = X86_EXC_UD;

@@ -9,16 +9,20 @@
 # scripts and benchmarks run them too.
 
 # QEMU's TCG does not check segment limits and rights on memory accesses,
-# so seglimits runs under bt386's engines only. (Plain lists: automake
-# reads TESTS itself and does not understand make functions.)
+# so seglimits runs under bt386's engines only; nor does it raise SIMD
+# exceptions (and it aborts on FERR#), so neither does fpuexc. (Plain
+# lists: automake reads TESTS itself and does not understand make
+# functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
-	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic
-GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault
+	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic \
+	fpumodes
+GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
-	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic
+	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
+	fpumodes fpuexc
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -106,6 +110,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/usersmc.sh \
 	tests/guests/run/interp/ata.sh \
 	tests/guests/run/interp/apic.sh \
+	tests/guests/run/interp/fpumodes.sh \
+	tests/guests/run/interp/fpuexc.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -125,6 +131,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/usersmc.sh \
 	tests/guests/run/bt/ata.sh \
 	tests/guests/run/bt/apic.sh \
+	tests/guests/run/bt/fpumodes.sh \
+	tests/guests/run/bt/fpuexc.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -142,7 +150,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/ptstorm.sh \
 	tests/guests/run/qemu/usersmc.sh \
 	tests/guests/run/qemu/ata.sh \
-	tests/guests/run/qemu/apic.sh
+	tests/guests/run/qemu/apic.sh \
+	tests/guests/run/qemu/fpumodes.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
 
