@@ -13,7 +13,10 @@
  *   - in a 16-bit protected-mode code segment;
  *   - in real mode, reached by clearing CR0.PE from a 16-bit segment;
  * and must give the same bits everywhere, a few of which are also checked
- * against their known values. Then an unmasked x87 divide by zero: it
+ * against their known values. One FPU state is then carried from ring 0
+ * into real mode and back, and into ring 3 and back (under bt386: from
+ * the translator to the interpreter to direct execution): each mode's
+ * FXSAVE shows what the previous one left, and its changes reach the next. Then an unmasked x87 divide by zero: it
  * is reported as #MF at the next waiting instruction, not at the divide.
  * (SIMD exceptions and FERR# are in fpuexc.c, which QEMU cannot run.)
  */
@@ -42,12 +45,13 @@ enum {
 /* The data block: inputs, then what the workload writes. */
 struct wdata {
 	uint16_t cw; /* 0 */
-	uint16_t pad0[3];
-	uint64_t a, b;	 /* 8, 16: 2.0, 10.0 */
-	uint64_t q;	 /* 24: b / sqrt(a) */
-	int32_t n;	 /* 32 */
-	int32_t nq;	 /* 36: n * sqrt(a) */
-	uint8_t bcd[10]; /* 40: b * sqrt(a) in BCD */
+	uint16_t pad0;
+	uint32_t mxcsr_in; /* 4 */
+	uint64_t a, b;	   /* 8, 16: 2.0, 10.0 */
+	uint64_t q;	   /* 24: b / sqrt(a) */
+	int32_t n;	   /* 32 */
+	int32_t nq;	   /* 36: n * sqrt(a) */
+	uint8_t bcd[10];   /* 40: b * sqrt(a) in BCD */
 	uint16_t pad1;
 	uint32_t s;  /* 52: sqrt(a) as a float */
 	uint16_t sw; /* 56 */
@@ -82,6 +86,7 @@ _Static_assert(__builtin_offsetof(struct wdata, mxcsr) == 140, "layout");
 __asm__(".macro FPU_WORK\n\t"
 	"fninit\n\t"
 	"fldcw 0(%ebx)\n\t"
+	"ldmxcsr 4(%ebx)\n\t"
 	"fldl 8(%ebx)\n\t"
 	"fsqrt\n\t"
 	"fldl 16(%ebx)\n\t"
@@ -144,16 +149,26 @@ __asm__(".pushsection .user.text, \"ax\"\n"
 	"call w32\n\t"
 	"addl $4, %esp\n\t"
 	"int $0x80\n"
+	/* Ring 3 state step: save, change xmm0, st(0), MXCSR, back. */
+	"user_step:\n\t"
+	"fxsave ufx\n\t"
+	"paddd uinc, %xmm0\n\t"
+	"fld1\n\t"
+	".byte 0xde, 0xc1\n\t"
+	"ldmxcsr ucsr\n\t"
+	"int $0x80\n"
 	".popsection");
 void user_entry(void);
+void user_step(void);
 void w32_ds(uint32_t offset, uint32_t sel);
 
 /*
  * The real-mode blob, copied to RM_BASE and entered at offset 0 through
  * a 16-bit code segment with that base: it loads 16-bit data segments,
  * clears CR0.PE, far-jumps to real mode (CS = RM_BASE >> 4), runs w16
- * on the block at RM_DATA (DS = RM_DATA >> 4, EBX = 0), sets PE again and
- * far-jumps to rm_back (32-bit; the offset is patched in at rm_patch).
+ * (or x16, whichever rm_fn names) on the block at RM_DATA (DS = RM_DATA
+ * >> 4, EBX = 0), sets PE again and far-jumps to rm_back (32-bit; the
+ * offset is patched in at rm_patch).
  * At rm_pm16 it is also the body of a far call from 32-bit protected
  * mode into a 16-bit code segment: w16 on the flat block at EBX, lretl.
  */
@@ -161,9 +176,7 @@ __asm__(".text\n"
 	".p2align 4\n"
 	"rm_blob:\n\t"
 	".code16\n\t"
-	"movw $"
-	"0x40"
-	", %ax\n\t" /* SEL(G_DATA16) */
+	"movw $0x40, %ax\n\t" /* SEL(G_DATA16) */
 	"movw %ax, %ds\n\t"
 	"movw %ax, %es\n\t"
 	"movw %ax, %ss\n\t"
@@ -181,7 +194,7 @@ __asm__(".text\n"
 	"movw %ax, %ds\n\t"
 	"movw %ax, %es\n\t"
 	"xorl %ebx, %ebx\n\t"
-	"call w16\n\t"
+	"call *%cs:(rm_fn - rm_blob)\n\t"
 	"movl %cr0, %eax\n\t"
 	"orl $1, %eax\n\t"
 	"movl %eax, %cr0\n\t"
@@ -195,6 +208,17 @@ __asm__(".text\n"
 	"w16:\n\t"
 	"FPU_WORK\n\t"
 	"ret\n"
+	/* The state step of the round trip: save, then change xmm0,
+	 * st(0) and MXCSR. */
+	"x16:\n\t"
+	"fxsave (%ebx)\n\t"
+	"paddd 512(%ebx), %xmm0\n\t"
+	"fld1\n\t"
+	".byte 0xde, 0xc1\n\t" /* faddp: st(1) += 1, pop */
+	"ldmxcsr 528(%ebx)\n\t"
+	"ret\n"
+	"rm_fn:\n\t"
+	".word w16 - rm_blob\n"
 	".code32\n"
 	"rm_blob_end:\n\t"
 	/* int run_real(void): from flat 32-bit ring 0, paging off. */
@@ -213,7 +237,8 @@ __asm__(".text\n"
 	"movl rm_saved_esp, %esp\n\t"
 	"popal\n\t"
 	"ret\n");
-extern const uint8_t rm_blob[], rm_blob_end[], rm_patch[], rm_pm16[];
+extern const uint8_t rm_blob[], rm_blob_end[], rm_patch[], rm_pm16[], rm_fn[],
+	w16[], x16[];
 void rm_back(void);
 void run_real(void);
 uint32_t rm_saved_esp;
@@ -225,6 +250,9 @@ _Static_assert(RM_BASE >> 4 == 0x600 && RM_DATA >> 4 == 0x680, "blob");
 
 static struct wdata ref, kdata, based;
 USER_DATA struct wdata udata;
+USER_DATA uint8_t ufx[512] __attribute__((aligned(16)));
+USER_DATA uint32_t uinc[4] __attribute__((aligned(16))) = {1, 2, 3, 4};
+USER_DATA uint32_t ucsr = 0x7f80; /* round toward zero */
 USER_DATA uint8_t ustack[4096] __attribute__((aligned(16)));
 #define USTACK_TOP ((uint32_t)ustack + sizeof(ustack) - 16)
 
@@ -235,6 +263,7 @@ static void init_data(struct wdata *d)
 
 	memset(d, 0, sizeof(*d));
 	d->cw = 0x027f; /* double precision, nearest, all masked */
+	d->mxcsr_in = 0x1f80;
 	d->a = 0x4000000000000000ull;
 	d->b = 0x4024000000000000ull;
 	d->n = 1234567;
@@ -357,6 +386,144 @@ static __attribute__((noinline)) void run_mf(void)
 		 "#MF at the next waiting instruction, not at the divide");
 }
 
+/*
+ * One FPU state carried across modes (and, under bt386, engines: the
+ * translator in ring 0, the interpreter in real mode, direct execution in
+ * ring 3): what each mode saves with FXSAVE is what the previous one
+ * left, and each one's changes are there in the next.
+ */
+static uint8_t fx_before[512] __attribute__((aligned(16)));
+static uint8_t fx_after[512] __attribute__((aligned(16)));
+static const uint32_t pattern[8][4] __attribute__((aligned(16))) = {
+	{0x11111111, 0x22222222, 0x33333333, 0x44444444},
+	{0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10},
+	{0x3f800000, 0x40000000, 0x40400000, 0x40800000},
+	{0xdeadbeef, 0xfeedface, 0xcafebabe, 0x8badf00d},
+	{0, 0xffffffff, 0x80000000, 0x7fffffff},
+	{0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321},
+	{0x7f800000, 0xff800000, 0x7fc00000, 0x00000001},
+	{0x55555555, 0xaaaaaaaa, 0x5a5a5a5a, 0xa5a5a5a5},
+};
+static const uint64_t stvals[7] = {
+	0x3ff8000000000000ull, /* 1.5: st(0) */
+	0x4000000000000000ull, 0x4008000000000000ull, 0xc010000000000000ull,
+	0x3fb999999999999aull, 0x7ff0000000000000ull, 0x0000000000000001ull,
+};
+
+static void load_state(void)
+{
+	uint16_t cw = 0x0b7f; /* round up */
+	uint32_t mx = 0x3f80; /* round down */
+
+	__asm__ volatile("fninit\n\t"
+			 "fldcw %0\n\t"
+			 "ldmxcsr %1\n\t"
+			 "fldl 48(%2)\n\t"
+			 "fldl 40(%2)\n\t"
+			 "fldl 32(%2)\n\t"
+			 "fldl 24(%2)\n\t"
+			 "fldl 16(%2)\n\t"
+			 "fldl 8(%2)\n\t"
+			 "fldl 0(%2)\n\t"
+			 "movaps 0(%3), %%xmm0\n\t"
+			 "movaps 16(%3), %%xmm1\n\t"
+			 "movaps 32(%3), %%xmm2\n\t"
+			 "movaps 48(%3), %%xmm3\n\t"
+			 "movaps 64(%3), %%xmm4\n\t"
+			 "movaps 80(%3), %%xmm5\n\t"
+			 "movaps 96(%3), %%xmm6\n\t"
+			 "movaps 112(%3), %%xmm7"
+			 :
+			 : "m"(cw), "m"(mx), "r"(stvals), "r"(pattern)
+			 : "memory");
+}
+
+static void fxsave_to(uint8_t *p)
+{
+	__asm__ volatile("fxsave (%0)" : : "r"(p) : "memory");
+}
+
+/* Equal but for the pointers: FCW FSW FTW, MXCSR, the registers (the
+ * 10 bytes of each x87 one: QEMU leaves the other 6 unwritten). */
+static int same_state(const uint8_t *a, const uint8_t *b)
+{
+	int same = !memcmp(a, b, 5) && !memcmp(a + 24, b + 24, 4) &&
+		   !memcmp(a + 160, b + 160, 128);
+
+	for (int i = 0; i < 8; i++)
+		same &= !memcmp(a + 32 + 16 * i, b + 32 + 16 * i, 10);
+	return same;
+}
+
+/* st(0) in an image: the 80-bit value's mantissa and exponent. */
+static int st0_is(const uint8_t *img, uint32_t mant_hi, uint16_t exp)
+{
+	uint32_t lo, hi;
+	uint16_t e;
+
+	memcpy(&lo, img + 32, 4);
+	memcpy(&hi, img + 36, 4);
+	memcpy(&e, img + 40, 2);
+	return lo == 0 && hi == mant_hi && e == exp;
+}
+
+static uint32_t lane(const uint8_t *img, int xmm, int i)
+{
+	uint32_t v;
+
+	memcpy(&v, img + 160 + 16 * xmm + 4 * i, 4);
+	return v;
+}
+
+static void round_trip_real(void)
+{
+	uint8_t *rm = (uint8_t *)phys8(RM_DATA);
+	uint16_t fn = (uint16_t)(x16 - rm_blob);
+	static const uint32_t inc[4] = {1, 2, 3, 4};
+	uint32_t mx = 0x5f80; /* round up */
+	int ok = 1;
+
+	memcpy(rm + 512, inc, 16);
+	memcpy(rm + 528, &mx, 4);
+	memcpy((void *)phys8(RM_BASE + (uint32_t)(rm_fn - rm_blob)), &fn, 2);
+	load_state();
+	fxsave_to(fx_before);
+	run_real();
+	fxsave_to(fx_after);
+	fn = (uint16_t)(w16 - rm_blob);
+	memcpy((void *)phys8(RM_BASE + (uint32_t)(rm_fn - rm_blob)), &fn, 2);
+	CHECK(same_state(rm, fx_before),
+	      "ring 0 to real mode: real mode sees the state ring 0 left");
+
+	for (int i = 0; i < 4; i++)
+		ok &= lane(fx_after, 0, i) == pattern[0][i] + inc[i];
+	CHECK(ok, "real mode to ring 0: xmm0 as real mode left it");
+	CHECK(st0_is(fx_after, 0xa0000000u, 0x4000),
+	      "real mode to ring 0: st(0) = 1.5 + 1");
+	CHECK_EQ(*(uint32_t *)(fx_after + 24), 0x5f80,
+		 "real mode to ring 0: MXCSR as real mode left it");
+	CHECK(!memcmp(fx_after + 160 + 16, fx_before + 160 + 16, 112),
+	      "real mode to ring 0: xmm1-7 unchanged");
+}
+
+static void round_trip_user(void)
+{
+	int ok = 1;
+
+	enter_user((uint32_t)user_step, USTACK_TOP, FL_IF | 0x2);
+	fxsave_to(fx_before);
+	CHECK(same_state(ufx, fx_after),
+	      "ring 0 to ring 3: ring 3 sees the state ring 0 had");
+	for (int i = 0; i < 4; i++)
+		ok &= lane(fx_before, 0, i) == pattern[0][i] + 2 * uinc[i];
+	CHECK(ok, "ring 3 to ring 0: xmm0 as ring 3 left it");
+	CHECK(st0_is(fx_before, 0xe0000000u, 0x4000),
+	      "ring 3 to ring 0: st(0) = 1.5 + 1 + 1");
+	CHECK_EQ(*(uint32_t *)(fx_before + 24), 0x7f80,
+		 "ring 3 to ring 0: MXCSR as ring 3 left it");
+	__asm__ volatile("fninit");
+}
+
 void guest_main(uint32_t magic, struct mb_info *mbi)
 {
 	uint32_t a, b, c, d, *kpd;
@@ -412,6 +579,8 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 		      "16-bit code segment: same results");
 	}
 	run_real_mode();
+	section("one state across modes");
+	round_trip_real();
 	section("ring 3");
 	kpd = pd_kernel();
 	for (uint32_t va = (uint32_t)__user_start; va < (uint32_t)__user_end;
@@ -419,6 +588,21 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 		*pte_ptr(kpd, va) |= PTE_U;
 	paging_enable(kpd);
 	run_user();
+	/* The state round_trip_real() left, once more: into ring 3. */
+	load_state();
+	{
+		static const uint32_t inc[4] = {1, 2, 3, 4};
+		uint32_t mx = 0x5f80;
+
+		__asm__ volatile("paddd %0, %%xmm0\n\t"
+				 "fld1\n\t"
+				 ".byte 0xde, 0xc1\n\t"
+				 "ldmxcsr %1"
+				 :
+				 : "m"(inc), "m"(mx));
+	}
+	fxsave_to(fx_after);
+	round_trip_user();
 	section("exceptions");
 	run_mf();
 	paging_disable();
