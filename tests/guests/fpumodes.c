@@ -16,8 +16,9 @@
  * against their known values. One FPU state is then carried from ring 0
  * into real mode and back, and into ring 3 and back (under bt386: from
  * the translator to the interpreter to direct execution): each mode's
- * FXSAVE shows what the previous one left, and its changes reach the next. Then an unmasked x87 divide by zero: it
- * is reported as #MF at the next waiting instruction, not at the divide.
+ * FXSAVE shows what the previous one left, and its changes reach the
+ * next. Last, an unmasked x87 divide by zero: it is reported as #MF at
+ * the next waiting instruction, not at the divide.
  * (SIMD exceptions and FERR# are in fpuexc.c, which QEMU cannot run.)
  */
 #include "guest.h"
