@@ -8,7 +8,7 @@
  * the same instructions natively) on every host. fpu_host_exec() writes
  * the re-encoded instruction (interp_fpu.c) followed by `ret` into one
  * executable page mapped at set-up, and host_fpu.S calls it between an
- * XRSTOR and an XSAVE of the image. An unmasked SIMD exception traps on
+ * FXRSTOR and an FXSAVE of the image. An unmasked SIMD exception traps on
  * the host (SIGFPE); bt_fpu_host_fault() resumes the runner's fault path,
  * which saves the state as the fault left it. x87 exceptions never trap
  * here: they are pending until the next waiting instruction, which the

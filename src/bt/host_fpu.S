@@ -3,12 +3,13 @@
  *
  * int bt_host_fpu_run(struct fpu_run *r)   [64-bit, monitor stack]
  *   Saves the monitor's MXCSR and x87 control word, loads the guest
- *   state from r->area (XRSTOR, components x87 and SSE), the guest's
+ *   state from r->area (FXRSTOR: the image is a complete FXSAVE layout,
+ *   so nothing beyond FXSR is needed of the host), the guest's
  *   arithmetic flags and r->rax, points RDI at r->mem (the bounce buffer
  *   that stands for the guest memory operand), calls r->code (the
  *   re-encoded instruction followed by `ret`, see fpu_host.c), then
  *   stores RAX and the flags back, saves the FPU state into r->area
- *   (XSAVE) and gives the monitor a clean FPU: empty x87 stack, its own
+ *   (FXSAVE) and gives the monitor a clean FPU: empty x87 stack, its own
  *   MXCSR and control word. Returns 0.
  *
  * bt_host_fpu_fault   [reached from the SIGFPE handler]
@@ -19,7 +20,7 @@
  *   exception flags set in MXCSR, the destination unchanged) is saved
  *   the same way and 1 is returned.
  *
- * Nothing between the XRSTOR and the XSAVE is C: compiled monitor code
+ * Nothing between the FXRSTOR and the FXSAVE is C: compiled monitor code
  * may use SSE registers (memcpy, struct copies) and would clobber the
  * guest's state or see its MXCSR.
  */
@@ -42,9 +43,7 @@ bt_host_fpu_run:
 	stmxcsr (%rsp)
 	fnstcw 4(%rsp)
 	mov R_AREA(%rbx), %rcx
-	mov $3, %eax
-	xor %edx, %edx
-	xrstor64 (%rcx)
+	fxrstor64 (%rcx)
 	mov R_MEM(%rbx), %rdi
 	pushq R_RFLAGS(%rbx)
 	popfq
@@ -55,9 +54,7 @@ bt_host_fpu_run:
 	mov %rax, R_RAX(%rbx)
 	xor %ebp, %ebp
 1:	mov R_AREA(%rbx), %rcx
-	mov $3, %eax
-	xor %edx, %edx
-	xsave64 (%rcx)
+	fxsave64 (%rcx)
 	fninit
 	ldmxcsr (%rsp)
 	fldcw 4(%rsp)

@@ -12,7 +12,7 @@
  *
  * Layout of the legacy region as the interpreter keeps it: the 32-bit
  * FXSAVE format, i.e. FIP at 8, FCS at 12, FDP at 16, FDS at 20 (not the
- * 64-bit format the host's XSAVE64 writes there); the interpreter puts
+ * 64-bit format the host's FXSAVE64 writes there); the interpreter puts
  * the guest's pointers back after every host run.
  */
 #ifndef BT386_BT_INTERP_FPU_H
