@@ -38,6 +38,16 @@ void *bt_fpu_area(void);
 void bt_fpu_reset(struct vcpu *cpu);
 
 /*
+ * Can the host run this x87/MMX/SSE instruction natively, as it is, for
+ * the guest (CR0.EM and TS clear)? False when the modelled CPU lacks it
+ * (SSE3 and later, FISTTP, a mandatory prefix the opcode has no form
+ * for) or when CR4.OSFXSR is clear for an SSE instruction: the
+ * interpreter raises #UD for those. For the translator's plan.
+ */
+struct x86_insn;
+bool bt_fpu_native_ok(const struct vcpu *cpu, const struct x86_insn *in);
+
+/*
  * A write to port 0xf0 (the chipset's x87 error latch): with CR0.NE
  * clear and FERR# asserted, lower IRQ 13 and assert IGNNE#, so that
  * waiting instructions run with the error pending until FSW.ES clears.

@@ -212,6 +212,8 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key);
 uint32_t bt_mode_key(const struct vcpu *cpu);
 /* Mode key bit: SS, DS and ES are flat (base 0, 4 GiB, writable). */
 #define BT_KEY_FLAT 0x40
+/* Mode key bit: CR4.OSFXSR is clear (SSE instructions are #UD). */
+#define BT_KEY_NOFXSR 0x80
 
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);

@@ -110,6 +110,7 @@ uint32_t bt_mode_key(const struct vcpu *cpu)
 {
 	return ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
+	       ((cpu->cr4 & X86_CR4_OSFXSR) ? 0 : BT_KEY_NOFXSR) |
 	       ((uint32_t)cpu->cpl << 2) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_FS]) ? 0x10 : 0) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0) |

@@ -556,24 +556,55 @@ static void simd_checks(struct vcpu *cpu, unsigned cls, unsigned fl)
 		interp_raise(cpu, X86_EXC_NM);
 }
 
-static void op_simd(struct vcpu *cpu, const struct x86_insn *in)
+/* The form of an MMX/SSE instruction, or NULL if the model lacks it. */
+static const struct simd_form *simd_form(const struct x86_insn *in)
 {
 	const struct simd_form *f;
-	struct host_op op = {0};
-	struct fpu_img m;
 
 	/* VEX/EVEX/XOP, 0F 38 and 0F 3A (SSSE3 and later), 3DNow!: none
 	 * of it is in the model. */
 	if (in->enc != X86_ENC_LEGACY || in->map != 1)
-		interp_ud(cpu);
+		return NULL;
 	/* A 66, F3 or F2 the opcode has no form for is #UD, although the
 	 * decoder reads the row without prefix (for lengths). */
 	if (in->mand == X86_MAND_NONE &&
 	    (in->prefixes & (X86_P_OPSIZE | X86_P_REP | X86_P_REPNE)))
-		interp_ud(cpu);
+		return NULL;
 	f = &forms_0f[in->mand][in->opcode];
 	if (f->cls == FC_NONE || (f->regs && !(f->regs >> in->reg & 1)) ||
 	    ((f->fl & F_MEMONLY) && in->mod == 3))
+		return NULL;
+	return f;
+}
+
+bool bt_fpu_native_ok(const struct vcpu *cpu, const struct x86_insn *in)
+{
+	const struct simd_form *f;
+
+	switch (in->info->op) {
+	case X86_OP_X87:
+		return in->mod == 3 ||
+		       x87_mem[in->opcode & 7][in->reg].kind != X_UD;
+	case X86_OP_MMX:
+	case X86_OP_SSE:
+		f = simd_form(in);
+		return f && (f->cls == FC_MMX || (f->fl & F_NOFXSR) ||
+			     (cpu->cr4 & X86_CR4_OSFXSR));
+	case X86_OP_LDMXCSR:
+	case X86_OP_STMXCSR:
+		return cpu->cr4 & X86_CR4_OSFXSR;
+	default:
+		return true;
+	}
+}
+
+static void op_simd(struct vcpu *cpu, const struct x86_insn *in)
+{
+	const struct simd_form *f = simd_form(in);
+	struct host_op op = {0};
+	struct fpu_img m;
+
+	if (!f)
 		interp_ud(cpu);
 	simd_checks(cpu, f->cls, f->fl);
 	fpu_load_img(&m);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bt/decode.h"
 #include "bt/fpu.h"
 #include "bt/interp.h"
 #include "bt/interp_priv.h"
@@ -185,6 +186,43 @@ START_TEST(test_not_in_model)
 			ck_assert_msg(step() == X86_EXC_UD, "%s%s: no #UD",
 				      ud[i].name, ts ? " (CR0.TS)" : "");
 		}
+}
+END_TEST
+
+/* What the translator may run natively (bt_fpu_native_ok). */
+START_TEST(test_native_ok)
+{
+	static const struct {
+		uint8_t b[6];
+		uint8_t n;
+		bool fxsr, ok;
+	} t[] = {
+		{{0xd8, 0xc1}, 2, false, true},		    /* fadd */
+		{{0xdb, 0x0b}, 2, true, false},		    /* fisttp */
+		{{0xdd, 0x0b}, 2, true, false},		    /* fisttp */
+		{{0x0f, 0xfc, 0xc1}, 3, false, true},	    /* paddb mm */
+		{{0x0f, 0x58, 0xc1}, 3, true, true},	    /* addps */
+		{{0x0f, 0x58, 0xc1}, 3, false, false},	    /* addps */
+		{{0x0f, 0x70, 0xc1, 0}, 4, false, true},    /* pshufw */
+		{{0x0f, 0xe0, 0xc1}, 3, false, false},	    /* pavgb mm */
+		{{0xf2, 0x0f, 0x12, 0xc1}, 4, true, false}, /* movddup */
+		{{0x66, 0x0f, 0x52, 0xc1}, 4, true, false}, /* 66 rsqrtps */
+		{{0x66, 0x0f, 0x12, 0xc1}, 4, true, false}, /* movlpd reg */
+		{{0x66, 0x0f, 0x12, 0x01}, 4, true, true},  /* movlpd mem */
+		{{0x0f, 0x38, 0x00, 0xc1}, 4, true, false}, /* pshufb */
+		{{0x0f, 0xae, 0x13}, 3, false, false},	    /* ldmxcsr */
+		{{0x0f, 0xae, 0x03}, 3, false, true},	    /* fxsave */
+		{{0x9b}, 1, false, true},		    /* wait */
+	};
+	struct x86_insn in;
+
+	setup();
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(x86_decode(&in, t[i].b, t[i].n, true), t[i].n);
+		cpu->cr4 = t[i].fxsr ? X86_CR4_OSFXSR : 0;
+		ck_assert_msg(bt_fpu_native_ok(cpu, &in) == t[i].ok,
+			      "case %zu (%s)", i, in.info->name);
+	}
 }
 END_TEST
 
@@ -712,6 +750,7 @@ TCase *interp_fpu_model_tcase(void)
 	TCase *tc = tcase_create("model");
 
 	tcase_add_test(tc, test_not_in_model);
+	tcase_add_test(tc, test_native_ok);
 	tcase_add_test(tc, test_cr_checks);
 	tcase_add_test(tc, test_pending_mf);
 	tcase_add_test(tc, test_ferr_ignne);
