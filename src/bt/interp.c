@@ -200,6 +200,8 @@ static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 	 * PadLock, rsm outside SMM. #UD comes before any privilege check. */
 	if (in->info->op == X86_OP_OTHER)
 		interp_ud(cpu);
+	if (cpu->fpu_ferr)
+		interp_fpu_sync_ferr(cpu);
 	fn = handlers[in->info->op];
 	if (!fn) {
 		STAT_INC(interp_unsupported);

@@ -309,6 +309,23 @@ void fpu_sync_ferr(struct vcpu *cpu, const struct fpu_img *m)
 	bus_set_irq(&cpu->machine->bus, 13, 0);
 }
 
+void interp_fpu_sync_ferr(struct vcpu *cpu)
+{
+	const uint8_t *a;
+	uint16_t sw;
+
+	if (!cpu->fpu_ferr)
+		return;
+	/* An x87 component in its initial state has ES clear. */
+	a = bt_fpu_area();
+	memcpy(&sw, a + FX_FSW, 2);
+	if (!(a[XS_BV] & 1) || !(sw & FSW_ES)) {
+		cpu->fpu_ferr = false;
+		cpu->fpu_ignne = false;
+		bus_set_irq(&cpu->machine->bus, 13, 0);
+	}
+}
+
 void interp_fpu_wait(struct vcpu *cpu)
 {
 	struct fpu_img m;

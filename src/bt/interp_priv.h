@@ -178,6 +178,9 @@ void interp_write_cr(struct vcpu *cpu, unsigned cr, uint32_t val);
 
 /* WAIT/FWAIT after its #NM check: a pending x87 error. */
 void interp_fpu_wait(struct vcpu *cpu);
+/* Before each instruction: FERR# and IGNNE# go away once FSW.ES is clear,
+ * also when code run natively (FNCLEX in the code cache) cleared it. */
+void interp_fpu_sync_ferr(struct vcpu *cpu);
 
 /* ---- flags computed by the host CPU (interp_flags.h) ---------------- */
 

@@ -49,7 +49,20 @@ __asm__(".pushsection .user.text, \"ax\"\n"
 	"divps %xmm1, %xmm0\n\t"
 	"movups %xmm0, uxm\n\t"
 	"int $0x80\n"
+	/* Ring 3: an unmasked x87 divide by zero, then fwait. */
+	"user_mf:\n\t"
+	"fninit\n\t"
+	"fldcw ucw\n\t"
+	"fld1\n\t"
+	"fldz\n\t"
+	".byte 0xde, 0xf9\n\t" /* fdivp: 1 / 0 */
+	"fwait\n\t"
+	"nop\n\t"
+	"fninit\n\t"
+	"int $0x80\n"
 	".popsection");
+void user_mf(void);
+USER_DATA uint16_t ucw = 0x037b; /* ZM clear */
 
 /* #XM and #UD: record the state at the fault, mask divide-by-zero and
  * return to the instruction. */
@@ -117,14 +130,64 @@ static void ring0(void)
 	CHECK_EQ(r, INF, "masked: infinity");
 }
 
+/*
+ * CR0.NE clear: the error goes to IRQ 13 (FERR#) at the next waiting
+ * instruction; the handler writes port 0xf0 (IGNNE#) and clears it.
+ */
+static volatile uint32_t irq13_count;
+
+static void irq13(struct trap_frame *f)
+{
+	(void)f;
+	irq13_count++;
+	outb(0xf0, 0);
+	__asm__ volatile("fnclex");
+	pic_eoi(13);
+}
+
+static uint16_t ne_clear(void)
+{
+	uint16_t mask = pic_get_mask();
+
+	mf_count = irq13_count = 0;
+	trap_set_handler(IRQ_BASE + 13, irq13);
+	pic_set_mask((uint16_t)(mask & ~(1u << 13 | 1u << 2)));
+	write_cr0(read_cr0() & ~CR0_NE);
+	return mask;
+}
+
+static void ne_set(uint16_t mask)
+{
+	write_cr0(read_cr0() | CR0_NE);
+	pic_set_mask(mask);
+}
+
 static void ring3(void)
 {
+	static const uint32_t again[4] = {ONE, 0x40000000u, 0, 0x40400000u};
+	uint16_t mask;
+
 	section("ring 3");
-	xm_count = 0;
+	xm_count = ud_count = 0;
 	enter_user((uint32_t)user_xm, USTACK_TOP, FL_IF | 0x2);
 	CHECK_EQ(xm_count, 1, "unmasked divps by zero: one #XM");
 	CHECK_EQ(uxm[0], INF, "completed after the handler");
 	CHECK(uxm[2] == 0xffc00000u, "0/0 gave the default NaN");
+	memcpy(uxm, again, sizeof(uxm));
+	write_cr4(read_cr4() & ~CR4_OSXMMEXCPT);
+	enter_user((uint32_t)user_xm, USTACK_TOP, FL_IF | 0x2);
+	write_cr4(read_cr4() | CR4_OSXMMEXCPT);
+	CHECK_EQ(ud_count, 1, "without CR4.OSXMMEXCPT: #UD instead");
+	CHECK_EQ(uxm[0], INF, "then completed");
+
+	mf_count = 0;
+	enter_user((uint32_t)user_mf, USTACK_TOP, FL_IF | 0x2);
+	CHECK_EQ(mf_count, 1, "x87 divide by zero, fwait: one #MF");
+	mask = ne_clear();
+	enter_user((uint32_t)user_mf, USTACK_TOP, FL_IF | 0x2);
+	ne_set(mask);
+	CHECK_EQ(irq13_count, 1, "CR0.NE clear: IRQ 13 instead");
+	CHECK_EQ(mf_count, 0, "CR0.NE clear: no #MF");
 }
 
 /* A fault listed in the exception table: last_trap has it. */
@@ -176,29 +239,10 @@ static void alignment(void)
 	CHECK_EQ(last_trap.count, n, "movups and addss misaligned: fine");
 }
 
-/*
- * CR0.NE clear: the error goes to IRQ 13 (FERR#) at the next waiting
- * instruction; the handler writes port 0xf0 (IGNNE#) and clears it.
- */
-static volatile uint32_t irq13_count;
-
-static void irq13(struct trap_frame *f)
-{
-	(void)f;
-	irq13_count++;
-	outb(0xf0, 0);
-	__asm__ volatile("fnclex");
-	pic_eoi(13);
-}
-
 static __attribute__((noinline)) void run_ferr(void)
 {
-	uint16_t cw = 0x037b, mask = pic_get_mask();
+	uint16_t cw = 0x037b, mask = ne_clear();
 
-	mf_count = irq13_count = 0;
-	trap_set_handler(IRQ_BASE + 13, irq13);
-	pic_set_mask((uint16_t)(mask & ~(1u << 13 | 1u << 2)));
-	write_cr0(read_cr0() & ~CR0_NE);
 	__asm__ volatile("fninit\n\t"
 			 "fldcw %0\n\t"
 			 "fld1\n\t"
@@ -213,8 +257,7 @@ static __attribute__((noinline)) void run_ferr(void)
 			 :
 			 : "m"(cw)
 			 : "memory");
-	write_cr0(read_cr0() | CR0_NE);
-	pic_set_mask(mask);
+	ne_set(mask);
 	CHECK_EQ(irq13_count, 1, "CR0.NE clear: the error raised IRQ 13");
 	CHECK_EQ(mf_count, 0, "CR0.NE clear: no #MF");
 }
@@ -243,6 +286,6 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	paging_enable(kpd);
 	ring3();
 	paging_disable();
-	section("CR0.NE clear");
+	section("ring 0, CR0.NE clear");
 	run_ferr();
 }
