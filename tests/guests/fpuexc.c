@@ -6,9 +6,12 @@
  * Misaligned 16-byte operands of the aligned forms are #GP(0), also
  * through SS; the unaligned forms and scalars take any address.
  *
- * With CR0.NE clear an x87 error goes to IRQ 13 (FERR#) at the next
- * waiting instruction; the handler acknowledges it through port 0xf0
- * (IGNNE#) and clears it.
+ * An unmasked x87 error is #MF at the next waiting instruction; with
+ * CR0.NE clear it goes to IRQ 13 (FERR#) instead, which the handler
+ * acknowledges through port 0xf0 (IGNNE#) before clearing the error, in
+ * ring 3 and in ring 0. (Under bt386 the ring 3 cases run directly on
+ * the host, whose own CR0.NE and CR4.OSXMMEXCPT are set: the monitor
+ * must still give the guest what its bits say.)
  *
  * Run under bt386 only: QEMU's TCG (7.2) computes the masked result
  * instead of raising #XM, and aborts on FERR#.
