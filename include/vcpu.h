@@ -51,6 +51,7 @@ enum vcpu_exit {
 	VCPU_EXIT_RESET,    /* reset requested (i8042, triple fault + reboot) */
 	VCPU_EXIT_DEBUGEXIT, /* the guest wrote the debug-exit port */
 	VCPU_EXIT_ERROR,     /* the engine cannot go on (message in vcpu) */
+	VCPU_EXIT_DEBUG,     /* a debugger breakpoint, watchpoint or step */
 };
 
 struct vcpu {

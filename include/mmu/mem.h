@@ -53,10 +53,11 @@ static inline void *mem_ptr(const struct guest_mem *mem, uint32_t paddr)
 }
 
 /*
- * Reserve the guest linear address space 0..4 GiB in the host (PROT_NONE),
- * from vm.mmap_min_addr up, so that nothing of the host lands there.
- * Returns -1 with a message if part of it is already taken.
+ * Reserve host [vm.mmap_min_addr, SHADOW_RESERVED) (PROT_NONE): the
+ * shadow's user view, its guard and kernel view (mmu/shadow.h), so that
+ * nothing of the host lands there. Returns -1 with a message if part of
+ * it is already taken.
  */
-int mem_reserve_low4g(char *err, size_t errlen);
+int mem_reserve_views(char *err, size_t errlen);
 
 #endif

@@ -1,13 +1,24 @@
 /*
  * shadow.h - shadow mappings of the guest's linear address space.
  *
- * A guest linear page that is valid for the current view is mapped at the
- * same host address in the low 4 GiB, from the RAM memfd (DESIGN.md
- * section 4). Translated kernel code and directly executed user code then
- * reach guest memory with ordinary host loads and stores; everything else
- * in the low 4 GiB stays PROT_NONE, so a missing mapping is a host
- * SIGSEGV that shadow_fault() resolves (a hidden page fault) or turns into
- * a guest #PF.
+ * Two views of the guest's linear address space, both built from the
+ * RAM memfd (DESIGN.md section 4, docs/user-code-engine.md):
+ *   - the user view, host [0, 4 GiB): guest linear page L at host L,
+ *     only if the guest's tables give CPL 3 access (U at both levels).
+ *     Guest user code (translated, or run directly) reaches memory here;
+ *     whatever selector or address it uses, no supervisor page exists in
+ *     this view.
+ *   - the kernel view, host [8 GiB, 12 GiB): page L at host 8 GiB + L, if
+ *     CPL 0 may touch it. Translated kernel code reaches it through a
+ *     `gs:` prefix on every guest access (GS base = SHADOW_KERNEL_BASE).
+ *     Never executable.
+ * Host [4 GiB, 8 GiB) is a guard: an access that runs past the top of
+ * the user view (a 4-byte load at 0xfffffffe) faults there instead of
+ * reading the kernel view; the same guard follows the kernel view.
+ * Everything else in the views stays PROT_NONE, so a missing mapping is
+ * a host SIGSEGV that shadow_fault() resolves (a hidden page fault) or
+ * turns into a guest #PF. A host fault address names its view (its
+ * bits 32 and up) and its guest linear address (the low 32 bits).
  *
  * Coherency with the guest's page tables: every frame used as a page
  * directory or page table by a fill is "traced": write-protected wherever
@@ -18,14 +29,8 @@
  * the translator. Because of the traces the shadow never holds a stale
  * translation, so CR3 writes keep the regions whose PDE is unchanged.
  *
- * Views: the shadow is built for one privilege view at a time. The kernel
- * view (CPL 0) maps what the guest's supervisor may touch; the user view
- * (CPL 3, direct execution) never maps supervisor pages below the user
- * boundary (user segments end at the boundary, so pages above it are out
- * of user code's reach anyway). A user page is mapped with the same host
- * protection in both views, so switching to the kernel view costs nothing.
- *
- * Host protection of a mapped page: read+exec, plus write only when the
+ * Host protection of a mapped page: read (+exec in the user view, for
+ * direct execution), plus write only when the
  * guest entry is writable at both levels, its Dirty bit is already set
  * and the frame is neither FRAME_PT nor FRAME_CODE. Everything else that
  * writes (first write to a clean page, CR0.WP=0 supervisor writes to
@@ -66,14 +71,28 @@ enum shadow_result {
 			    * read-only mapping cannot express) */
 };
 
+/* The views and where they live in the host. */
+#define SHADOW_USER_VIEW 0u
+#define SHADOW_KERNEL_VIEW 1u
+#define SHADOW_KERNEL_BASE (2ull << 32)
+/* The end of the kernel view, then its guard: host [0, SHADOW_RESERVED)
+ * is reserved for the shadow (mem_reserve_views). */
+#define SHADOW_VIEWS_END (3ull << 32)
+#define SHADOW_RESERVED (SHADOW_VIEWS_END + (1ull << 20))
+
+static inline uint64_t shadow_host_addr(unsigned view, uint32_t lin)
+{
+	return (view == SHADOW_KERNEL_VIEW ? SHADOW_KERNEL_BASE : 0) | lin;
+}
+
 /* Access kinds for shadow_fault(), as in mmu/walk.h. */
 #define SHADOW_ACC_WRITE 0x1
 #define SHADOW_ACC_FETCH 0x4
 
 /*
- * Set up (once, after mem_init; again after shadow_destroy). The low
- * 4 GiB must be reserved (mem_reserve_low4g). Starts in the kernel view
- * with no user boundary. Returns -1 (errno set) if memory is short.
+ * Set up (once, after mem_init; again after shadow_destroy). Host
+ * [0, SHADOW_RESERVED) must be reserved (mem_reserve_views). Returns -1 (errno
+ * set) if memory is short.
  */
 int shadow_init(struct machine *m);
 /* Drop every mapping and free the state; mmu_frame_flags becomes NULL. */
@@ -85,20 +104,23 @@ void shadow_destroy(struct machine *m);
 extern uint8_t *mmu_frame_flags;
 
 /*
- * Resolve a host fault at guest linear address `lin` (signal-safe),
- * walking the guest tables with the current view's privileges. On
- * SHADOW_GUEST_PF, *pf_error is the guest #PF error code (CR2 = lin).
- * On SHADOW_EMULATE the page may have been mapped read-only meanwhile.
+ * Resolve a host fault at host address `host_addr` in one of the views
+ * (signal-safe), walking the guest tables with that view's privileges.
+ * On SHADOW_GUEST_PF, *pf_error is the guest #PF error code (CR2 = the
+ * low 32 bits of host_addr). On SHADOW_EMULATE the page may have been
+ * mapped read-only meanwhile. An address outside both views is
+ * SHADOW_EMULATE.
  */
-enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
-				uint32_t *pf_error);
+enum shadow_result shadow_fault(struct vcpu *cpu, uint64_t host_addr,
+				unsigned acc, uint32_t *pf_error);
 
 /*
  * Guest MMU events, with hardware semantics.
  *  - shadow_cr3_written: keeps the regions whose PDE in the new directory
  *    equals the one they were filled from (mappings the guest cannot tell
  *    from fresh walks), drops the rest. old_cr3 is informational.
- *  - shadow_invlpg: drops the page (a 4 MiB page: its whole region).
+ *  - shadow_invlpg: drops the page (a 4 MiB page: its whole region) in
+ *    both views.
  *  - shadow_paging_changed: call after any write to CR0.PG/WP or
  *    CR4.PSE/PGE/PAE; flushes when the meaning of the tables changed
  *    (PG, PSE, PAE), not for WP or PGE (host protections never depend on
@@ -109,26 +131,6 @@ void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3);
 void shadow_invlpg(struct vcpu *cpu, uint32_t lin);
 void shadow_paging_changed(struct vcpu *cpu); /* CR0.PG/WP, CR4.PSE/PGE */
 void shadow_flush_all(struct vcpu *cpu);
-
-/* Switch between the kernel (false) and user (true) view. */
-void shadow_set_user_view(struct vcpu *cpu, bool user);
-
-/*
- * The user boundary: the first linear address user code cannot reach
- * through its segments (DE limits user segments there). Supervisor pages
- * at or above it stay mapped in the user view. 0 means 4 GiB (no
- * boundary: every supervisor page is hidden in the user view).
- */
-void shadow_set_user_boundary(struct vcpu *cpu, uint32_t boundary);
-/*
- * A boundary for the current page directory: the lowest 4 MiB-aligned
- * address above which nothing grants user access (0 if the last region
- * does, or with paging off; 4 MiB if none does). A PDE that points to a
- * page table grants it only if one of the table's PTEs has P and U too
- * (Linux sets U on its kernel PDEs). Reads up to 1024 PDEs and the
- * tables of the user-flagged ones from the top down.
- */
-uint32_t shadow_user_boundary(struct vcpu *cpu);
 
 /*
  * A physmap writer changed guest physical [paddr, paddr + len) in frames
@@ -146,7 +148,7 @@ void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
 
 /*
  * Budget: at most max_pages pages mapped and about max_vmas host VMAs in
- * the low 4 GiB (defaults: the slot pool, half of vm.max_map_count). Over
+ * the two views (defaults: the slot pool, half of vm.max_map_count). Over
  * it, the least recently filled pages are evicted. 0 keeps a value;
  * max_pages is clamped to the slot pool, max_vmas to vm.max_map_count
  * minus a reserve for the rest of the monitor.
@@ -156,7 +158,7 @@ void shadow_set_budget(uint32_t max_pages, uint32_t max_vmas);
 /* State for tests, --stats and the debugger. */
 struct shadow_info {
 	uint32_t pages_mapped;
-	uint32_t vmas_estimate; /* host VMAs the shadow splits the low 4G in */
+	uint32_t vmas_estimate; /* host VMAs the shadow splits the views in */
 	uint32_t max_pages, max_vmas;
 	uint32_t frames_traced; /* frames with FRAME_PT now (computed) */
 	uint64_t evictions;	/* pages evicted for the budget */

@@ -3,9 +3,9 @@
  * the host CPU in 32-bit compatibility mode and comes back to the monitor
  * through host signals (DESIGN.md section 3.1, docs/direct-execution.md).
  *
- * The guest's user segments are shadowed as LDT descriptors whose limits
- * stop at the user boundary; guest memory is reached through the shadow
- * mappings (mmu/shadow.h), and hidden page faults are filled inside the
+ * The guest's user segments are shadowed as LDT descriptors; guest memory
+ * is reached through the shadow's user view (mmu/shadow.h), which holds
+ * only pages the guest gives CPL 3 access to, and hidden page faults are filled inside the
  * SIGSEGV handler without leaving DE. Everything else that needs the
  * monitor ends de_run() with an exit:
  *
@@ -29,9 +29,8 @@
  *                    may be allowed (cli/sti at IOPL 3 or with CR4.PVI,
  *                    in/out/ins/outs: the I/O bitmap decides), cpuid
  *                    under CPUID faulting, segment loads of selectors
- *                    the host refuses, accesses at or above the user
- *                    boundary (they exceed the LDT segment limit: the
- *                    host cannot say which address), pages
+ *                    the host refuses, accesses beyond a segment limit
+ *                    (the host cannot say which address), pages
  *                    shadow_fault() wants emulated (traced page tables,
  *                    code frames, MMIO). cpu->eip is that instruction,
  *                    nothing of it has executed. (Privileged
@@ -93,7 +92,7 @@ enum de_syscall {
 /* DE_EXIT_EMULATE: why (for statistics and for choosing how). */
 enum de_emulate {
 	DE_EMU_GP,	 /* #GP(0): privileged/IOPL insn, cpuid, or a
-			  * segment limit (access at/above the boundary) */
+			  * segment limit */
 	DE_EMU_SELECTOR, /* #GP/#NP/#SS/#TS with a selector: a segment
 			  * load, far transfer or iret the host refused */
 	DE_EMU_STACK,	 /* #SS(0): stack access beyond the limit */
@@ -143,18 +142,17 @@ struct de_stats {
 };
 
 /*
- * Set up DE, after mem_reserve_low4g() and shadow_init(), and after any
+ * Set up DE, after mem_reserve_views() and shadow_init(), and after any
  * other sigaction() for the signals DE handles (SIGSEGV, SIGBUS, SIGFPE,
  * SIGILL, SIGTRAP, SIGSYS, DE_KICK_SIGNAL; see de_set_host_signal_hook):
  * signal handlers, the FPU save area, host facts. Call it again after a
- * new shadow_init() (reboot): it forgets the user boundary it gave the
- * old shadow. Returns 0, or -1 with a message in err naming the missing
+ * new shadow_init() (reboot). Returns 0, or -1 with a message in err naming the missing
  * host feature.
  */
 int de_init(struct machine *m, char *err, size_t errlen);
 
 /* Can DE run this state? Protected mode with paging, CPL 3, not v8086,
- * 32-bit CS and SS whose bases lie below the user boundary, no
+ * 32-bit CS and SS, no
  * expand-down data segments, CR0.TS/EM clear, no enabled guest debug
  * breakpoints (DR7), de_init() done. */
 bool de_can_run(const struct vcpu *cpu);
@@ -174,18 +172,6 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info);
  * DE_EXIT_KICK.
  */
 void de_kick(struct vcpu *cpu);
-
-/*
- * The user boundary: user segments end there (DESIGN.md 3.1). By default
- * DE computes it from the guest page directory (shadow_user_boundary())
- * whenever CR3 changed and when an access trips the limit, and passes
- * it on to shadow_set_user_boundary(), so the two always agree. A fixed
- * value (the guest's known split, e.g. 0xC0000000) replaces the
- * computation; 0 means 4 GiB. de_auto_user_boundary() goes back.
- */
-void de_set_user_boundary(struct vcpu *cpu, uint32_t boundary);
-void de_auto_user_boundary(struct vcpu *cpu);
-uint32_t de_user_boundary(void);
 
 /*
  * DE owns the handlers of its signals. Those that did not interrupt guest
@@ -209,6 +195,9 @@ void de_set_host_signal_hook(de_host_signal_fn fn);
  * word); the monitor must not use floating point in between.
  */
 void *de_guest_fpu(size_t *size);
+/* Allocate the guest FPU state (once; de_init does it too): the
+ * translator keeps the guest's FPU there without direct execution. */
+int de_fpu_init(char *err, size_t errlen);
 void de_fpu_load_guest(void);
 void de_fpu_save_guest(void);
 

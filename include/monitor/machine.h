@@ -37,6 +37,7 @@ struct machine_options {
 	bool no_reboot;	     /* -no-reboot: triple fault / reset ends the run */
 	bool stats;	     /* --stats */
 	bool no_sandbox;     /* --no-sandbox: no seccomp allowlist */
+	bool direct_exec;    /* --direct-exec: user code natively (trusted) */
 	enum engine engine;  /* --engine */
 	const char *trace;   /* --trace=CHANNELS */
 	uint64_t cache_size; /* --cache-size: code cache bytes (0: default) */

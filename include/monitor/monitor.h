@@ -23,12 +23,14 @@ void mon_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Host features (hostcheck.c). */
 enum host_need {
 	HOST_NEED_ALWAYS,   /* every engine */
-	HOST_NEED_DIRECT,   /* binary translation and direct execution */
+	HOST_NEED_BT,	    /* binary translation (the shadow views) */
+	HOST_NEED_DIRECT,   /* --direct-exec */
 	HOST_NEED_OPTIONAL, /* used when present */
 };
-/* Check the host for `engine`; print what is missing; -1 if required
- * features are missing. `verbose` prints the whole table. */
-int mon_check_host(enum engine engine, bool verbose);
+/* Check the host for `engine` (and direct execution of user code if
+ * `direct`); print what is missing; -1 if required features are missing.
+ * `verbose` prints the whole table. */
+int mon_check_host(enum engine engine, bool direct, bool verbose);
 
 /* Machine construction (machine.c). */
 int machine_init(struct machine *m, char *err, size_t errlen);
@@ -40,6 +42,11 @@ int mon_events_start(struct machine *m);
 void mon_events_stop(void);
 /* vCPU thread: sleep until a host event or an interrupt may be pending. */
 void mon_events_wait(void);
+/* vCPU thread: watch `fd` until it is readable once: then the vCPU is
+ * kicked and mon_events_fd_ready() returns true (once). Call again to
+ * watch again. -1 on failure. */
+int mon_events_watch_fd(int fd);
+bool mon_events_fd_ready(void);
 /* Any thread: make the vCPU return to the monitor loop. */
 void mon_kick(struct machine *m);
 /* True when the user asked to stop (signal, Ctrl-A x). */

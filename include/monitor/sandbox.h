@@ -15,7 +15,8 @@
  * sandbox_confine(): after set-up (every file opened, every thread
  * started), the whole process keeps only the system calls the monitor
  * needs while guests run, with argument checks where a call could widen
- * what code in the process can do: no open/exec/socket/ptrace/clone,
+ * what code in the process can do: no open/exec/socket/ptrace/clone
+ * (connections only on the gdb stub's socket, if there is one),
  * executable mappings only in the guest's low 4 GiB, signals only to
  * this process, ioctl only the terminal's own. Anything else raises
  * SIGSYS, which stops the monitor with one line naming the call
@@ -32,6 +33,10 @@
 int sandbox_trap_compat_syscalls(char *err, size_t errlen);
 
 int sandbox_confine(char *err, size_t errlen);
+
+/* Before sandbox_confine(): also allow accept4() on the listening socket
+ * `fd` (the gdb stub's; its connections are read, written and polled). */
+void sandbox_allow_accept(int fd);
 
 /* Is the process confined? */
 bool sandbox_on(void);

@@ -46,6 +46,10 @@ enum bt_cat {
 	BT_CAT_INLINE,
 	BT_CAT_CALLOUT,
 	BT_CAT_INTERP,
+	/* An instruction that crosses into the next page: the interpreter
+	 * fetches and runs it afresh each time (the block depends on its
+	 * first page only), then the block always exits. */
+	BT_CAT_STEP,
 	BT_NR_CATS,
 };
 
@@ -71,7 +75,7 @@ struct bt_callout {
 	struct x86_insn insn;
 	uint32_t eip;	   /* guest EIP of the instruction */
 	uint32_t next_eip; /* EIP after it */
-	uint8_t cat;	   /* BT_CAT_CALLOUT or BT_CAT_INTERP */
+	uint8_t cat;	   /* BT_CAT_CALLOUT, _INTERP or _STEP */
 	struct tc_block *block;
 };
 
@@ -105,6 +109,11 @@ struct tc_block {
 struct tc_page {
 	uint32_t lin;	/* linear page number */
 	uint32_t frame; /* physical frame number */
+	bool user;	/* has CPL 3 blocks: must stay user-accessible */
+	/* The page no longer maps `frame` (another process, exec): its
+	 * blocks are out of the lookup hash, the chains and the IBL, but
+	 * kept; a translation miss at (lin, frame) brings them back. */
+	bool detached;
 	struct tc_block *blocks;
 	struct tc_page *hash_next;
 	struct tc_page *all_next;
@@ -171,6 +180,9 @@ void bt_chain(struct tc_exit *x, struct tc_block *to);
 /* Unlink every exit of `b` (kick: make it return at its end). */
 void bt_unlink_block(struct tc_block *b);
 void bt_invalidate_block(struct tc_block *b);
+/* A miss at linear page lin, which maps frame now: bring back the blocks
+ * of a detached page (lin, frame); true if there were any. */
+bool bt_reattach(struct vcpu *cpu, uint32_t lin, uint32_t frame);
 /* Guest physical [paddr, paddr + len), within one frame, was written:
  * invalidate the blocks whose bytes it changed. */
 void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len);
@@ -212,8 +224,13 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key);
 uint32_t bt_mode_key(const struct vcpu *cpu);
 /* Mode key bit: SS, DS and ES are flat (base 0, 4 GiB, writable). */
 #define BT_KEY_FLAT 0x40
+#define BT_KEY_TSD 0x80 /* CR4.TSD: CPL 3 rdtsc is a callout (#GP) */
+/* The CPL a block was translated for (bits 2-3 of the key): CPL 3 code
+ * reaches the shadow's user view, any other the kernel view. */
+#define BT_KEY_CPL(key) (((key) >> 2) & 3u)
+#define BT_KEY_USER(key) (BT_KEY_CPL(key) == 3)
 /* Mode key bit: CR4.OSFXSR is clear (SSE instructions are #UD). */
-#define BT_KEY_NOFXSR 0x80
+#define BT_KEY_NOFXSR 0x100
 
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);

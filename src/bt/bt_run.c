@@ -3,9 +3,10 @@
  * what to do when it comes back, and the two signals that reach it.
  *
  * The loop (vCPU thread, normal context):
- *   - states the code cache cannot run (real/v8086 mode, non-flat
- *     segments, CPL 3 until direct execution runs it, TF, an interrupt
- *     shadow or a deliverable interrupt) go to the interpreter;
+ *   - states the code cache cannot run (real/v8086 mode, a non-flat CS,
+ *     CPL 1 or 2, TF, an interrupt shadow or a deliverable interrupt) go
+ *     to the interpreter; with --direct-exec, CPL 3 code that direct
+ *     execution can run goes there;
  *   - otherwise look the block up by (EIP, mode key), translating on a
  *     miss, and enter it; on return, chain the exit that was taken, fill
  *     the indirect-branch table, deliver a fault, or go round again.
@@ -20,11 +21,14 @@
  *     empty indirect-branch table, unlink the block being executed,
  *     redirect a pending enter (see bt_kick_from_signal).
  */
+#include <asm/prctl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "bt/bt_priv.h"
 #include "bt/emit.h"
@@ -46,6 +50,11 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	bt_cache_set_machine(m);
 	bt_count_blocks = count_blocks;
 	shadow_set_code_write_hook(bt_code_written);
+	/* Translated kernel code reaches the shadow's kernel view through
+	 * gs: (mmu/shadow.h). Direct execution saves this base as the
+	 * host's and puts it back at every exit. */
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, SHADOW_KERNEL_BASE) < 0)
+		return -1;
 	for (unsigned i = 0; i < 256; i++)
 		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
 	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
@@ -82,16 +91,17 @@ bool bt_seg_inline_ok(const struct x86_seg *s)
 }
 
 /*
- * The code cache runs CPL 0 code in protected mode with a flat 32-bit CS
- * (blocks are keyed by EIP = linear address). Data segments may be
- * anything: when SS, DS and ES are not all flat, the mode key says so and
- * every instruction that touches memory becomes a callout (the
- * interpreter's handler applies base, limit and rights).
+ * The code cache runs CPL 0 and CPL 3 code in protected mode with a flat
+ * 32-bit CS (blocks are keyed by EIP = linear address and the mode key,
+ * which holds the CPL). Data segments may be anything: when SS, DS and ES
+ * are not all flat, the mode key says so and every instruction that
+ * touches memory becomes a callout (the interpreter's handler applies
+ * base, limit and rights). CPL 1 and 2 go to the interpreter.
  */
 bool bt_mode_ok(const struct vcpu *cpu)
 {
 	return (cpu->cr0 & X86_CR0_PE) && !(cpu->eflags & X86_FL_VM) &&
-	       cpu->cpl == 0 && flat(&cpu->seg[X86_CS]);
+	       (cpu->cpl == 0 || cpu->cpl == 3) && flat(&cpu->seg[X86_CS]);
 }
 
 static bool flat_data_segments(const struct vcpu *cpu)
@@ -114,7 +124,8 @@ uint32_t bt_mode_key(const struct vcpu *cpu)
 	       ((uint32_t)cpu->cpl << 2) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_FS]) ? 0x10 : 0) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0) |
-	       (flat_data_segments(cpu) ? BT_KEY_FLAT : 0);
+	       (flat_data_segments(cpu) ? BT_KEY_FLAT : 0) |
+	       ((cpu->cr4 & X86_CR4_TSD) ? BT_KEY_TSD : 0);
 }
 
 /* ---- MMU events ------------------------------------------------------ */
@@ -206,30 +217,15 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
 
 /* ---- callouts (called from the callout trampoline) -------------------- */
 
-uint32_t bt_callout_c(struct vcpu *cpu)
+/*
+ * After a callout: must the code cache stop (1), or may the block go on
+ * (0)? It stops when the callout changed what the block was translated
+ * for or something needs the loop.
+ */
+static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
+			       uint64_t generation)
 {
-	const struct bt_callout *co =
-		(const struct bt_callout *)(uintptr_t)cpu->bt.callout;
-	uint64_t generation = bt_generation;
-	uint32_t key = co->block->key; /* the mode the block was made for */
-	enum vcpu_exit r;
-
-	if (co->cat == BT_CAT_INTERP) {
-		STAT_INC(bt_interp_fallbacks);
-		stats.bt_interp_by_op[co->insn.info->op]++;
-	} else {
-		STAT_INC(bt_callouts);
-		stats.bt_callouts_by_op[co->insn.info->op]++;
-	}
-	cpu->bt.in_cache = 0;
-	r = bt_interp_exec(cpu, &co->insn, co->eip);
-	cpu->bt.in_cache = 1;
-	if (r != VCPU_EXIT_NONE) {
-		cpu->bt.pending_exit = r;
-		return 1;
-	}
-	if ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip ||
-	    generation != bt_generation || bt_mode_key(cpu) != key ||
+	if (generation != bt_generation || bt_mode_key(cpu) != key ||
 	    !bt_mode_ok(cpu) || cpu->kick || cpu->halted ||
 	    (cpu->eflags & X86_FL_TF) || cpu->delivering >= 0)
 		return 1;
@@ -238,7 +234,48 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	 * pending needs no exit: delivering later is always allowed. */
 	if ((cpu->eflags & X86_FL_IF) && cpu->machine->bus.intr)
 		return 1;
+	/* The code cache runs the next instruction before it can stop, so
+	 * an interrupt shadow this one opened (sti, mov ss) is used up
+	 * there; left set, it would send the loop's next instruction to the
+	 * interpreter (Linux: one per local_irq_enable). */
+	cpu->intr_shadow = false;
 	return 0;
+}
+
+uint32_t bt_callout_c(struct vcpu *cpu)
+{
+	const struct bt_callout *co =
+		(const struct bt_callout *)(uintptr_t)cpu->bt.callout;
+	uint64_t generation = bt_generation;
+	uint32_t key = co->block->key; /* the mode the block was made for */
+	enum vcpu_exit r;
+
+	cpu->bt.in_cache = 0;
+	if (co->cat == BT_CAT_STEP) {
+		/* An instruction across two pages, fetched afresh; the
+		 * block goes on through the IBL at the new EIP. */
+		STAT_INC(bt_page_crossing_steps);
+		cpu->eip = co->eip;
+		r = bt_interp_step(cpu);
+	} else {
+		if (co->cat == BT_CAT_INTERP) {
+			STAT_INC(bt_interp_fallbacks);
+			stats.bt_interp_by_op[co->insn.info->op]++;
+		} else {
+			STAT_INC(bt_callouts);
+			stats.bt_callouts_by_op[co->insn.info->op]++;
+		}
+		r = bt_interp_exec(cpu, &co->insn, co->eip);
+	}
+	cpu->bt.in_cache = 1;
+	if (r != VCPU_EXIT_NONE) {
+		cpu->bt.pending_exit = r;
+		return 1;
+	}
+	if (co->cat != BT_CAT_STEP &&
+	    ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip))
+		return 1;
+	return callout_leaves(cpu, key, generation);
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -292,6 +329,7 @@ bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t rip = (uintptr_t)g[REG_RIP];
 	struct tc_block *b = bt_block_at((void *)rip);
+	uint64_t addr = (uint64_t)(uintptr_t)si->si_addr, view_base;
 	int vector = -1;
 	uint32_t err = 0;
 	unsigned i;
@@ -299,18 +337,21 @@ bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 	if (!b)
 		return false;
 	STAT_INC(bt_faults);
+	view_base = BT_KEY_USER(b->key) ? 0 : SHADOW_KERNEL_BASE;
 	switch (sig) {
 	case SIGSEGV:
-		/* An access that wraps at 4 GiB faults in the last page or
-		 * above it: the guest sees #GP (limit) or #PF, which the
+		/* Only the block's own view counts (CPL 3 code: the user
+		 * view, other code: the kernel view). An access that wraps
+		 * at 4 GiB faults in the last page or in the guard above
+		 * it: the guest sees #GP (limit) or #PF, which the
 		 * interpreter works out. */
-		if ((uintptr_t)si->si_addr < 0xfffff000ull &&
+		if (addr >= view_base && addr - view_base < 0xfffff000ull &&
 		    (si->si_code == SEGV_MAPERR ||
 		     si->si_code == SEGV_ACCERR)) {
-			uint32_t lin = (uint32_t)(uintptr_t)si->si_addr;
+			uint32_t lin = (uint32_t)(addr - view_base);
 			unsigned acc = (g[REG_ERR] & 2) ? SHADOW_ACC_WRITE : 0;
 
-			switch (shadow_fault(cpu, lin, acc, &err)) {
+			switch (shadow_fault(cpu, addr, acc, &err)) {
 			case SHADOW_FILLED:
 				return true;
 			case SHADOW_GUEST_PF:
@@ -375,9 +416,10 @@ static enum vcpu_exit kernel_step(struct vcpu *cpu)
 }
 
 /*
- * Guest user code runs directly on the CPU (src/monitor/de.c); what it
- * cannot do comes back here and is done by the interpreter, which then
- * runs the guest kernel's handler entry (and the cache the rest of it).
+ * With --direct-exec, guest user code runs directly on the CPU
+ * (src/monitor/de.c); what it cannot do comes back here and is done by
+ * the interpreter, which then runs the guest kernel's handler entry (and
+ * the cache the rest of it).
  */
 static enum vcpu_exit run_user(struct vcpu *cpu)
 {
@@ -452,6 +494,7 @@ static void sync_counters(struct vcpu *cpu)
 enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 {
 	struct bus *bus = &cpu->machine->bus;
+	bool direct = cpu->machine->opt.direct_exec;
 	enum vcpu_exit r;
 
 	(void)budget;
@@ -469,8 +512,9 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		}
 		/* Direct execution shows user code the host's IF=1, IOPL=0
 		 * (pushf, popf): only a guest in exactly that state runs
-		 * there; any other is interpreted, which is exact. */
-		if (cpu->cpl == 3 && !cpu->halted && !cpu->intr_shadow &&
+		 * there; any other is translated, which is exact. */
+		if (cpu->cpl == 3 && direct && !cpu->halted &&
+		    !cpu->intr_shadow &&
 		    (cpu->eflags & (X86_FL_TF | X86_FL_IF | X86_FL_IOPL)) ==
 			    X86_FL_IF &&
 		    !(bus->intr && (cpu->eflags & X86_FL_IF)) &&
@@ -484,14 +528,11 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		    (cpu->eflags & X86_FL_TF) ||
 		    (bus->intr && (cpu->eflags & X86_FL_IF))) {
 			/* The interpreter: one instruction (or interrupt)
-			 * near kernel code or user code direct execution
-			 * can take back at once; a slice of user code in a
-			 * state direct execution cannot run. (A slice that
-			 * ran on from an interrupt shadow or a pending
-			 * interrupt interpreted Linux's user code until it
-			 * met SSE, which the interpreter lacks.) */
+			 * the cache can take back at once; a slice of user
+			 * code the cache cannot run (v8086 mode, 16-bit
+			 * code). */
 			STAT_INC(bt_interp_slices);
-			if (cpu->cpl == 3 && !cpu->halted && !de_can_run(cpu)) {
+			if (cpu->cpl == 3 && !cpu->halted && !bt_mode_ok(cpu)) {
 				cpu->interp_stop_at_cpl0 = true;
 				r = bt_interp_run(cpu, 10000);
 				cpu->interp_stop_at_cpl0 = false;
@@ -513,13 +554,13 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		b = block_for(cpu, key);
 		if (!b) {
 			/* Declined: the interpreter runs this instruction. */
+			STAT_INC(bt_declined);
 			r = kernel_step(cpu);
 			if (r != VCPU_EXIT_NONE)
 				return r;
 			continue;
 		}
 
-		shadow_set_user_view(cpu, false);
 		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
 		cpu->bt.ibl_table = (uint64_t)(uintptr_t)ibl_table;
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))

@@ -9,9 +9,10 @@
  * whole cache is flushed (counted); nothing is freed piecemeal.
  *
  * Invariants:
- *  - a live block is in the lookup hash, on its code page's list and (if
- *    an indirect target) possibly in the IBL table; a dead block is in
- *    none of them and no chained jump points at it;
+ *  - a live block is on its code page's list; if the page is attached it
+ *    is in the lookup hash and (if an indirect target) possibly in the
+ *    IBL table, and may be chained; a block of a detached page or a dead
+ *    block is in none of them and no chained jump points at it;
  *  - every frame with a live block is FRAME_CODE-protected in the shadow;
  *  - blocks never span a page, so one code page owns each block.
  */
@@ -135,7 +136,7 @@ struct tc_block *bt_lookup_containing(uint32_t eip, uint32_t key)
 	struct tc_page *p;
 
 	for (p = pages[page_hash(eip >> 12)]; p; p = p->hash_next)
-		if (p->lin == eip >> 12)
+		if (p->lin == eip >> 12 && !p->detached)
 			break;
 	if (!p)
 		return NULL;
@@ -146,15 +147,31 @@ struct tc_block *bt_lookup_containing(uint32_t eip, uint32_t key)
 	return NULL;
 }
 
+static bool frame_has_blocks(uint32_t frame);
+
+static void detach_page(struct tc_page *p);
+static void reattach_page(struct tc_page *p);
+
+/*
+ * The code page (lin, frame), created if asked. Another page attached at
+ * lin maps a frame the guest no longer maps there (it changed the entry
+ * without invlpg, which hardware allows while the TLB holds it): it is
+ * detached now that a translation saw the new frame.
+ */
 static struct tc_page *page_get(uint32_t lin, uint32_t frame, bool create)
 {
-	struct tc_page **head = &pages[page_hash(lin)], *p;
+	struct tc_page **head = &pages[page_hash(lin)], *p, *found = NULL;
 
-	for (p = *head; p; p = p->hash_next)
-		if (p->lin == lin)
-			return p;
-	if (!create)
-		return NULL;
+	for (p = *head; p; p = p->hash_next) {
+		if (p->lin != lin)
+			continue;
+		if (p->frame == frame)
+			found = p;
+		else if (create && !p->detached && p->blocks)
+			detach_page(p);
+	}
+	if (found || !create)
+		return found;
 	p = bt_meta_alloc(sizeof(*p));
 	if (!p)
 		return NULL;
@@ -167,17 +184,27 @@ static struct tc_page *page_get(uint32_t lin, uint32_t frame, bool create)
 	return p;
 }
 
-void bt_insert(struct tc_block *b)
+static void hash_insert(struct tc_block *b)
 {
 	struct tc_block **head = &hash[hash_of(b->eip, b->key)];
-	struct tc_page *p = page_get(b->eip >> 12, b->frame, true);
 
 	b->hash_next = *head;
 	*head = b;
+}
+
+void bt_insert(struct tc_block *b)
+{
+	struct tc_page *p = page_get(b->eip >> 12, b->frame, true);
+
+	hash_insert(b);
 	if (p) {
+		if (p->detached)
+			reattach_page(p);
 		b->page = p;
 		b->page_next = p->blocks;
 		p->blocks = b;
+		if (BT_KEY_USER(b->key))
+			p->user = true;
 	}
 	if (nr_order < max_order)
 		order[nr_order++] = b;
@@ -247,26 +274,18 @@ void bt_unlink_block(struct tc_block *b)
 			patch_rel32(b->exit[i].site, b->exit[i].stub);
 }
 
-void bt_invalidate_block(struct tc_block *b)
+/* Take a block out of everything that can reach it: the lookup hash,
+ * chained jumps in and out, the indirect-branch tables. */
+static void unhook_block(struct tc_block *b)
 {
 	struct tc_block **pp;
 
-	if (b->dead)
-		return;
-	b->dead = true;
 	bt_generation++;
-	STAT_INC(bt_invalidations);
 	for (pp = &hash[hash_of(b->eip, b->key)]; *pp; pp = &(*pp)->hash_next)
 		if (*pp == b) {
 			*pp = b->hash_next;
 			break;
 		}
-	if (b->page)
-		for (pp = &b->page->blocks; *pp; pp = &(*pp)->page_next)
-			if (*pp == b) {
-				*pp = b->page_next;
-				break;
-			}
 	for (unsigned i = 0; i < b->n_exits; i++)
 		unlink_exit(&b->exit[i]);
 	while (b->incoming)
@@ -282,6 +301,66 @@ void bt_invalidate_block(struct tc_block *b)
 			e->host = bt_tramps.ibl_miss;
 		}
 	}
+}
+
+void bt_invalidate_block(struct tc_block *b)
+{
+	struct tc_block **pp;
+
+	if (b->dead)
+		return;
+	b->dead = true;
+	STAT_INC(bt_invalidations);
+	if (!b->page || !b->page->detached)
+		unhook_block(b);
+	if (b->page)
+		for (pp = &b->page->blocks; *pp; pp = &(*pp)->page_next)
+			if (*pp == b) {
+				*pp = b->page_next;
+				break;
+			}
+}
+
+static void detach_page(struct tc_page *p)
+{
+	STAT_INC(bt_page_detaches);
+	for (struct tc_block *b = p->blocks; b; b = b->page_next)
+		unhook_block(b);
+	p->detached = true;
+}
+
+static void reattach_page(struct tc_page *p)
+{
+	STAT_INC(bt_page_reattaches);
+	for (struct tc_block *b = p->blocks; b; b = b->page_next)
+		hash_insert(b);
+	p->detached = false;
+}
+
+static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
+			    bool user);
+
+bool bt_reattach(struct vcpu *cpu, uint32_t lin, uint32_t frame)
+{
+	struct tc_page *p = page_get(lin, frame, false);
+
+	if (!p || !p->detached || !p->blocks)
+		return false;
+	/* Pages attached at lin with another frame are stale now. */
+	for (struct tc_page *q = pages[page_hash(lin)]; q; q = q->hash_next)
+		if (q->lin == lin && q->frame != frame && !q->detached &&
+		    q->blocks)
+			detach_page(q);
+	/* CPL 3 blocks come back only if user code may still fetch there
+	 * (a kernel-mode miss may be the one that finds the page). */
+	if (p->user && !page_still_maps(cpu, lin << 12, frame, true)) {
+		while (p->blocks)
+			bt_invalidate_block(p->blocks);
+		p->user = false;
+		return false;
+	}
+	reattach_page(p);
+	return true;
 }
 
 static bool frame_has_blocks(uint32_t frame)
@@ -324,16 +403,18 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len)
 }
 
 /*
- * Does linear page `lin` still map `frame`? A 4 MiB page answers from
- * its PDE alone (one physmap read: Linux's kernel text), anything else
- * takes a full walk. Nothing is set in the guest's tables.
+ * Does linear page `lin` still map `frame` (with user access, for a page
+ * with CPL 3 blocks)? A 4 MiB page answers from its PDE alone (one
+ * physmap read: Linux's kernel text), anything else takes a full walk.
+ * Nothing is set in the guest's tables.
  */
-static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame)
+static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
+			    bool user)
 {
 	struct mmu_walk_result r;
 	uint32_t err, pde;
 
-	if ((cpu->cr0 & X86_CR0_PG) && (cpu->cr4 & X86_CR4_PSE) &&
+	if (!user && (cpu->cr0 & X86_CR0_PG) && (cpu->cr4 & X86_CR4_PSE) &&
 	    !(cpu->cr4 & X86_CR4_PAE)) {
 		uint32_t pa = (cpu->cr3 & ~0xfffu) + (lin >> 22) * 4;
 
@@ -346,7 +427,8 @@ static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame)
 				       frame;
 		}
 	}
-	return mmu_walk(cpu, lin, MMU_ACC_NOSET, &r, &err) == 0 &&
+	return mmu_walk(cpu, lin, MMU_ACC_NOSET | (user ? MMU_ACC_USER : 0), &r,
+			&err) == 0 &&
 	       (r.paddr >> 12) == frame;
 }
 
@@ -360,15 +442,17 @@ static void revalidate(struct vcpu *cpu, int64_t region)
 	for (struct tc_page *p = all_pages; p; p = p->all_next) {
 		uint32_t frame = p->frame;
 
-		if (!p->blocks || (region >= 0 && (p->lin >> 10) != region))
+		if (!p->blocks || p->detached ||
+		    (region >= 0 && (p->lin >> 10) != region))
 			continue;
 		STAT_INC(bt_page_revalidations);
-		if (page_still_maps(cpu, p->lin << 12, frame))
+		if (page_still_maps(cpu, p->lin << 12, frame, p->user))
 			continue;
-		while (p->blocks)
-			bt_invalidate_block(p->blocks);
-		if (!frame_has_blocks(frame))
-			shadow_unprotect_code(cpu->machine, frame);
+		/* Kept for when the page maps the frame again (the next
+		 * process switch, the next exec of the same program); the
+		 * frame stays protected meanwhile, so a write to it still
+		 * invalidates them. */
+		detach_page(p);
 	}
 }
 

@@ -50,6 +50,9 @@ struct emit {
 	uint8_t *p;   /* next byte */
 	uint8_t *end; /* end of the space */
 	bool overflow;
+	/* Segment prefix that reaches the guest's shadow view (0x65, gs:,
+	 * for the kernel view) or 0 (the user view, at host 0). */
+	uint8_t guest_seg;
 };
 
 static inline void emit_u8(struct emit *e, uint8_t b)
@@ -58,6 +61,15 @@ static inline void emit_u8(struct emit *e, uint8_t b)
 		*e->p++ = b;
 	else
 		e->overflow = true;
+}
+
+/* Prefixes of a guest memory access: the view's segment, 32-bit address
+ * size (the guest's effective address wraps at 4 GiB). */
+static inline void emit_guest_mem_prefix(struct emit *e)
+{
+	if (e->guest_seg)
+		emit_u8(e, e->guest_seg);
+	emit_u8(e, 0x67);
 }
 
 static inline void emit_u16(struct emit *e, uint16_t v)

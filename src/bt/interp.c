@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bt/debug.h"
 #include "bt/interp_priv.h"
 
 static interp_fn handlers[X86_OP_COUNT];
@@ -192,7 +193,9 @@ static enum vcpu_exit take_interrupt(struct vcpu *cpu)
 static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 {
 	interp_fn fn;
-	bool tf;
+	bool tf, stop = false;
+	uint32_t dr6 = 0, dr6_hits = 0;
+	enum vcpu_exit r = VCPU_EXIT_NONE;
 
 	/* Decoded, but absent from the modelled CPU (Pentium M): syscall
 	 * and sysret (Intel: #UD outside 64-bit mode), VMX, SVM, SMX,
@@ -215,19 +218,26 @@ static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 	if (!vcpu_code32(cpu))
 		cpu->eip &= 0xffff;
 	tf = cpu->eflags & X86_FL_TF;
+	/* RF lasts one instruction (IRET may set it again). */
+	cpu->eflags &= ~X86_FL_RF;
 	fn(cpu, in);
 	STAT_INC(insns_interp);
 	stats.interp_by_op[in->info->op]++;
 
 	/* Single-step trap after the instruction; INT n/INT3/INTO/INT1
-	 * clear TF on their way to the handler and raise none. */
+	 * clear TF on their way to the handler and raise none. Data
+	 * breakpoints trap here too, in the same #DB (include/bt/debug.h). */
 	if (tf && !cpu->halted && in->info->op != X86_OP_INT &&
 	    in->info->op != X86_OP_INT3 && in->info->op != X86_OP_INTO &&
-	    in->info->op != X86_OP_INT1) {
-		cpu->dr[6] |= 1u << 14;
-		return deliver_exception(cpu, X86_EXC_DB, false, 0);
+	    in->info->op != X86_OP_INT1)
+		dr6 = 1u << 14;
+	if (bt_debug_checking(cpu))
+		stop = bt_debug_insn_end(cpu, &dr6_hits);
+	if (dr6 | dr6_hits) {
+		cpu->dr[6] |= dr6 | dr6_hits;
+		r = deliver_exception(cpu, X86_EXC_DB, false, 0);
 	}
-	return VCPU_EXIT_NONE;
+	return stop && r == VCPU_EXIT_NONE ? VCPU_EXIT_DEBUG : r;
 }
 
 static enum vcpu_exit execute_one(struct vcpu *cpu)
@@ -250,6 +260,8 @@ static enum vcpu_exit execute_one(struct vcpu *cpu)
 					 cpu->exc_err);
 	}
 
+	if (bt_debug_checking(cpu) && bt_debug_insn_start(cpu))
+		return VCPU_EXIT_DEBUG;
 	n = interp_fetch(cpu, cpu->eip, buf, sizeof(buf));
 	len = x86_decode(&in, buf, n, vcpu_code32(cpu));
 	while (len == X86_DEC_TRUNC && n < sizeof(buf)) {
@@ -311,7 +323,8 @@ static enum vcpu_exit boundary(struct vcpu *cpu)
 	bool shadow = cpu->intr_shadow;
 
 	cpu->intr_shadow = false;
-	if (!shadow && cpu->machine->bus.intr && (cpu->eflags & X86_FL_IF))
+	if (!shadow && !bt_debug_noirq && cpu->machine->bus.intr &&
+	    (cpu->eflags & X86_FL_IF))
 		return take_interrupt(cpu);
 	if (cpu->halted)
 		return VCPU_EXIT_HLT;

@@ -7,8 +7,9 @@
  * interpreter TLB flushes, the CPL/mode recomputation, and the
  * mode-switch counter. Other engines that emulate mov cr call it too.
  *
- * Debug registers are stored with their fixed bits; breakpoints (DR0-DR3
- * with DR7) are not emulated yet. DR7.GD (general detect) is: a MOV DR
+ * Debug registers are stored with their fixed bits; the breakpoints they
+ * enable are checked by the interpreter (src/bt/interp_debug.c), which
+ * runs the guest while DR7 enables any. DR7.GD (general detect): a MOV DR
  * while it is set raises #DB with DR6.BD.
  */
 #include "bt/interp_prot.h"
@@ -160,6 +161,10 @@ static void op_mov_to_dr(struct vcpu *cpu, const struct x86_insn *in)
 		v = (v & DR6_WRITABLE) | DR6_FIXED1;
 	else if (dr == 7)
 		v = (v & ~DR7_ZERO) | DR7_FIXED1;
+	/* Enabling the first breakpoint or disabling the last one changes
+	 * the engine (include/bt/debug.h): back to the monitor loop. */
+	if (dr == 7 && ((v ^ cpu->dr[7]) & 0xff))
+		__atomic_store_n(&cpu->kick, 1, __ATOMIC_RELEASE);
 	cpu->dr[dr] = v;
 }
 

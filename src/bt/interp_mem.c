@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bt/debug.h"
 #include "bt/interp_priv.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
@@ -193,6 +194,8 @@ static uint32_t lin_read(struct vcpu *cpu, uint32_t lin, unsigned size,
 {
 	uint32_t v = 0;
 
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, size, false);
 	if ((lin & 0xfff) + size <= 0x1000)
 		return phys_read(cpu, tlb_get(cpu, lin, false, user), lin,
 				 size);
@@ -204,6 +207,8 @@ static uint32_t lin_read(struct vcpu *cpu, uint32_t lin, unsigned size,
 static void lin_write(struct vcpu *cpu, uint32_t lin, unsigned size,
 		      uint32_t val, bool user)
 {
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, size, true);
 	if ((lin & 0xfff) + size <= 0x1000) {
 		phys_write(cpu, tlb_get(cpu, lin, true, user), lin, size, val);
 		return;
@@ -308,6 +313,8 @@ void interp_read_buf(struct vcpu *cpu, int seg, uint32_t off, void *buf,
 	bool user = user_access(cpu);
 	uint8_t *b = buf;
 
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, len, false);
 	for (unsigned n = 0; n < len;) {
 		struct interp_tlb_entry *e = tlb_get(cpu, lin + n, false, user);
 		unsigned chunk = 0x1000 - ((lin + n) & 0xfff);
@@ -344,6 +351,8 @@ void interp_write_buf(struct vcpu *cpu, int seg, uint32_t off, const void *buf,
 	const uint8_t *b = buf;
 
 	interp_check_write_buf(cpu, seg, off, len);
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, len, true);
 	for (unsigned n = 0; n < len;) {
 		struct interp_tlb_entry *e = tlb_get(cpu, lin + n, true, user);
 		unsigned size = 4 - ((lin + n) & 3);

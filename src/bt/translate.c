@@ -25,6 +25,7 @@
 #include "bt/bt_trace.h"
 #include "bt/emit.h"
 #include "bt/fpu.h"
+#include "mmu/shadow.h"
 #include "mmu/walk.h"
 #include "monitor/machine.h"
 #include "monitor/stats.h"
@@ -35,10 +36,9 @@ bool bt_count_blocks;
 bool bt_trace_on;
 
 static const char *const cat_names[BT_NR_CATS] = {
-	[BT_CAT_IDENT] = "IDENT",
-	[BT_CAT_INLINE] = "INLINE",
-	[BT_CAT_CALLOUT] = "CALLOUT",
-	[BT_CAT_INTERP] = "INTERP",
+	[BT_CAT_IDENT] = "IDENT",     [BT_CAT_INLINE] = "INLINE",
+	[BT_CAT_CALLOUT] = "CALLOUT", [BT_CAT_INTERP] = "INTERP",
+	[BT_CAT_STEP] = "STEP",
 };
 
 static void trace_block(const struct tc_block *b, const uint8_t *guest,
@@ -62,8 +62,9 @@ struct xlate {
 	const uint8_t *page; /* physmap address of the guest code page */
 	uint32_t eip;	     /* block start */
 	unsigned n;
-	bool flat;	     /* SS, DS, ES flat (BT_KEY_FLAT) */
+	uint32_t key;	     /* the mode key (BT_KEY_*) */
 	bool ends_with_flow; /* the last instruction leaves the block */
+	uint32_t step_len;   /* a STEP block: its bytes in this page */
 	unsigned n_exits;
 	uint8_t *exit_site[2];
 	uint32_t exit_target[2];
@@ -108,6 +109,24 @@ static unsigned gpr_number(const struct x86_insn *in, unsigned i)
  * Returns false if the instruction cannot be expressed (the caller falls
  * back): 16-bit addressing, a REX prefix needed next to AH..BH, ...
  */
+static bool emit_kernel_string(struct xlate *x, const struct x86_insn *in,
+			       const uint8_t *bytes);
+
+/* The guest's own prefixes but segment overrides (the host's view
+ * replaces them) and 0x67 (the caller decides the address size). */
+static void emit_guest_prefixes(struct emit *e, const struct x86_insn *in,
+				const uint8_t *bytes)
+{
+	for (unsigned i = 0; i < in->prefix_len; i++) {
+		uint8_t p = bytes[i];
+
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e ||
+		    p == 0x64 || p == 0x65 || p == 0x67)
+			continue;
+		emit_u8(e, p);
+	}
+}
+
 static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 		       const uint8_t *bytes, int mem_base)
 {
@@ -125,6 +144,10 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 		return false;
 	if (in->has_mem && in->addrsize != 4)
 		return false;
+	if (e->guest_seg &&
+	    (in->info->op == X86_OP_MOVS || in->info->op == X86_OP_STOS ||
+	     in->info->op == X86_OP_CMPS || in->info->op == X86_OP_SCAS))
+		return emit_kernel_string(x, in, bytes);
 
 	for (unsigned i = 0; i < in->info->nr_operands; i++) {
 		unsigned size, r;
@@ -154,18 +177,12 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 	if ((rex_r || rex_b) && byte_hi)
 		return false;
 
-	/* Prefixes: 0x67 first (32-bit addresses on the host), then the
-	 * guest's own, without segment overrides (flat) and 0x67. */
+	/* Prefixes: the view's segment and 0x67 first (32-bit addresses on
+	 * the host), then the guest's own, without segment overrides (flat)
+	 * and 0x67. */
 	if (in->has_mem)
-		emit_u8(e, 0x67);
-	for (unsigned i = 0; i < in->prefix_len; i++) {
-		uint8_t p = bytes[i];
-
-		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e ||
-		    p == 0x64 || p == 0x65 || p == 0x67)
-			continue;
-		emit_u8(e, p);
-	}
+		emit_guest_mem_prefix(e);
+	emit_guest_prefixes(e, in, bytes);
 	if (rex_r || rex_b)
 		emit_u8(e, (uint8_t)(0x40 | (rex_r ? 4 : 0) | (rex_b ? 1 : 0)));
 
@@ -207,6 +224,37 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 }
 
 /*
+ * movs/stos/cmps/scas in the kernel view. Their ES:EDI operand takes no
+ * segment override, so the destination is biased instead: RDI += the
+ * view's base (lea: no flags), the instruction runs with 64-bit
+ * addresses (the source through gs:, RCX as the count: guest registers
+ * have zero upper halves), then EDI and ESI are cut back to 32 bits. A
+ * fault in between leaves RDI biased; exits store guest registers as
+ * 32-bit values, which drops the bias. A string that runs past either
+ * end of the view reaches a guard page and faults; the interpreter then
+ * runs it, wrapping as the guest's 32-bit addresses do.
+ */
+static bool emit_kernel_string(struct xlate *x, const struct x86_insn *in,
+			       const uint8_t *bytes)
+{
+	struct emit *e = &x->e;
+	bool src = in->info->op == X86_OP_MOVS || in->info->op == X86_OP_CMPS;
+
+	emit_mov_imm64(e, HR_R14, SHADOW_KERNEL_BASE);
+	/* lea rdi, [rdi + r14] */
+	emit_bytes(e, (const uint8_t[]){0x4a, 0x8d, 0x3c, 0x37}, 4);
+	if (src)
+		emit_u8(e, e->guest_seg);
+	emit_guest_prefixes(e, in, bytes);
+	emit_bytes(e, bytes + in->prefix_len, in->len - in->prefix_len);
+	emit_bytes(e, (const uint8_t[]){0x89, 0xff}, 2); /* mov edi, edi */
+	if (src)
+		emit_bytes(e, (const uint8_t[]){0x89, 0xf6},
+			   2); /* mov esi, esi */
+	return true;
+}
+
+/*
  * lea/mov host_reg, <the guest's memory operand>: `opcode` with ModRM.reg
  * = host_reg and the operand re-encoded (32-bit address size).
  */
@@ -223,7 +271,7 @@ static bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
 
 	if (in->addrsize != 4 || in->mod == 3)
 		return false;
-	emit_u8(e, 0x67);
+	emit_guest_mem_prefix(e);
 	if (host_reg >= 8 || rex_b)
 		emit_u8(e, (uint8_t)(0x40 | (host_reg >= 8 ? 4 : 0) |
 				     (rex_b ? 1 : 0)));
@@ -248,7 +296,7 @@ static void emit_stack_store(struct emit *e, unsigned reg, int32_t disp)
 {
 	static const uint8_t op = 0x89;
 
-	emit_u8(e, 0x67);
+	emit_guest_mem_prefix(e);
 	emit_op_mem(e, false, &op, 1, reg, HR_R12, disp);
 }
 
@@ -256,7 +304,7 @@ static void emit_stack_load(struct emit *e, unsigned reg, int32_t disp)
 {
 	static const uint8_t op = 0x8b;
 
-	emit_u8(e, 0x67);
+	emit_guest_mem_prefix(e);
 	emit_op_mem(e, false, &op, 1, reg, HR_R12, disp);
 }
 
@@ -264,7 +312,7 @@ static void emit_stack_store_imm(struct emit *e, int32_t disp, uint32_t imm)
 {
 	static const uint8_t op = 0xc7;
 
-	emit_u8(e, 0x67);
+	emit_guest_mem_prefix(e);
 	emit_op_mem(e, false, &op, 1, 0, HR_R12, disp);
 	emit_u32(e, imm);
 }
@@ -435,7 +483,7 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		/* mov r13d, [ebp]; lea r12d, [rbp + 4]; mov ebp, r13d */
 		static const uint8_t op = 0x8b;
 
-		emit_u8(e, 0x67);
+		emit_guest_mem_prefix(e);
 		emit_op_mem(e, false, &op, 1, HR_R13, HR_RBP, 0);
 		emit_lea32(e, HR_R12, HR_RBP, 4);
 		emit_mov_rr32(e, HR_RBP, HR_R13);
@@ -514,7 +562,7 @@ static bool emit_segment_relative(struct xlate *x, const struct x86_insn *in,
 		emit_lea32(e, HR_R13, HR_R14, in->disp);
 		if ((in->opcode & 1) && in->opsize == 2)
 			emit_u8(e, 0x66);
-		emit_u8(e, 0x67);
+		emit_guest_mem_prefix(e);
 		emit_op_mem(e, false, &mov_op[in->opcode - 0xa0], 1, HR_RAX,
 			    HR_R13, 0);
 		return true;
@@ -531,7 +579,7 @@ static bool emit_segment_relative(struct xlate *x, const struct x86_insn *in,
 
 /* ---- plan ------------------------------------------------------------ */
 
-static bool inline_op(const struct x86_insn *in)
+static bool inline_op(const struct x86_insn *in, uint32_t key)
 {
 	switch (in->info->op) {
 	case X86_OP_JMP:
@@ -554,8 +602,11 @@ static bool inline_op(const struct x86_insn *in)
 	case X86_OP_POPA:
 		return in->opsize == 4;
 	case X86_OP_CLI:
+		/* At CPL 3, IOPL decides (a callout). */
+		return !BT_KEY_USER(key);
 	case X86_OP_RDTSC:
-		return true;
+		/* CR4.TSD makes it #GP at CPL 3 (a callout). */
+		return !BT_KEY_USER(key) || !(key & BT_KEY_TSD);
 	case X86_OP_MOV_FROM_SREG:
 		return in->mod == 3 && in->opsize == 4;
 	default:
@@ -585,9 +636,10 @@ static bool uses_data_segments(const struct x86_insn *in)
 }
 
 static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
-			uint32_t eip, bool flat)
+			uint32_t eip, uint32_t key)
 {
 	const struct x86_opinfo *info = in->info;
+	bool flat = key & BT_KEY_FLAT;
 
 	if (bt_adapt_is_marked(eip))
 		return BT_CAT_CALLOUT;
@@ -596,7 +648,7 @@ static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 	    !((in->prefixes & X86_P_SEG) &&
 	      (in->seg == X86_FS || in->seg == X86_GS)))
 		return BT_CAT_CALLOUT;
-	if (inline_op(in))
+	if (inline_op(in, key))
 		return BT_CAT_INLINE;
 	switch (info->sens) {
 	case SENS_NONE:
@@ -639,7 +691,7 @@ static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	emit_call(&x->e, bt_tramps.callout);
 }
 
-static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
+static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
 	const uint8_t *bytes = x->page + (eip & 0xfff);
@@ -677,6 +729,18 @@ static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
 	return false;
 }
 
+static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
+{
+	if (x->cat[i] != BT_CAT_STEP)
+		return emit_decoded(x, i, eip);
+	/* Not decoded (part of it is on the next page): the interpreter
+	 * runs it, then the indirect-branch lookup finds the next EIP. */
+	emit_callout(x, i, eip, BT_CAT_STEP);
+	emit_load32(&x->e, HR_R13, HR_R15, OFF(eip));
+	emit_ibl(x);
+	return true;
+}
+
 /* ---- the passes ---------------------------------------------------- */
 
 static void scan_and_plan(struct xlate *x)
@@ -696,9 +760,18 @@ static void scan_and_plan(struct xlate *x)
 			break;
 		len = x86_decode(in, x->page + off, 4096 - off, true);
 
+		if (len == X86_DEC_TRUNC && x->n == 0) {
+			/* Crosses into the next page, first in its block:
+			 * a block of one STEP (hot kernel code has them;
+			 * declined, each run was a translation attempt). */
+			x->cat[x->n++] = BT_CAT_STEP;
+			x->ends_with_flow = true;
+			x->step_len = 4096 - off;
+			break;
+		}
 		if (len <= 0)
 			break; /* invalid, or crosses the page: not here */
-		cat = plan(x->cpu, in, eip, x->flat);
+		cat = plan(x->cpu, in, eip, x->key);
 		x->cat[x->n++] = (uint8_t)cat;
 		eip += (uint32_t)len;
 		/* Only control flow ends a block: after a callout that
@@ -739,17 +812,28 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	uint8_t *start, *end;
 	uint32_t err, eip;
 
-	/* The walk sets the code page's Accessed bit, as the fetch would. */
-	if (mmu_walk(cpu, cpu->eip, 0, &r, &err) < 0 ||
+	/* The walk sets the code page's Accessed bit, as the fetch would,
+	 * and checks the fetch with the block's privilege: CPL 3 code
+	 * never comes from a supervisor page (cache.c keeps it so). */
+	if (mmu_walk(cpu, cpu->eip,
+		     MMU_ACC_FETCH | (BT_KEY_USER(key) ? MMU_ACC_USER : 0), &r,
+		     &err) < 0 ||
 	    !mem_is_ram(&m->mem, r.paddr & ~0xfffu, 4096) ||
 	    bus_mmio_find(&m->bus, r.paddr & ~0xfffu))
 		return NULL; /* the interpreter raises the fault / runs it */
+	/* Translated before, for this frame at this address (the same
+	 * program again after exec, a process switched back to)? */
+	if (bt_reattach(cpu, cpu->eip >> 12, r.paddr >> 12)) {
+		b = bt_lookup(cpu->eip, key);
+		if (b)
+			return b;
+	}
 
 	x = &xl;
 	memset(x, 0, offsetof(struct xlate, insn));
 	x->cpu = cpu;
 	x->eip = cpu->eip;
-	x->flat = key & BT_KEY_FLAT;
+	x->key = key;
 	x->page = (const uint8_t *)mem_ptr(&m->mem, r.paddr & ~0xfffu);
 	scan_and_plan(x);
 	if (x->n == 0 || (x->n == 1 && x->cat[0] == BT_CAT_INTERP))
@@ -768,7 +852,9 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	if (!b)
 		return NULL;
 	x->b = b;
-	x->e = (struct emit){.p = start, .end = end};
+	x->e = (struct emit){.p = start,
+			     .end = end,
+			     .guest_seg = BT_KEY_USER(key) ? 0 : 0x65};
 	b->eip = x->eip;
 	b->key = key;
 	b->frame = r.paddr >> 12;
@@ -787,7 +873,7 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 			x->cat[i] = BT_CAT_INTERP;
 			emit_callout(x, i, eip, BT_CAT_INTERP);
 		}
-		eip += x->insn[i].len;
+		eip += x->cat[i] == BT_CAT_STEP ? x->step_len : x->insn[i].len;
 	}
 	b->n_insns = (uint16_t)x->n;
 	b->guest_len = eip - x->eip;

@@ -5,6 +5,7 @@
  * Called once at start-up by the monitor, before any device or engine.
  */
 #include "mmu/mem.h"
+#include "mmu/shadow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#define LOW4G (1ull << 32)
 
 int mem_init(struct guest_mem *mem, uint64_t size, char *err, size_t errlen)
 {
@@ -46,12 +45,13 @@ int mem_init(struct guest_mem *mem, uint64_t size, char *err, size_t errlen)
 			 strerror(errno));
 		goto fail;
 	}
-	if ((uintptr_t)p < LOW4G) {
-		/* The low 4 GiB belong to the guest's linear space. */
+	if ((uintptr_t)p < SHADOW_RESERVED) {
+		/* That range belongs to the views of the guest's linear
+		 * space. */
 		munmap(p, size);
 		snprintf(err, errlen,
-			 "the host placed guest RAM below 4 GiB (%p); "
-			 "reserve the low 4 GiB first",
+			 "the host placed guest RAM at %p, inside the shadow "
+			 "views; reserve them first",
 			 p);
 		goto fail;
 	}
@@ -100,7 +100,7 @@ static unsigned long mmap_min_addr(void)
 	return v;
 }
 
-/* Name the first host mapping that lies in the low 4 GiB, for errors. */
+/* Name the first host mapping inside the views' range, for errors. */
 static void find_low_mapping(char *buf, size_t len)
 {
 	char line[512];
@@ -112,7 +112,8 @@ static void find_low_mapping(char *buf, size_t len)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
 
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo < LOW4G) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    lo < SHADOW_RESERVED) {
 			line[strcspn(line, "\n")] = 0;
 			snprintf(buf, len, "%.200s", line);
 			break;
@@ -121,13 +122,13 @@ static void find_low_mapping(char *buf, size_t len)
 	fclose(f);
 }
 
-int mem_reserve_low4g(char *err, size_t errlen)
+int mem_reserve_views(char *err, size_t errlen)
 {
 	unsigned long lo = mmap_min_addr();
 	void *p;
 
 	lo = (lo + 4095) & ~4095ul;
-	p = mmap((void *)lo, LOW4G - lo, PROT_NONE,
+	p = mmap((void *)lo, SHADOW_RESERVED - lo, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
 			 MAP_FIXED_NOREPLACE,
 		 -1, 0);
@@ -135,12 +136,12 @@ int mem_reserve_low4g(char *err, size_t errlen)
 		char what[300];
 
 		if (p != MAP_FAILED)
-			munmap(p, LOW4G - lo);
+			munmap(p, SHADOW_RESERVED - lo);
 		find_low_mapping(what, sizeof(what));
 		snprintf(err, errlen,
-			 "cannot reserve the guest address space "
-			 "0x%lx..4 GiB: %s (in the way: %s)",
-			 lo, strerror(errno), what);
+			 "cannot reserve the guest address space views "
+			 "0x%lx..%#llx: %s (in the way: %s)",
+			 lo, SHADOW_RESERVED, strerror(errno), what);
 		return -1;
 	}
 	return 0;

@@ -3,8 +3,10 @@
  *
  * shadow_fault() is called from the SIGSEGV handler (direct execution)
  * or the code cache's fault path (binary translation) when guest code
- * touched a linear page the host has no (suitable) mapping for. It walks
- * the guest tables with the current view's privileges; the walk sets
+ * touched a linear page the host has no (suitable) mapping for in one of
+ * the two views (user view: host [0, 4 GiB), walked with CPL 3's rights;
+ * kernel view: host [4 GiB, 8 GiB), walked with CPL 0's). It walks
+ * the guest tables with that view's privileges; the walk sets
  * Accessed (and Dirty on writes) only if the access is allowed. Then:
  *  - guest refuses the access            -> SHADOW_GUEST_PF + error code;
  *  - page below vm.mmap_min_addr, MMIO   -> SHADOW_EMULATE, never mapped;
@@ -38,7 +40,6 @@
 
 uint8_t *mmu_frame_flags;
 
-#define LOW4G (1ull << 32)
 #define PDE_KEY_PT \
 	(X86_PTE_ADDR | X86_PTE_PS | X86_PTE_U | X86_PTE_W | X86_PTE_P)
 #define PDE_KEY_4M (PDE_KEY_PT | X86_PTE_D)
@@ -133,9 +134,7 @@ void sh_flush(void)
 		sh_region_unlink(j);
 	sh_rmap_reset();
 	memset(sh.region_count, 0, sizeof(sh.region_count));
-	memset(sh.region_sup, 0, sizeof(sh.region_sup));
 	memset(sh.region_map, 0, sizeof(sh.region_map));
-	memset(sh.sup_map, 0, sizeof(sh.sup_map));
 	/* No mapping depends on any table now: untrace them all. */
 	for (uint32_t f = 0; f < sh.nframes; f++)
 		ff[f] &= (uint8_t)~FRAME_PT;
@@ -162,7 +161,8 @@ static void switch_pd(uint32_t new_pd)
 
 		while (bits) {
 			uint32_t j = w * 32 + (uint32_t)__builtin_ctz(bits);
-			uint32_t pa = (new_pd << 12) | (j << 2);
+			uint32_t pa =
+				(new_pd << 12) | (sh_region_pde_index(j) << 2);
 			uint32_t pde = phys_read32(pa);
 
 			bits &= bits - 1;
@@ -248,6 +248,12 @@ static void prepare_region(uint32_t j, const struct mmu_walk_result *w)
 		sh_region_unlink(j);
 	}
 	sh.region_pde[j] = w->pde;
+	/* The other view's region hangs off the same PDE: a Dirty bit this
+	 * walk set on a large page is no change for its (read-only)
+	 * mappings. */
+	if (w->large && sh.region_count[j ^ SH_PDES] &&
+	    (pde_key(sh.region_pde[j ^ SH_PDES]) | X86_PTE_D) == key)
+		sh.region_pde[j ^ SH_PDES] = w->pde;
 }
 
 /*
@@ -263,8 +269,8 @@ static bool neighbour(struct vcpu *cpu, uint32_t p, uint32_t frame,
 
 	if (p < sh.min_lpn || sh.slot_of[p] || frame >= sh.nframes)
 		return false;
-	if (mmu_walk(cpu, p << 12, (acc & MMU_ACC_USER) | MMU_ACC_NOSET, &w,
-		     &err) < 0)
+	if (mmu_walk(cpu, sh_page_lin(p), (acc & MMU_ACC_USER) | MMU_ACC_NOSET,
+		     &w, &err) < 0)
 		return false;
 	if (w.paddr >> 12 != frame || !frame_mappable(frame))
 		return false;
@@ -322,17 +328,20 @@ static int fill(struct vcpu *cpu, uint32_t lpn, const struct mmu_walk_result *w,
 	return fl[lpn - group];
 }
 
-static enum shadow_result fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
-				uint32_t *pf_error)
+static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
+				unsigned acc, uint32_t *pf_error)
 {
 	struct mmu_walk_result w;
-	uint32_t lpn = lin >> 12, frame;
+	bool user = host_addr < SHADOW_KERNEL_BASE;
+	uint32_t lin = (uint32_t)host_addr, frame;
+	uint32_t lpn = (user ? 0 : SH_VIEW_PAGES) + (lin >> 12);
 	unsigned wacc = (acc & (SHADOW_ACC_WRITE | SHADOW_ACC_FETCH)) |
-			(sh.user_view ? MMU_ACC_USER : 0);
+			(user ? MMU_ACC_USER : 0);
 	int fl;
 
 	sync_mode(cpu);
-	if (lpn < sh.min_lpn || unsupported_mode())
+	if (host_addr >> 32 == 1 || host_addr >= SHADOW_VIEWS_END ||
+	    lpn < sh.min_lpn || unsupported_mode())
 		goto emulate;
 	if (mmu_walk(cpu, lin, wacc, &w, pf_error) < 0) {
 		STAT_INC(shadow_guest_pf);
@@ -356,15 +365,15 @@ emulate:
 	return SHADOW_EMULATE;
 }
 
-enum shadow_result shadow_fault(struct vcpu *cpu, uint32_t lin, unsigned acc,
-				uint32_t *pf_error)
+enum shadow_result shadow_fault(struct vcpu *cpu, uint64_t host_addr,
+				unsigned acc, uint32_t *pf_error)
 {
 	int saved = errno;
 	enum shadow_result r;
 
 	if (!sh.slot)
 		return SHADOW_EMULATE;
-	r = fault(cpu, lin, acc, pf_error);
+	r = fault(cpu, host_addr, acc, pf_error);
 	sh_settle();
 	errno = saved;
 	return r;
@@ -394,15 +403,18 @@ void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
 void shadow_invlpg(struct vcpu *cpu, uint32_t lin)
 {
 	int saved = errno;
-	uint32_t j = lin >> 22;
 
 	if (!sh.slot)
 		return;
 	sync_mode(cpu);
-	if (sh.region_count[j] && region_large(j))
-		sh_drop_region(j);
-	else
-		sh_drop_page(lin >> 12);
+	for (unsigned v = 0; v < 2; v++) {
+		uint32_t j = v * SH_PDES + (lin >> 22);
+
+		if (sh.region_count[j] && region_large(j))
+			sh_drop_region(j);
+		else
+			sh_drop_page(v * SH_VIEW_PAGES + (lin >> 12));
+	}
 	sh_settle();
 	errno = saved;
 }
@@ -430,84 +442,6 @@ void shadow_flush_all(struct vcpu *cpu)
 	sh.pae = cpu->cr4 & X86_CR4_PAE;
 	sh.pd_frame = cpu->cr3 >> 12;
 	errno = saved;
-}
-
-/* ---- views -------------------------------------------------------------- */
-
-void shadow_set_user_view(struct vcpu *cpu, bool user)
-{
-	int saved = errno;
-
-	(void)cpu;
-	if (!sh.slot)
-		return;
-	/* User -> kernel keeps everything: user pages are mapped with the
-	 * same protection in both views (docs/shadow-paging.md). */
-	if (user && !sh.user_view)
-		sh_drop_supervisor(0, sh.boundary_lpn);
-	sh.user_view = user;
-	sh_settle();
-	errno = saved;
-}
-
-void shadow_set_user_boundary(struct vcpu *cpu, uint32_t boundary)
-{
-	int saved = errno;
-	uint32_t lpn = boundary ? (uint32_t)(((uint64_t)boundary + 4095) >> 12)
-				: SH_PAGES;
-
-	(void)cpu;
-	if (sh.slot && sh.user_view && lpn > sh.boundary_lpn)
-		sh_drop_supervisor(sh.boundary_lpn, lpn);
-	sh.boundary_lpn = lpn;
-	if (sh.slot)
-		sh_settle();
-	errno = saved;
-}
-
-/*
- * Does the page table in frame `pt` hold an entry user code may reach
- * (P and U)? Linux installs its kernel page tables with U in the PDE and
- * leaves U clear in the PTEs (vmalloc, cpu_entry_area, fixmap), so the
- * PDE alone would put the boundary at 0xFFC00000 and every return to
- * user mode would unmap the kernel's working set (170 us each,
- * shared/findings/linux-profile-2026-12.md). A table that later gains a
- * user entry above the boundary is found again: the access trips the
- * user segment limit, and DE recomputes the boundary (de.c).
- */
-static bool table_has_user_entry(const struct guest_mem *mem, uint32_t pt)
-{
-	const uint32_t *e;
-
-	if (!mem_is_ram(mem, pt, 4096))
-		return true; /* cannot tell: assume it does */
-	e = mem_ptr(mem, pt);
-	for (unsigned i = 0; i < 1024; i++)
-		if ((e[i] & (X86_PTE_P | X86_PTE_U)) == (X86_PTE_P | X86_PTE_U))
-			return true;
-	return false;
-}
-
-uint32_t shadow_user_boundary(struct vcpu *cpu)
-{
-	const struct guest_mem *mem = &cpu->machine->mem;
-	uint32_t pd = cpu->cr3 & X86_CR3_ADDR;
-
-	if (!(cpu->cr0 & X86_CR0_PG))
-		return 0;
-	for (uint32_t j = SH_REGIONS; j-- > 0;) {
-		uint32_t pde = 0;
-
-		if (mem_is_ram(mem, pd + 4 * j, 4))
-			memcpy(&pde, mem_ptr(mem, pd + 4 * j), 4);
-		if ((pde & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U))
-			continue;
-		if (!((pde & X86_PTE_PS) && (cpu->cr4 & X86_CR4_PSE)) &&
-		    !table_has_user_entry(mem, pde & X86_PTE_ADDR))
-			continue;
-		return j == SH_REGIONS - 1 ? 0 : (j + 1) << 22;
-	}
-	return 1u << 22;
 }
 
 /* ---- set-up --------------------------------------------------------------- */
@@ -539,9 +473,9 @@ static void free_state(void)
 	memset(&sh, 0, sizeof(sh));
 }
 
-static bool above_4g(const void *p)
+static bool above_views(const void *p)
 {
-	return (uintptr_t)p >= LOW4G;
+	return (uintptr_t)p >= SHADOW_RESERVED;
 }
 
 int shadow_init(struct machine *m)
@@ -580,10 +514,11 @@ int shadow_init(struct machine *m)
 		errno = ENOMEM;
 		return -1;
 	}
-	/* A flush rewrites the low 4 GiB: nothing of ours may live there. */
-	if (!above_4g(sh.slot) || !above_4g(sh.rmap) || !above_4g(sh.slot_of) ||
-	    !above_4g(mmu_frame_flags) || !above_4g(sh.pt_head) ||
-	    !above_4g(sh.wcount) || !above_4g(sh.wepoch)) {
+	/* A flush rewrites both views: nothing of ours may live there. */
+	if (!above_views(sh.slot) || !above_views(sh.rmap) ||
+	    !above_views(sh.slot_of) || !above_views(mmu_frame_flags) ||
+	    !above_views(sh.pt_head) || !above_views(sh.wcount) ||
+	    !above_views(sh.wepoch)) {
 		free_state();
 		errno = EADDRINUSE;
 		return -1;
@@ -605,7 +540,6 @@ int shadow_init(struct machine *m)
 	sh.vma_ceiling = max_maps > 8192 ? (uint32_t)max_maps - 4096
 					 : (uint32_t)max_maps / 2;
 	sh.max_vmas = (uint32_t)(max_maps / 2);
-	sh.boundary_lpn = SH_PAGES;
 	sh.paging = m->cpu.cr0 & X86_CR0_PG;
 	sh.pse = m->cpu.cr4 & X86_CR4_PSE;
 	sh.pae = m->cpu.cr4 & X86_CR4_PAE;
@@ -651,36 +585,40 @@ int shadow_check(struct vcpu *cpu)
 
 		count++;
 		region_count[j]++;
+		uint32_t lin = sh_page_lin(e->lpn);
+		bool user = sh_page_view(e->lpn) == SHADOW_USER_VIEW;
+
 		CHECK(sh.slot_of[e->lpn] == s, "slot_of[%#x] != %u", e->lpn, s);
-		if (sh.user_view && e->lpn < sh.boundary_lpn)
-			CHECK(mmu_walk(cpu, e->lpn << 12,
-				       MMU_ACC_NOSET | MMU_ACC_USER, &w,
-				       &err) == 0,
+		if (user)
+			CHECK(mmu_walk(cpu, lin, MMU_ACC_NOSET | MMU_ACC_USER,
+				       &w, &err) == 0,
 			      "page %#x mapped in the user view, user faults",
-			      e->lpn << 12);
-		if (mmu_walk(cpu, e->lpn << 12, MMU_ACC_NOSET, &w, &err) < 0) {
-			CHECK(0, "page %#x mapped, not present", e->lpn << 12);
+			      lin);
+		if (mmu_walk(cpu, lin, MMU_ACC_NOSET, &w, &err) < 0) {
+			CHECK(0, "page %#x (view %u) mapped, not present", lin,
+			      sh_page_view(e->lpn));
 			continue;
 		}
 		CHECK(w.paddr >> 12 == e->frame,
 		      "page %#x maps frame %#x, "
 		      "guest says %#x",
-		      e->lpn << 12, e->frame, w.paddr >> 12);
+		      lin, e->frame, w.paddr >> 12);
 		if (e->flags & SL_HW) {
 			CHECK(!(mmu_frame_flags[e->frame] & FRAME_WATCHED),
-			      "page %#x writable, frame %#x watched",
-			      e->lpn << 12, e->frame);
+			      "page %#x writable, frame %#x watched", lin,
+			      e->frame);
 			CHECK(page_flags(&w, e->frame) & SL_HW,
 			      "page %#x writable, guest entry is not "
 			      "writable+dirty",
-			      e->lpn << 12);
+			      lin);
 		}
-		if (sh.user_view && e->lpn < sh.boundary_lpn)
+		if (user)
 			CHECK(e->flags & SL_USER,
 			      "supervisor page %#x mapped in the user view",
-			      e->lpn << 12);
+			      lin);
 		if (sh.paging) {
-			CHECK(pde_key(w.pde) == pde_key(sh.region_pde[j]),
+			CHECK(pde_key(w.pde) == pde_key(sh.region_pde[j]) &&
+				      sh_region_pde_index(j) == lin >> 22,
 			      "region %#x: PDE %#x, filled from %#x", j, w.pde,
 			      sh.region_pde[j]);
 			CHECK(mmu_frame_flags[sh.pd_frame] & FRAME_PT,

@@ -2,15 +2,18 @@
  * shadow_priv.h - state shared by the shadow-paging files.
  *
  *   shadow.c        fills (hidden page faults), CR3/invlpg/paging events,
- *                   views and the user boundary, full flushes
+ *                   the two views, full flushes
  *   shadow_rmap.c   slots (one per mapped linear page), the reverse map
  *                   frame -> linear pages, host mmap/mprotect calls, the
  *                   VMA estimate and least-recently-filled eviction
  *   shadow_trace.c  traces (FRAME_PT), the back-map page-table frame ->
  *                   regions, mmu_frame_written(), code-frame protection
  *
- * There is one shadow per process: the low 4 GiB of the host address
- * space is the guest's linear space, so the state is a single global.
+ * There is one shadow per process: host [0, 12 GiB) holds the guest's
+ * linear space twice (the user view, a guard, the kernel view), so the
+ * state is a single global. A "page number" here (lpn) counts over both views:
+ * bit 20 is the view, the low 20 bits the guest linear page; a "region"
+ * is one view's 4 MiB (one PDE), numbered the same way (bit 10: view).
  * All of it is allocated by shadow_init(); everything else only touches
  * preallocated memory and makes syscalls, so it may run in a signal
  * handler on the vCPU thread (docs/shadow-paging.md).
@@ -25,8 +28,8 @@
  *  - A host mapping is writable (SL_HW) only if the guest allows writes
  *    with both privilege levels' rules (SL_GW: W at both levels, Dirty
  *    set) and the frame is not FRAME_PT or FRAME_CODE.
- *  - In the user view, no supervisor page below the user boundary is
- *    mapped.
+ *  - In the user view, every mapped page is one the guest's tables give
+ *    user access to (U at both levels): no supervisor page, ever.
  */
 #ifndef BT386_MMU_SHADOW_PRIV_H
 #define BT386_MMU_SHADOW_PRIV_H
@@ -36,8 +39,10 @@
 
 #include "mmu/shadow.h"
 
-#define SH_PAGES (1u << 20) /* linear pages in 4 GiB */
-#define SH_REGIONS 1024u    /* 4 MiB regions (one PDE each) */
+#define SH_VIEW_PAGES (1u << 20)      /* linear pages in 4 GiB */
+#define SH_PAGES (2u * SH_VIEW_PAGES) /* both views */
+#define SH_PDES 1024u		      /* 4 MiB regions of one view */
+#define SH_REGIONS (2u * SH_PDES)     /* both views */
 #define SH_REGION_PAGES 1024u
 #define SH_CLUSTER 16u /* a fill maps up to this aligned group at once */
 #define SH_NONE 0u     /* slot index 0 is never used */
@@ -45,7 +50,7 @@
 /* Slot flags. */
 #define SL_HW 0x01   /* the host mapping is writable */
 #define SL_GW 0x02   /* guest allows writes: W at both levels and Dirty */
-#define SL_USER 0x04 /* U at both levels: visible in the user view */
+#define SL_USER 0x04 /* U at both levels */
 
 struct sh_slot {
 	uint32_t lpn;	       /* linear page number */
@@ -76,12 +81,10 @@ struct shadow {
 	/* Regions. */
 	uint32_t region_pde[SH_REGIONS];   /* PDE the region was filled from */
 	uint16_t region_count[SH_REGIONS]; /* pages mapped */
-	uint16_t region_sup[SH_REGIONS];   /* supervisor pages mapped */
 	uint32_t region_pt[SH_REGIONS];	   /* its page table + 1, or 0 */
 	uint16_t region_next[SH_REGIONS];  /* back-map chain (index + 1) */
 	uint16_t region_prev[SH_REGIONS];
 	uint32_t region_map[SH_REGIONS / 32]; /* regions with pages */
-	uint32_t sup_map[SH_REGIONS / 32];    /* regions with sup. pages */
 
 	/* Traces. */
 	uint16_t *pt_head; /* [nframes] first region using it as PT (+1) */
@@ -93,8 +96,6 @@ struct shadow {
 	/* Guest paging state the mappings were built for. */
 	bool paging, pse, pae;
 	uint32_t pd_frame;
-	bool user_view;
-	uint32_t boundary_lpn; /* user segments end here; SH_PAGES: none */
 
 	/* A host call failed: flush everything before returning. */
 	bool flush_pending;
@@ -107,6 +108,22 @@ extern struct shadow sh;
 static inline bool sh_bit(const uint32_t *map, uint32_t i)
 {
 	return map[i >> 5] & (1u << (i & 31));
+}
+
+/* The view of page lpn / region j, and the guest linear address. */
+static inline unsigned sh_page_view(uint32_t lpn)
+{
+	return lpn / SH_VIEW_PAGES;
+}
+
+static inline uint32_t sh_page_lin(uint32_t lpn)
+{
+	return (lpn % SH_VIEW_PAGES) << 12;
+}
+
+static inline uint32_t sh_region_pde_index(uint32_t j)
+{
+	return j % SH_PDES;
 }
 
 static inline void sh_set_bit(uint32_t *map, uint32_t i, bool on)
@@ -127,7 +144,6 @@ void sh_slot_touch(uint32_t s);
 void sh_drop_page(uint32_t lpn);
 void sh_drop_range(uint32_t lpn, uint32_t n);
 void sh_drop_region(uint32_t j);
-void sh_drop_supervisor(uint32_t lo_lpn, uint32_t hi_lpn);
 void sh_host_reserve_all(void);
 void sh_note_peak(void);
 

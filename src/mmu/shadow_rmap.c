@@ -9,10 +9,10 @@
  * dropping a page is O(1) whatever the number of aliases (a guest may map
  * one zero page thousands of times).
  *
- * This file also makes every host call that changes the low 4 GiB, so it
- * keeps the estimate of host VMAs: the kernel merges neighbouring pages
+ * This file also makes every host call that changes the views, so
+ * it keeps the estimate of host VMAs: the kernel merges neighbouring pages
  * that map consecutive memfd pages with equal protection into one VMA, so
- * the low 4 GiB holds about 2 * runs + 1 VMAs (each run of merged pages
+ * the two views hold about 2 * runs + 1 VMAs (each run of merged pages
  * plus the PROT_NONE gap before it). `runs` is updated in O(1) from the
  * two neighbours whenever a page is mapped, dropped or reprotected.
  *
@@ -30,19 +30,29 @@
 
 struct shadow sh;
 
-#define PROT_GUEST (PROT_READ | PROT_EXEC)
+/* Only direct execution runs guest pages, and only in the user view:
+ * the kernel view is never executable. */
+#define PROT_USER_VIEW (PROT_READ | PROT_EXEC)
+#define PROT_KERNEL_VIEW PROT_READ
 /* Pages evicted per round when over budget (their unmaps coalesce). */
 #define EVICT_ROUND 64u
 
 static void *lin_ptr(uint32_t lpn)
 {
-	return (void *)((uintptr_t)lpn << 12);
+	return (void *)(uintptr_t)shadow_host_addr(sh_page_view(lpn),
+						   sh_page_lin(lpn));
+}
+
+static int prot_of(uint32_t lpn, bool writable)
+{
+	return (sh_page_view(lpn) == SHADOW_USER_VIEW ? PROT_USER_VIEW
+						      : PROT_KERNEL_VIEW) |
+	       (writable ? PROT_WRITE : 0);
 }
 
 bool sh_host_map(uint32_t lpn, uint32_t n, uint32_t frame, bool writable)
 {
-	void *p = mmap(lin_ptr(lpn), (size_t)n << 12,
-		       PROT_GUEST | (writable ? PROT_WRITE : 0),
+	void *p = mmap(lin_ptr(lpn), (size_t)n << 12, prot_of(lpn, writable),
 		       MAP_SHARED | MAP_FIXED, sh.fd, (off_t)frame << 12);
 
 	sh.info.host_calls++;
@@ -67,17 +77,16 @@ static void host_unmap(uint32_t lpn, uint32_t n)
 static void host_protect(uint32_t lpn, bool writable)
 {
 	sh.info.host_calls++;
-	if (mprotect(lin_ptr(lpn), 4096,
-		     PROT_GUEST | (writable ? PROT_WRITE : 0)) < 0)
+	if (mprotect(lin_ptr(lpn), 4096, prot_of(lpn, writable)) < 0)
 		sh.flush_pending = true;
 }
 
 void sh_host_reserve_all(void)
 {
-	uint32_t n = SH_PAGES - sh.min_lpn;
-	void *p = mmap(lin_ptr(sh.min_lpn), (size_t)n << 12, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-		       -1, 0);
+	void *p = mmap(
+		lin_ptr(sh.min_lpn),
+		SHADOW_RESERVED - ((uint64_t)sh.min_lpn << 12), PROT_NONE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 
 	sh.info.host_calls++;
 	/* Nothing can be done without the reservation: stale guest
@@ -91,7 +100,8 @@ static bool joined(uint32_t a)
 {
 	uint32_t s, t;
 
-	if (a >= SH_PAGES - 1)
+	/* The views are 8 GiB apart: never one VMA. */
+	if (a >= SH_PAGES - 1 || a == SH_VIEW_PAGES - 1)
 		return false;
 	s = sh.slot_of[a];
 	t = sh.slot_of[a + 1];
@@ -184,8 +194,6 @@ void sh_slot_add(uint32_t lpn, uint32_t frame, uint8_t flags)
 	order_append(s);
 	if (!sh.region_count[j]++)
 		sh_set_bit(sh.region_map, j, true);
-	if (!(flags & SL_USER) && !sh.region_sup[j]++)
-		sh_set_bit(sh.sup_map, j, true);
 	sh.runs += run_delta(lpn);
 	sh.mapped++;
 	sh_note_peak();
@@ -201,8 +209,6 @@ static void slot_forget(uint32_t s)
 	rmap_unlink(s);
 	order_unlink(s);
 	sh.slot_of[lpn] = SH_NONE;
-	if (!(e->flags & SL_USER) && !--sh.region_sup[j])
-		sh_set_bit(sh.sup_map, j, false);
 	if (!--sh.region_count[j]) {
 		sh_set_bit(sh.region_map, j, false);
 		sh_region_unlink(j);
@@ -297,47 +303,6 @@ void sh_drop_region(uint32_t j)
 		sh_drop_range(lo, (j + 1) * SH_REGION_PAGES - lo);
 	}
 	sh_region_unlink(j);
-}
-
-/* Drop the supervisor pages (no SL_USER) in [lo_lpn, hi_lpn). */
-void sh_drop_supervisor(uint32_t lo_lpn, uint32_t hi_lpn)
-{
-	uint32_t j = lo_lpn / SH_REGION_PAGES;
-
-	while (j < SH_REGIONS && j * SH_REGION_PAGES < hi_lpn) {
-		uint32_t p, end, run = 0, start = 0;
-
-		if (!sh.sup_map[j / 32]) {
-			j = (j | 31) + 1;
-			continue;
-		}
-		if (!sh_bit(sh.sup_map, j)) {
-			j++;
-			continue;
-		}
-		p = j * SH_REGION_PAGES;
-		if (p < lo_lpn)
-			p = lo_lpn;
-		end = (j + 1) * SH_REGION_PAGES;
-		if (end > hi_lpn)
-			end = hi_lpn;
-		for (; p <= end; p++) {
-			uint32_t s = p < end ? sh.slot_of[p] : SH_NONE;
-
-			if (s && !(sh.slot[s].flags & SL_USER)) {
-				if (!run++)
-					start = p;
-				continue;
-			}
-			if (!run)
-				continue;
-			host_unmap(start, run);
-			for (uint32_t q = start; q < start + run; q++)
-				slot_forget(sh.slot_of[q]);
-			run = 0;
-		}
-		j++;
-	}
 }
 
 /* ---- the budget ------------------------------------------------------ */

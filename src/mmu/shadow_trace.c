@@ -8,7 +8,7 @@
  * alias). The guest's writes to it then fault, are emulated through
  * physmap and come back here through mmu_frame_written(), which drops the
  * mappings built from the entries written:
- *  - entry j of the current directory: region j (one host call);
+ *  - entry j of the current directory: region j of both views;
  *  - entry i of a page table: page (j << 10) | i for every region j whose
  *    PDE points to that table (the back-map: pt_head[frame] heads a chain
  *    of regions, usually one; a table shared by several PDEs, or a
@@ -147,8 +147,10 @@ static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 		return;
 	}
 	if (pd)
-		for (uint32_t j = i0; j < i0 + n; j++)
-			sh_drop_region(j);
+		for (uint32_t j = i0; j < i0 + n; j++) {
+			sh_drop_region(j);	     /* user view */
+			sh_drop_region(SH_PDES + j); /* kernel view */
+		}
 	/* Fetch `next` first: dropping a region's last page unlinks it. */
 	for (uint32_t r = sh.pt_head[frame], next; r; r = next) {
 		next = sh.region_next[r - 1];

@@ -4,8 +4,9 @@
  *
  * de_run() is called by the monitor loop on the vCPU thread. Each entry:
  *  1. the guest's six segment caches are mirrored into LDT entries
- *     DE_LDT_FIRST.. (modify_ldt, only when one changed), limits cut at
- *     the user boundary, which DE and the shadow always share;
+ *     DE_LDT_FIRST.. (modify_ldt, only when one changed); guest memory
+ *     is the shadow's user view, host [0, 4 GiB), which maps only pages
+ *     the guest gives user access to, so no segment needs a cut;
  *  2. de_enter (de_entry.S) loads the guest FPU state, segments and
  *     registers and irets into 32-bit code;
  *  3. guest code runs until a host signal that the handler
@@ -14,12 +15,10 @@
  *     de_landing, which saves the guest FPU state and returns here;
  *  4. here, normal context: if guest code reloaded a segment register
  *     (de_seg.c), the guest's descriptor is fetched and a fault it may
- *     have caused is retried; an access that tripped a stale user
- *     boundary is retried with a fresh one; a host #GP(0) is sorted into
- *     the guest's own #GP(0) or an emulation request.
+ *     have caused is retried; a host #GP(0) is sorted into the guest's
+ *     own #GP(0) or an emulation request.
  *
- * Invariants: de_st.in_guest is 1 exactly while de_enter runs; the
- * boundary DE cuts segments at is the one the shadow has; outside de_run
+ * Invariants: de_st.in_guest is 1 exactly while de_enter runs; outside de_run
  * the guest FPU state is in de_st.guest_fpu and the host FPU holds the
  * monitor's.
  */
@@ -97,10 +96,6 @@ static struct {
 	bool ready;
 	bool cpuid_fault_avail;
 	bool cpuid_fault_off; /* de_set_cpuid_faulting(false) */
-	/* The user boundary (0: 4 GiB). */
-	uint32_t bound;
-	bool bound_fixed, bound_known;
-	uint32_t bound_cr3;
 } de;
 
 /* ---- host set-up ------------------------------------------------------ */
@@ -175,6 +170,13 @@ static int setup_fpu(char *err, size_t errlen)
 	return 0;
 }
 
+int de_fpu_init(char *err, size_t errlen)
+{
+	if (de_st.guest_fpu)
+		return 0;
+	return setup_fpu(err, errlen);
+}
+
 static bool host_is_intel(void)
 {
 	unsigned a, b, c, d;
@@ -193,10 +195,6 @@ int de_init(struct machine *m, char *err, size_t errlen)
 	struct sigaction sa;
 
 	de_st.m = m;
-	/* A new shadow (first start, reboot) has no boundary yet. */
-	de.bound = 0;
-	de.bound_fixed = false;
-	de.bound_known = false;
 	if (de.ready)
 		return 0;
 	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
@@ -210,7 +208,7 @@ int de_init(struct machine *m, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	if (setup_fpu(err, errlen) < 0)
+	if (de_fpu_init(err, errlen) < 0)
 		return -1;
 	de_st.intel = host_is_intel();
 	de_st.host_cs = host_sreg(X86_CS);
@@ -342,58 +340,11 @@ static int arm_thread(struct vcpu *cpu)
 	return 0;
 }
 
-/* ---- the user boundary ------------------------------------------------- */
-
-static uint64_t bound64(void)
-{
-	return de.bound ? de.bound : LOW4G;
-}
-
-/* Recompute the automatic boundary; true if it changed. */
-static bool update_boundary(struct vcpu *cpu, bool force)
-{
-	uint32_t b;
-
-	if (de.bound_fixed)
-		return false;
-	if (!force && de.bound_known && cpu->cr3 == de.bound_cr3)
-		return false;
-	b = shadow_user_boundary(cpu);
-	de.bound_cr3 = cpu->cr3;
-	if (de.bound_known && b == de.bound)
-		return false;
-	de.bound = b;
-	de.bound_known = true;
-	shadow_set_user_boundary(cpu, b);
-	return true;
-}
-
-void de_set_user_boundary(struct vcpu *cpu, uint32_t boundary)
-{
-	de.bound = boundary;
-	de.bound_fixed = true;
-	de.bound_known = true;
-	shadow_set_user_boundary(cpu, boundary);
-}
-
-void de_auto_user_boundary(struct vcpu *cpu)
-{
-	de.bound_fixed = false;
-	de.bound_known = false;
-	update_boundary(cpu, true);
-}
-
-uint32_t de_user_boundary(void)
-{
-	return de.bound;
-}
-
 /* ---- segments ----------------------------------------------------------- */
 
 bool de_can_run(const struct vcpu *cpu)
 {
 	const struct x86_seg *cs = &cpu->seg[X86_CS], *ss = &cpu->seg[X86_SS];
-	uint64_t b = bound64();
 
 	if (!de.ready || !vcpu_protected(cpu) || !vcpu_paging(cpu) ||
 	    vcpu_v86(cpu) || cpu->cpl != 3)
@@ -404,13 +355,12 @@ bool de_can_run(const struct vcpu *cpu)
 		return false; /* guest breakpoints are not in the host */
 	if ((cs->attr &
 	     (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DB)) !=
-		    (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DB) ||
-	    cs->base >= b)
+	    (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DB))
 		return false;
 	if ((ss->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_RW |
 			 X86_DESC_DB)) !=
 		    (X86_DESC_P | X86_DESC_S | X86_DESC_RW | X86_DESC_DB) ||
-	    de_expand_down(ss) || ss->base >= b)
+	    de_expand_down(ss))
 		return false;
 	for (int r = 0; r < X86_NR_SREGS; r++)
 		if ((cpu->seg[r].attr & X86_DESC_P) &&
@@ -428,7 +378,7 @@ static uint32_t reg_or_zero(const struct vcpu *cpu, uint8_t r)
 
 /*
  * Is a #GP(0) the guest's own, rather than a request to emulate? Host
- * #GP(0) also stands for "beyond the segment limit" (the boundary) and
+ * #GP(0) also stands for "beyond the segment limit" and
  * for IOPL-sensitive instructions whose outcome depends on guest state
  * DE does not check (the I/O bitmap, CR4.PVI); those stay EMULATE.
  *  - A privileged instruction at CPL 3 always raises #GP(0).
@@ -505,10 +455,6 @@ static enum after after_exit(struct vcpu *cpu, const struct x86_seg *snap,
 		if (retry)
 			return RESTART;
 	}
-	if (info->reason == DE_EXIT_EMULATE &&
-	    (info->emulate == DE_EMU_GP || info->emulate == DE_EMU_STACK) &&
-	    update_boundary(cpu, true))
-		return RESTART; /* the boundary had moved up */
 	if (info->reason == DE_EXIT_EMULATE && info->emulate == DE_EMU_GP &&
 	    gp0_is_guests(cpu)) {
 		info->reason = DE_EXIT_FAULT;
@@ -568,8 +514,6 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 	if (arm_thread(cpu) < 0)
 		return fail(cpu, info);
 	de_st.cpu = cpu;
-	update_boundary(cpu, false);
-	shadow_set_user_view(cpu, true);
 
 	for (;;) {
 		int rc, written;
@@ -578,13 +522,11 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 			info->emulate = DE_EMU_SEGMENT;
 			return finish(cpu, info, DE_EXIT_EMULATE);
 		}
-		written = de_sync_ldt(cpu, bound64(), de_st.sel);
+		written = de_sync_ldt(cpu, LOW4G, de_st.sel);
 		if (written < 0)
 			return fail(cpu, info);
 		if (cpu->eip > de_seg_limit(DE_SLOT_CS)) {
-			/* iretq would fault: code above the boundary. */
-			if (update_boundary(cpu, true))
-				continue;
+			/* iretq would fault: EIP beyond the CS limit. */
 			info->emulate = DE_EMU_GP;
 			return finish(cpu, info, DE_EXIT_EMULATE);
 		}

@@ -1,7 +1,7 @@
 /*
  * de_priv.h - what the direct-execution files share (C and assembly).
  *
- *   de.c        de_init, arming the vCPU thread, the user boundary,
+ *   de.c        de_init, arming the vCPU thread,
  *               de_run and what happens after an exit
  *   de_seg.c    the LDT shadow of the guest's segments, guest segment
  *               reloads found at exits

@@ -4,8 +4,8 @@
  * Two directions:
  *  - vcpu -> host: each of the six guest segment caches is mirrored into
  *    an LDT entry (DE_LDT_FIRST + slot) with modify_ldt: same base, type
- *    and size, DPL 3, the limit cut so that no offset reaches the user
- *    boundary. Entries are rewritten only when they change (the kernel
+ *    and size, DPL 3, the limit cut so that no offset wraps past 4 GiB.
+ *    Entries are rewritten only when they change (the kernel
  *    copies the whole LDT on each write).
  *  - host -> vcpu: guest code may load segment registers natively. The
  *    host resolves the selector in the LDT (one of DE's: the guest copied
@@ -39,7 +39,7 @@ uint64_t de_seg_limit(int slot)
 }
 
 /* The LDT descriptor that shadows guest segment s: same base and type,
- * limit cut so that no offset reaches the user boundary. */
+ * limit cut so that no offset reaches `b` (4 GiB: no wrap). */
 static void make_desc(const struct x86_seg *s, int slot, uint64_t b,
 		      struct user_desc *d, uint64_t *eff)
 {
@@ -54,7 +54,7 @@ static void make_desc(const struct x86_seg *s, int slot, uint64_t b,
 	d->contents = (s->attr & X86_DESC_CODE) ? MODIFY_LDT_CONTENTS_CODE
 						: MODIFY_LDT_CONTENTS_DATA;
 	if (s->base >= b) {
-		/* Entirely above the boundary: an expand-down segment with
+		/* Entirely above b: an expand-down segment with
 		 * the largest limit has no valid offset at all. */
 		d->contents = MODIFY_LDT_CONTENTS_STACK;
 		d->seg_32bit = 1;

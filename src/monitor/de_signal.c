@@ -282,7 +282,7 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 		switch (trapno) {
 		case X86_EXC_PF: {
 			uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
-			uint32_t lin = (uint32_t)addr, pferr = 0;
+			uint32_t pferr = 0;
 			unsigned acc =
 				((err & X86_PF_W) ? SHADOW_ACC_WRITE : 0) |
 				((err & X86_PF_I) ? SHADOW_ACC_FETCH : 0);
@@ -298,7 +298,7 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 				set_fault(x, X86_EXC_PF, true, err);
 				return false;
 			}
-			switch (shadow_fault(cpu, lin, acc, &pferr)) {
+			switch (shadow_fault(cpu, addr, acc, &pferr)) {
 			case SHADOW_FILLED:
 				de_st.stats.hidden_faults++;
 				return true;

@@ -7,7 +7,9 @@
  * every engine checks at instruction or block boundaries, and writes an
  * eventfd that a vCPU sleeping in hlt waits on. Device state is never
  * touched here: the monitor loop runs timers and moves input into the
- * UART on the vCPU thread.
+ * UART on the vCPU thread. Other descriptors (the gdb stub's sockets) are
+ * watched on request, once per request: when one is readable the vCPU is
+ * kicked and the monitor loop asks mon_events_fd_ready().
  *
  * SIGINT/SIGTERM/SIGHUP (when not swallowed by a raw terminal) ask the
  * loop to stop cleanly, so statistics are printed and the terminal is
@@ -39,6 +41,7 @@ static pthread_t io_thread;
 static bool io_running;
 static volatile sig_atomic_t quit_signal;
 static bool io_started; /* io_main() runs */
+static bool fd_ready;	/* a descriptor of mon_events_watch_fd() fired */
 
 void mon_kick(struct machine *m)
 {
@@ -167,6 +170,13 @@ static void *io_main(void *arg)
 
 			if (fd == quitfd)
 				return NULL;
+			if (fd != tfd && fd != STDIN_FILENO) {
+				/* mon_events_watch_fd(): one-shot. */
+				__atomic_store_n(&fd_ready, true,
+						 __ATOMIC_RELEASE);
+				mon_kick(machine);
+				continue;
+			}
 			if (fd == tfd) {
 				uint64_t expirations;
 
@@ -260,6 +270,21 @@ void mon_events_stop(void)
 	}
 	pthread_join(io_thread, NULL);
 	io_running = false;
+}
+
+int mon_events_watch_fd(int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT,
+				 .data.fd = fd};
+
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+		return 0;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+bool mon_events_fd_ready(void)
+{
+	return __atomic_exchange_n(&fd_ready, false, __ATOMIC_ACQUIRE);
 }
 
 void mon_events_wait(void)

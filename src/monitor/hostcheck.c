@@ -63,14 +63,18 @@ static bool probe_low4g(char *detail, size_t len)
 			min = 0;
 		fclose(f);
 	}
-	/* Probe one page in the middle of the low 4 GiB. */
-	p = mmap((void *)0x40000000ul, 4096, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p == MAP_FAILED) {
-		snprintf(detail, len, "mmap below 4 GiB: %s", strerror(errno));
-		return false;
+	/* Probe a page in each view (mmu/shadow.h). */
+	for (unsigned long a = 0x40000000ul; a < (3ul << 32); a += 2ul << 32) {
+		p = mmap((void *)a, 4096, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0);
+		if (p == MAP_FAILED) {
+			snprintf(detail, len, "mmap at %#lx: %s", a,
+				 strerror(errno));
+			return false;
+		}
+		munmap(p, 4096);
 	}
-	munmap(p, 4096);
 	snprintf(detail, len,
 		 "vm.mmap_min_addr = %lu: guest pages below it are emulated",
 		 min);
@@ -148,26 +152,27 @@ static const struct host_feature features[] = {
 	{"seccomp filters (sandbox, guest system calls)", HOST_NEED_ALWAYS,
 	 probe_seccomp},
 	{"memfd_create (guest RAM)", HOST_NEED_ALWAYS, probe_memfd},
-	{"mappable low 4 GiB (shadow mappings)", HOST_NEED_DIRECT, probe_low4g},
+	{"mappable low 12 GiB (shadow views)", HOST_NEED_BT, probe_low4g},
 	{"modify_ldt (32-bit guest segments)", HOST_NEED_DIRECT,
 	 probe_modify_ldt},
 	{"Syscall User Dispatch (guest system calls)", HOST_NEED_DIRECT,
 	 probe_sud},
 	{"FSGSBASE in user space (signal entry)", HOST_NEED_DIRECT,
 	 probe_fsgsbase},
-	{"CPUID faulting (virtual CPUID for user code)", HOST_NEED_OPTIONAL,
+	{"CPUID faulting (virtual CPUID, --direct-exec)", HOST_NEED_OPTIONAL,
 	 probe_cpuid_faulting},
 };
 
-int mon_check_host(enum engine engine, bool verbose)
+int mon_check_host(enum engine engine, bool direct, bool verbose)
 {
 	int missing = 0;
 
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		const struct host_feature *f = &features[i];
+		bool bt = engine != ENGINE_INTERP;
 		bool needed = f->need == HOST_NEED_ALWAYS ||
-			      (f->need == HOST_NEED_DIRECT &&
-			       engine != ENGINE_INTERP);
+			      (f->need == HOST_NEED_BT && bt) ||
+			      (f->need == HOST_NEED_DIRECT && bt && direct);
 		char detail[256] = "";
 		bool ok = f->probe(detail, sizeof(detail));
 
@@ -175,8 +180,10 @@ int mon_check_host(enum engine engine, bool verbose)
 			printf("  %-46s %-8s %s%s%s\n", f->name,
 			       ok ? "ok" : "MISSING",
 			       f->need == HOST_NEED_OPTIONAL ? "(optional) "
-			       : f->need == HOST_NEED_DIRECT ? "(bt engine) "
-							     : "",
+			       : f->need == HOST_NEED_BT     ? "(bt engine) "
+			       : f->need == HOST_NEED_DIRECT
+				       ? "(--direct-exec) "
+				       : "",
 			       detail, "");
 		else if (!ok && needed)
 			mon_error("host feature missing: %s: %s", f->name,

@@ -5,14 +5,18 @@
  * engine and handling what made it stop, always in normal (not signal)
  * context: host timers and console input are turned into device events,
  * hlt sleeps until an interrupt can arrive, resets reboot the machine and
- * the guest's debug-exit write ends the run.
+ * the guest's debug-exit write ends the run. The gdb stub gets the vCPU
+ * here too: at the top of each turn (a connection, Ctrl-C) and when the
+ * interpreter stopped at a breakpoint, watchpoint or step.
  */
 #include <stdio.h>
 
 #include "bt/bt.h"
+#include "bt/debug.h"
 #include "bt/interp.h"
 #include "devices/devices.h"
 #include "monitor/console.h"
+#include "monitor/gdbstub.h"
 #include "monitor/monitor.h"
 #include "monitor/stats.h"
 #include "monitor/timer.h"
@@ -71,18 +75,31 @@ static int reboot(struct machine *m, const char *why)
 
 static enum vcpu_exit run_engine(struct machine *m)
 {
+	/* Breakpoints, watchpoints and steps (the debugger's or the
+	 * guest's DR7) are checked by the interpreter alone. */
+	if (bt_debug_wanted(&m->cpu))
+		return bt_debug_run(&m->cpu, RUN_BUDGET);
 	if (m->opt.engine == ENGINE_BT)
 		return bt_run(&m->cpu, RUN_BUDGET);
 	return bt_interp_run(&m->cpu, RUN_BUDGET);
 }
 
-int mon_run(struct machine *m)
+static int killed_by_gdb(void)
+{
+	console_flush();
+	fprintf(stderr, "bt386: killed by gdb\n");
+	return MON_EXIT_OK;
+}
+
+static int run(struct machine *m)
 {
 	struct vcpu *cpu = &m->cpu;
 
 	for (;;) {
 		enum vcpu_exit r;
 
+		if (!mon_quit_requested() && gdbstub_poll(m) == GDBSTUB_KILL)
+			return killed_by_gdb();
 		if (mon_quit_requested()) {
 			console_flush();
 			fprintf(stderr, "bt386: stopped by request\n");
@@ -98,6 +115,13 @@ int mon_run(struct machine *m)
 		case VCPU_EXIT_EVENT:
 			STAT_INC(exits_event);
 			process_events(m);
+			break;
+		case VCPU_EXIT_DEBUG:
+			/* The debugger holds the guest: what happened until
+			 * now happened before the stop. */
+			process_events(m);
+			if (gdbstub_debug_stop(m) == GDBSTUB_KILL)
+				return killed_by_gdb();
 			break;
 		case VCPU_EXIT_HLT:
 			if (!(cpu->eflags & X86_FL_IF) && !cpu->nmi_pending) {
@@ -152,4 +176,12 @@ int mon_run(struct machine *m)
 			return MON_EXIT_CRASHED;
 		}
 	}
+}
+
+int mon_run(struct machine *m)
+{
+	int status = run(m);
+
+	gdbstub_run_ended(status);
+	return status;
 }

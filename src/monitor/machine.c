@@ -56,7 +56,7 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 {
 	char why[256];
 
-	if (mem_reserve_low4g(why, sizeof(why)) < 0) {
+	if (mem_reserve_views(why, sizeof(why)) < 0) {
 		/* Only direct execution and translation need the reservation. */
 		if (m->opt.engine != ENGINE_INTERP) {
 			snprintf(err, errlen, "%s", why);

@@ -2,11 +2,11 @@
  * main.c - the bt386 command line.
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
- * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -smp), so
- * course Makefiles can swap the
- * emulator binary; bt386's own flags are long options (--engine, --stats,
- * --trace). Either one or two leading dashes are accepted, and values may
- * follow as the next argument or after '='.
+ * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -smp, -gdb,
+ * -s, -S), so course Makefiles can swap the emulator binary; bt386's own
+ * flags are long options (--engine, --stats, --trace). Either one or two
+ * leading dashes are accepted, and values may follow as the next argument
+ * or after '='.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +19,7 @@
 #include "bt/bt.h"
 #include "mmu/mem.h"
 #include "monitor/console.h"
+#include "monitor/gdbstub.h"
 #include "monitor/monitor.h"
 #include "monitor/sandbox.h"
 #include "monitor/stats.h"
@@ -60,11 +61,25 @@ static void usage(FILE *out)
 		"  -hda/-hdb/-hdc/-hdd FILE\n"
 		"                    the same as -drive file=FILE,index=0..3\n"
 		"  -smp N            accepted; the guest gets one processor\n"
+		"  -gdb tcp::PORT    wait for gdb on 127.0.0.1:PORT "
+		"(tcp:ADDR:PORT:\n"
+		"                    another address); gdb attaches with\n"
+		"                    'target remote localhost:PORT'\n"
+		"  -s                the same as -gdb tcp::1234\n"
+		"  -S                do not start the guest until gdb says "
+		"so\n"
+		"  -p PORT           with -s: the port (as old QEMU)\n"
 		"\n"
 		"bt386:\n"
-		"  --engine=ENGINE   bt (binary translation of kernel code; "
+		"  --engine=ENGINE   bt (binary translation of guest code; "
 		"the\n"
 		"                    default) or interp (the interpreter)\n"
+		"  --direct-exec     run guest user code natively on the host "
+		"CPU\n"
+		"                    (with --engine=bt): faster user compute, "
+		"weaker\n"
+		"                    containment; for trusted guests only "
+		"(README)\n"
 		"  --cache-size=SIZE code cache size (default 64M)\n"
 		"  --trace=bt        print each translated block beside the\n"
 		"                    guest code, both disassembled\n"
@@ -79,6 +94,11 @@ static void usage(FILE *out)
 		"\n"
 		"Console: when stdin is a terminal, Ctrl-A x quits, Ctrl-A h "
 		"helps.\n"
+		"\n"
+		"Debugging: while gdb has breakpoints or watchpoints, or "
+		"steps, or the\n"
+		"guest enables breakpoints in DR7, the guest runs under the "
+		"interpreter.\n"
 		"\n"
 		"Exit status: (v << 1) | 1 when the guest writes v to the "
 		"debug-exit\n"
@@ -308,6 +328,16 @@ static void parse_smp(const char *arg)
 			n);
 }
 
+/* -gdb, -s, -S, -p: the gdb stub. */
+struct gdb_options {
+	const char *spec; /* -gdb SPEC */
+	bool s;		  /* -s */
+	bool start_stopped;
+	const char *port; /* -p PORT */
+};
+
+static struct gdb_options gdb_opt;
+
 static void parse_args(int argc, char **argv, struct machine_options *o)
 {
 	static const char *const hd[MACHINE_MAX_DRIVES] = {"hda", "hdb", "hdc",
@@ -363,6 +393,14 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 					  v);
 				exit(MON_EXIT_ERROR);
 			}
+		} else if (opt(argc, argv, &i, "gdb", true, &v)) {
+			gdb_opt.spec = v;
+		} else if (opt(argc, argv, &i, "s", false, &v)) {
+			gdb_opt.s = true;
+		} else if (opt(argc, argv, &i, "S", false, &v)) {
+			gdb_opt.start_stopped = true;
+		} else if (opt(argc, argv, &i, "p", true, &v)) {
+			gdb_opt.port = v;
 		} else if (opt(argc, argv, &i, "no-reboot", false, &v)) {
 			o->no_reboot = true;
 		} else if (opt(argc, argv, &i, "engine", true, &v)) {
@@ -385,12 +423,14 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			}
 		} else if (opt(argc, argv, &i, "no-sandbox", false, &v)) {
 			o->no_sandbox = true;
+		} else if (opt(argc, argv, &i, "direct-exec", false, &v)) {
+			o->direct_exec = true;
 		} else if (opt(argc, argv, &i, "stats", false, &v)) {
 			o->stats = true;
 		} else if (opt(argc, argv, &i, "trace", true, &v)) {
 			o->trace = v;
 		} else if (opt(argc, argv, &i, "check-host", false, &v)) {
-			exit(mon_check_host(o->engine, true) < 0
+			exit(mon_check_host(o->engine, o->direct_exec, true) < 0
 				     ? MON_EXIT_ERROR
 				     : MON_EXIT_OK);
 		} else if (opt(argc, argv, &i, "help", false, &v) ||
@@ -410,6 +450,32 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			exit(MON_EXIT_ERROR);
 		}
 	}
+}
+
+/* Open the gdb stub's socket if asked (before the sandbox). */
+static int start_gdbstub(char *err, size_t errlen)
+{
+	char spec[32];
+
+	if (!gdb_opt.spec && !gdb_opt.s && !gdb_opt.port) {
+		if (gdb_opt.start_stopped) {
+			snprintf(err, errlen,
+				 "-S waits for gdb: give -s or -gdb tcp::PORT "
+				 "too");
+			return -1;
+		}
+		return 0;
+	}
+	if (!gdb_opt.spec) {
+		snprintf(spec, sizeof(spec), "tcp::%s",
+			 gdb_opt.port ? gdb_opt.port : "1234");
+		gdb_opt.spec = spec;
+	}
+	if (gdbstub_listen(gdb_opt.spec, gdb_opt.start_stopped, err, errlen) <
+	    0)
+		return -1;
+	sandbox_allow_accept(gdbstub_listen_fd());
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -437,8 +503,16 @@ int main(int argc, char **argv)
 		return MON_EXIT_ERROR;
 	}
 	stats_start_ns = mon_now_ns();
-	if (mon_check_host(m.opt.engine, false) < 0)
+	if (m.opt.direct_exec && m.opt.engine == ENGINE_INTERP) {
+		mon_error("--direct-exec needs --engine=bt");
 		return MON_EXIT_ERROR;
+	}
+	if (mon_check_host(m.opt.engine, m.opt.direct_exec, false) < 0)
+		return MON_EXIT_ERROR;
+	if (start_gdbstub(err, sizeof(err)) < 0) {
+		mon_error("%s", err);
+		return MON_EXIT_ERROR;
+	}
 	if (machine_init(&m, err, sizeof(err)) < 0 ||
 	    machine_boot(&m, err, sizeof(err)) < 0) {
 		mon_error("%s", err);

@@ -10,8 +10,9 @@
  * epoll/read/timerfd, console and disk I/O on descriptors already open,
  * the shadow's mmap/mprotect/munmap of the memfd in the low 4 GiB,
  * fallocate to clear RAM on reboot, direct execution's modify_ldt and
- * signals, the kick (tgkill to this process), futexes, time, exit. Set-up
- * (opening files, creating threads, reserving memory) happens before.
+ * signals, the kick (tgkill to this process), futexes, time, exit, and
+ * accept4 on the gdb stub's listening socket. Set-up (opening files,
+ * creating threads, reserving memory, the stub's socket) happens before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@
 #define MAX_NR 512
 
 static bool confined;
+static int accept_fd = -1; /* sandbox_allow_accept() */
 /* Names of the 64-bit system calls, resolved before confinement so that
  * the SIGSYS handler needs no allocation. */
 static char names[MAX_NR][24];
@@ -189,6 +191,15 @@ static int add_rules(scmp_filter_ctx ctx)
 		     ?: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl),
 					 1,
 					 SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP));
+	/* The gdb stub: connections on its listening socket only (it reads
+	 * and writes them with read/write and polls them). */
+	if (accept_fd >= 0)
+		rc = rc
+			     ?: seccomp_rule_add(
+					ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4),
+					1,
+					SCMP_A0(SCMP_CMP_EQ,
+						(scmp_datum_t)accept_fd));
 	return rc;
 }
 
@@ -245,6 +256,11 @@ int sandbox_confine(char *err, size_t errlen)
 	}
 	confined = true;
 	return 0;
+}
+
+void sandbox_allow_accept(int fd)
+{
+	accept_fd = fd;
 }
 
 bool sandbox_on(void)

@@ -105,8 +105,15 @@ int mon_signals_init(struct machine *m)
 	sa.sa_sigaction = on_kick;
 	sigaction(SIGUSR1, &sa, NULL);
 
-	/* Direct execution takes the handlers over and calls host_signal()
-	 * for whatever is not guest user code. */
+	/* Direct execution (--direct-exec) takes the handlers over and
+	 * calls host_signal() for whatever is not guest user code. */
+	if (!m->opt.direct_exec) {
+		if (de_fpu_init(err, sizeof(err)) < 0) {
+			mon_error("%s", err);
+			return -1;
+		}
+		return 0;
+	}
 	if (de_init(m, err, sizeof(err)) < 0) {
 		mon_error("direct execution: %s", err);
 		return -1;

@@ -14,7 +14,7 @@
 # lists: automake reads TESTS itself and does not understand make
 # functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
-	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic \
+	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
 	fpumodes
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
@@ -22,7 +22,7 @@ GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
-	fpumodes fpuexc
+	debugregs fpumodes fpuexc
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -76,9 +76,19 @@ tests/guests/demo.elf: $(GUEST_DEMO_OBJS) $(GUEST_LIB_OBJS) \
 	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $(GUEST_DEMO_OBJS) \
 		$(GUEST_LIB_OBJS)
 
+# The guest tests/system/gdb.sh debugs: with -g -O0, so that gdb finds
+# arguments and variables where the source has them.
+tests/guests/debuggee.o: $(srcdir)/tests/guests/debuggee.c $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(GUEST_COMPILE_FLAGS) -g -O0 \
+		-c -o $@ $<
+
+tests/guests/debuggee.elf: tests/guests/debuggee.o $(GUEST_LIB_OBJS) \
+		$(srcdir)/tests/guests/lib/guest.ld
+	$(AM_V_CCLD)$(CC) $(GUEST_LINK_FLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
 # Built by `make` (all). This fragment defines noinst_DATA; fragments
 # included later (bench/local.mk) append to it.
-noinst_DATA = $(GUEST_ELFS)
+noinst_DATA = $(GUEST_ELFS) tests/guests/debuggee.elf
 
 # Tests: one wrapper script per (emulator, guest), generated into
 # tests/guests/run/EMULATOR/NAME.sh. Each runs run-guest.sh, which compares
@@ -110,6 +120,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/usersmc.sh \
 	tests/guests/run/interp/ata.sh \
 	tests/guests/run/interp/apic.sh \
+	tests/guests/run/interp/debugregs.sh \
 	tests/guests/run/interp/fpumodes.sh \
 	tests/guests/run/interp/fpuexc.sh \
 	tests/guests/run/bt/hello.sh \
@@ -133,6 +144,19 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/apic.sh \
 	tests/guests/run/bt/fpumodes.sh \
 	tests/guests/run/bt/fpuexc.sh \
+	tests/guests/run/bt/debugregs.sh \
+	tests/guests/run/de/exceptions.sh \
+	tests/guests/run/de/paging.sh \
+	tests/guests/run/de/usermode.sh \
+	tests/guests/run/de/segments.sh \
+	tests/guests/run/de/procs.sh \
+	tests/guests/run/de/cow.sh \
+	tests/guests/run/de/ptedit.sh \
+	tests/guests/run/de/fpu.sh \
+	tests/guests/run/de/usersmc.sh \
+	tests/guests/run/de/debugregs.sh \
+	tests/guests/run/de/fpumodes.sh \
+	tests/guests/run/de/fpuexc.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -151,6 +175,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/usersmc.sh \
 	tests/guests/run/qemu/ata.sh \
 	tests/guests/run/qemu/apic.sh \
+	tests/guests/run/qemu/debugregs.sh \
 	tests/guests/run/qemu/fpumodes.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
@@ -166,10 +191,12 @@ tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
 	  echo "exec \"\$$top_srcdir/tests/guests/$$script\" $$emu \"\$$top_builddir/tests/guests/$$name.elf\""; \
 	} > $@-t && chmod +x $@-t && mv $@-t $@
 
-CLEANFILES += $(GUEST_ELFS) $(GUEST_OBJS) $(GUEST_TEST_WRAPPERS)
+CLEANFILES += $(GUEST_ELFS) $(GUEST_OBJS) $(GUEST_TEST_WRAPPERS) \
+	tests/guests/debuggee.elf tests/guests/debuggee.o
 
 EXTRA_DIST += tests/guests/run-guest.sh tests/guests/run-demo.sh \
 	tests/guests/run-ata.sh \
 	tests/guests/README.md tests/guests/lib tests/guests/demo \
 	tests/guests/expected \
-	$(GUEST_NAMES:%=tests/guests/%.c) tests/guests/alu-cases.h
+	$(GUEST_NAMES:%=tests/guests/%.c) tests/guests/alu-cases.h \
+	tests/guests/debuggee.c

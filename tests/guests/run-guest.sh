@@ -4,7 +4,8 @@
 # Boots a test guest under EMULATOR and passes when its serial output equals
 # tests/guests/expected/NAME.out (line endings normalised) AND the emulator
 # exits with status 1 (the guest wrote 0 to the debug-exit port: all checks
-# passed). EMULATOR is bt386:ENGINE (interp, bt, ...) or qemu.
+# passed). EMULATOR is bt386:ENGINE (interp, bt, de = bt with
+# --direct-exec) or qemu.
 #
 # Environment: top_srcdir, top_builddir (exported by the test harness),
 # QEMU_I386 (empty: qemu runs are skipped with status 77), GUEST_TIMEOUT
@@ -38,7 +39,12 @@ bt386:*)
 		echo "$bt386: not built" >&2
 		exit 99
 	fi
-	set -- "$bt386" --engine="$engine" -m 64M -nographic -no-reboot \
+	# bt386:de is the bt engine with --direct-exec (user code native).
+	case $engine in
+	de) engine_args="--engine=bt --direct-exec" ;;
+	*) engine_args="--engine=$engine" ;;
+	esac
+	set -- "$bt386" $engine_args -m 64M -nographic -no-reboot \
 		-kernel "$elf" -append "guest=$name" ${GUEST_ARGS:-}
 	;;
 qemu)

@@ -231,6 +231,8 @@ typedef uint32_t (*fn2)(uint32_t a, uint32_t b);
 typedef uint32_t (*fn0)(void);
 
 static uint8_t jit_buf[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+/* Two pages: an instruction that starts on one and ends on the next. */
+static uint8_t cross_buf[2 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 /* The alias frame of part 3 and its linear addresses. */
 #define ALIAS_FRAME 0xa00000u	     /* in 8..16 MiB, outside the page pool */
@@ -387,6 +389,35 @@ static void test_aliases(uint32_t *pd)
 }
 
 /* ---- 4 ---- */
+/*
+ * mov $imm32, %eax; ret with the opcode and two immediate bytes at the
+ * end of one page and the rest on the next: patching either page is
+ * seen by the next call (translators that keep blocks within a page
+ * must fetch such an instruction from both).
+ */
+static void test_cross_page(void)
+{
+	uint8_t *at = cross_buf + PAGE_SIZE - 3;
+	fn0 f = (fn0)at;
+	uint32_t sum = 0;
+
+	at[0] = 0xb8;
+	for (int i = 1; i < 5; i++)
+		at[i] = 0x11;
+	at[5] = 0xc3;
+	for (int i = 0; i < 100; i++)
+		sum += f();
+	CHECK_EQ(sum, 100u * 0x11111111u,
+		 "an instruction across two pages runs (100 calls)");
+	at[3] = 0x22; /* next page: immediate bits 16..23 */
+	CHECK_EQ(f(), 0x11221111u, "a patch on its second page is seen");
+	at[2] = 0x33; /* first page: bits 8..15 */
+	CHECK_EQ(f(), 0x11223311u, "a patch on its first page is seen");
+	at[5] = 0x40; /* inc %eax, then the ret after it */
+	at[6] = 0xc3;
+	CHECK_EQ(f(), 0x11223312u, "code after it on the second page changed");
+}
+
 static void test_jit(int paging)
 {
 	uint32_t buf = (uint32_t)jit_buf;
@@ -419,6 +450,7 @@ static void test_jit(int paging)
 	copy_code(buf, blob_mul, blob_mul_end);
 	CHECK(f(6, 7) == 42 && g(6, 7) == 13,
 	      "the first replaced; the second unchanged");
+	test_cross_page();
 }
 
 /* ---- 5 ---- */

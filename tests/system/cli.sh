@@ -55,6 +55,9 @@ expect_error "unknown flag" "unknown option" --frobnicate
 expect_error "missing flag argument" "needs an argument" -kernel
 expect_error "unknown engine" "unknown engine" --engine=warp -kernel "$guests/hello.elf"
 expect_error "unknown trace channel" "unknown channel" --trace=everything -kernel "$guests/hello.elf"
+expect_error "-S without a gdb stub" "-S waits for gdb" -S -kernel "$guests/hello.elf"
+expect_error "-gdb with a device" "give tcp::PORT" -gdb /dev/ttyS0 -kernel "$guests/hello.elf"
+expect_error "-gdb port out of range" "give tcp::PORT" -gdb tcp::70000 -kernel "$guests/hello.elf"
 
 # A Linux setup header with nothing behind it: 2 setup sectors, then no
 # protected-mode code although syssize promises 64 KiB.

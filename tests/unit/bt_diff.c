@@ -170,7 +170,7 @@ int bd_setup(char *err, size_t errlen)
 
 	if (mach)
 		return 0;
-	if (mem_reserve_low4g(err, errlen) < 0)
+	if (mem_reserve_views(err, errlen) < 0)
 		return -1;
 	mach = calloc(1, sizeof(*mach));
 	img = calloc(1, BD_RAM);

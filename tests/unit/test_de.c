@@ -404,7 +404,7 @@ static void setup(void)
 	char err[300];
 	uint64_t d;
 
-	ck_assert_msg(mem_reserve_low4g(err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(mem_reserve_views(err, sizeof(err)) == 0, "%s", err);
 	m = calloc(1, sizeof(*m));
 	ck_assert_ptr_nonnull(m);
 	m->cpu.machine = m;
@@ -576,7 +576,7 @@ START_TEST(test_page_faults)
 	ck_assert_uint_eq(cpu->cr2, RODATA + 4);
 	ck_assert_uint_eq(peek32(upa(RODATA) + 4), 0);
 
-	/* A supervisor page below the boundary. */
+	/* A supervisor page. */
 	cpu->eip = AT(g_pf, g_pf_4);
 	ck_assert_int_eq(run(), DE_EXIT_FAULT);
 	ck_assert_uint_eq(info.error_code, X86_PF_P | X86_PF_U);
@@ -653,9 +653,14 @@ START_TEST(test_privileged)
 	/* Port I/O depends on the TSS I/O bitmap: the interpreter decides. */
 	expect_at(g_priv_2, DE_EXIT_EMULATE, DE_EMU_GP);
 	expect_at(g_priv_3, DE_EXIT_EMULATE, DE_EMU_GP);
-	/* Above the boundary: the segment limit, the address unknown. */
-	expect_at(g_priv_4, DE_EXIT_EMULATE, DE_EMU_GP);
-	ck_assert_uint_eq(de_user_boundary(), 0x800000);
+	/* Kernel memory: no segment limit stops the access, the user view
+	 * has no such page, so the guest sees its own #PF. */
+	cpu->eip = AT(g_priv, g_priv_4);
+	ck_assert_int_eq(run(), DE_EXIT_FAULT);
+	ck_assert_int_eq(info.vector, X86_EXC_PF);
+	ck_assert_uint_eq(info.error_code, X86_PF_P | X86_PF_U);
+	ck_assert_uint_eq(cpu->cr2, KERN);
+	ck_assert_uint_eq(cpu->eip, AT(g_priv, g_priv_4));
 	/* A selector the host refuses (its GDT[14] is an empty slot). */
 	cpu->eip = AT(g_priv, g_priv_5);
 	ck_assert_int_eq(run(), DE_EXIT_EMULATE);
@@ -674,49 +679,23 @@ START_TEST(test_privileged)
 }
 END_TEST
 
-START_TEST(test_boundary_grows)
+START_TEST(test_user_memory_anywhere)
 {
-	/* The guest maps user memory above the old boundary without a
-	 * CR3 write: the first access trips the limit, DE recomputes. */
+	/* User memory may lie anywhere, above kernel memory too, and may
+	 * appear without a CR3 write: a not-present page is the guest's
+	 * #PF, the page once mapped is just there. */
 	LOAD(g_high);
-	ck_assert_int_eq(run(), DE_EXIT_EMULATE);
-	ck_assert_int_eq(info.emulate, DE_EMU_GP);
+	ck_assert_int_eq(run(), DE_EXIT_FAULT);
+	ck_assert_int_eq(info.vector, X86_EXC_PF);
+	ck_assert_uint_eq(info.error_code, X86_PF_U);
+	ck_assert_uint_eq(cpu->cr2, HIGH + 0x10);
 	ck_assert_uint_eq(cpu->eip, CODE);
-	ck_assert_uint_eq(de_user_boundary(), 0x800000);
 	poke32(PD + (HIGH >> 22) * 4, PT_HIGH | P | W | U);
 	mmu_frame_written(m, PD + (HIGH >> 22) * 4, 4);
 	map(PT_HIGH, HIGH, upa(DATA), P | W | U);
 	poke32(upa(DATA) + 0x10, 0xbeef);
 	ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
 	ck_assert_uint_eq(cpu->regs[X86_EAX], 0xbeef);
-	ck_assert_uint_eq(de_user_boundary(), HIGH + 0x400000);
-}
-END_TEST
-
-START_TEST(test_fixed_boundary)
-{
-	/* A fixed boundary below the code: every user access emulated. */
-	LOAD(g_stack);
-	de_set_user_boundary(cpu, 0x800000);
-	ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
-	ck_assert_uint_eq(cpu->regs[X86_EBX], 0x1234);
-	ck_assert_uint_eq(cpu->regs[X86_EAX], CODE + 10);
-	ck_assert_uint_eq(cpu->regs[X86_ESP], STACK_TOP);
-	cpu->eip = CODE;
-	cpu->regs[X86_ESP] = 0x800002; /* the push crosses the boundary */
-	de_set_user_boundary(cpu, 0x800000);
-	ck_assert_int_eq(run(), DE_EXIT_EMULATE);
-	ck_assert_int_eq(info.emulate, DE_EMU_STACK);
-	ck_assert_uint_eq(cpu->eip, CODE);
-	/* Code above the boundary is not entered at all. */
-	cpu->regs[X86_ESP] = STACK_TOP;
-	de_set_user_boundary(cpu, CODE);
-	ck_assert_int_eq(run(), DE_EXIT_EMULATE);
-	ck_assert_int_eq(info.emulate, DE_EMU_GP);
-	ck_assert_uint_eq(cpu->eip, CODE);
-	de_auto_user_boundary(cpu);
-	ck_assert_int_eq(run(), DE_EXIT_SYSCALL);
-	ck_assert_uint_eq(de_user_boundary(), 0x800000);
 }
 END_TEST
 
@@ -1360,7 +1339,6 @@ START_TEST(test_costs)
 	for (uint32_t i = 0; i < FAULT_PAGES; i++)
 		map(PT_HIGH, 0x800000 + i * 0x10000, 0x800000 + i * 4096,
 		    P | W | U);
-	de_set_user_boundary(cpu, 0xc00000);
 
 	x = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1433,8 +1411,7 @@ static Suite *de_suite(void)
 	tcase_add_test(tc, test_traps_and_software_interrupts);
 	tcase_add_test(tc, test_divide_error);
 	tcase_add_test(tc, test_privileged);
-	tcase_add_test(tc, test_boundary_grows);
-	tcase_add_test(tc, test_fixed_boundary);
+	tcase_add_test(tc, test_user_memory_anywhere);
 	tcase_add_test(tc, test_kick_interrupts_loop);
 	tcase_add_test(tc, test_kick_stress);
 	tcase_add_test(tc, test_host_signals_go_to_hook);

@@ -1469,7 +1469,7 @@ int main(void)
 
 	/* Keep host mappings (guest RAM) out of the low 4 GiB, as bt386
 	 * does; harmless if it cannot be done (e.g. under valgrind). */
-	(void)mem_reserve_low4g(err, sizeof(err));
+	(void)mem_reserve_views(err, sizeof(err));
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

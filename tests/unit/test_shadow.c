@@ -3,9 +3,10 @@
  * semantics, views, the VMA budget.
  *
  * Each test runs in its own process (Check forks): the fixture reserves
- * the low 4 GiB, creates 32 MiB of guest RAM and a machine, and builds
- * guest page tables in physmap. Tests call shadow_fault() directly and
- * then look at the low host address: a read shows which frame is mapped
+ * the views, creates 32 MiB of guest RAM and a machine, and builds
+ * guest page tables in physmap. Tests work in one view at a time
+ * (set_view; the kernel view unless they say otherwise), call
+ * shadow_fault() directly and then look at the view's host address: a read shows which frame is mapped
  * (every data frame carries a tag word at offset 0), and probes under a
  * SIGSEGV handler + sigsetjmp tell whether a page is mapped, read-only or
  * writable. Guest writes to page tables are done as the interpreter does
@@ -48,6 +49,18 @@
 static struct machine *m;
 static struct vcpu *cpu;
 static uint32_t next_pt;
+static unsigned view = SHADOW_KERNEL_VIEW;
+
+/* Where guest linear address lin is in the host, in the current view. */
+static volatile uint32_t *host(uint32_t lin)
+{
+	return (volatile uint32_t *)(uintptr_t)shadow_host_addr(view, lin);
+}
+
+static void set_view(bool user)
+{
+	view = user ? SHADOW_USER_VIEW : SHADOW_KERNEL_VIEW;
+}
 
 /* ---- guest memory ----------------------------------------------------- */
 
@@ -128,13 +141,13 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 		probing = 0;
 		siglongjmp(probe_env, 1);
 	}
-	if (hidden_faults && (uintptr_t)si->si_addr < (1ull << 32)) {
+	if (hidden_faults && (uintptr_t)si->si_addr < SHADOW_VIEWS_END) {
 		unsigned acc = uc->uc_mcontext.gregs[REG_ERR] & 2 ? WR : RD;
 		uint32_t err;
 
 		hidden_count++;
-		if (shadow_fault(cpu, (uint32_t)(uintptr_t)si->si_addr, acc,
-				 &err) == SHADOW_FILLED)
+		if (shadow_fault(cpu, (uintptr_t)si->si_addr, acc, &err) ==
+		    SHADOW_FILLED)
 			return;
 	}
 	signal(sig, SIG_DFL);
@@ -143,7 +156,7 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 
 static bool can_read(uint32_t lin, uint32_t *val)
 {
-	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)lin;
+	volatile uint32_t *p = host(lin);
 	uint32_t v;
 
 	if (sigsetjmp(probe_env, 1))
@@ -159,7 +172,7 @@ static bool can_read(uint32_t lin, uint32_t *val)
 /* Writable? (stores back what is there, so memory does not change) */
 static bool can_write(uint32_t lin)
 {
-	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)lin;
+	volatile uint32_t *p = host(lin);
 	uint32_t v;
 
 	if (!can_read(lin, &v))
@@ -183,7 +196,8 @@ static uint32_t read_tag(uint32_t lin)
 static enum shadow_result flt(uint32_t lin, unsigned acc, uint32_t *err)
 {
 	uint32_t e = 0xdeadu;
-	enum shadow_result r = shadow_fault(cpu, lin, acc, &e);
+	enum shadow_result r =
+		shadow_fault(cpu, shadow_host_addr(view, lin), acc, &e);
 
 	if (err)
 		*err = e;
@@ -197,7 +211,7 @@ static void fill(uint32_t lin, unsigned acc)
 	ck_assert_int_eq(flt(lin, acc, &err), SHADOW_FILLED);
 }
 
-/* Host VMAs in the low 4 GiB. */
+/* Host VMAs in the views. */
 static unsigned low_vmas(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -208,7 +222,7 @@ static unsigned low_vmas(void)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo;
 
-		if (sscanf(line, "%lx", &lo) == 1 && lo < (1ul << 32))
+		if (sscanf(line, "%lx", &lo) == 1 && lo < SHADOW_RESERVED)
 			n++;
 	}
 	fclose(f);
@@ -238,7 +252,7 @@ static void setup(void)
 	struct sigaction sa;
 	char err[300];
 
-	ck_assert_msg(mem_reserve_low4g(err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(mem_reserve_views(err, sizeof(err)) == 0, "%s", err);
 	m = calloc(1, sizeof(*m));
 	ck_assert_ptr_nonnull(m);
 	m->cpu.machine = m;
@@ -306,7 +320,7 @@ START_TEST(test_fill_read_then_write)
 	fill(lin, WR);
 	ck_assert(peek32(pte) & D);
 	ck_assert(can_write(lin));
-	*(volatile uint32_t *)(uintptr_t)(lin + 8) = 0x12345678;
+	*host(lin + 8) = 0x12345678;
 	ck_assert_uint_eq(peek32(pa + 8), 0x12345678);
 	/* The tables the fill used are traced. */
 	ck_assert(mmu_frame_flags[PD >> 12] & FRAME_PT);
@@ -349,7 +363,7 @@ START_TEST(test_error_codes)
 
 	/* User view. */
 	pte_sup = map(PD, sup, DATA + 0x2000, P | W);
-	shadow_set_user_view(cpu, true);
+	set_view(true);
 	ck_assert_int_eq(flt(sup, RD, &err), SHADOW_GUEST_PF);
 	ck_assert_uint_eq(err, X86_PF_P | X86_PF_U);
 	ck_assert(!(peek32(pte_sup) & A));
@@ -359,16 +373,16 @@ START_TEST(test_error_codes)
 	ck_assert_uint_eq(err, X86_PF_U);
 	ck_assert_int_eq(flt(ro, RD, &err), SHADOW_FILLED);
 	ck_assert(peek32(pte_ro) & A);
-	shadow_set_user_view(cpu, false);
+	set_view(false);
 
 	/* A user PTE under a supervisor PDE is supervisor. */
 	map(PD, 0x48000000u, DATA + 0x3000, P | W | U);
 	poke32(pde_addr(PD, 0x48000000u),
 	       peek32(pde_addr(PD, 0x48000000u)) & ~U);
-	shadow_set_user_view(cpu, true);
+	set_view(true);
 	ck_assert_int_eq(flt(0x48000000u, RD, &err), SHADOW_GUEST_PF);
 	ck_assert_uint_eq(err, X86_PF_P | X86_PF_U);
-	shadow_set_user_view(cpu, false);
+	set_view(false);
 	ck_assert_uint_eq(stats.shadow_guest_pf, 8);
 }
 END_TEST
@@ -386,14 +400,16 @@ START_TEST(test_wp0_write_emulated)
 	ck_assert(can_read(lin, NULL));
 	ck_assert(!can_write(lin));
 	ck_assert_uint_eq(stats.shadow_emulated, 1);
-	/* The user view sees the same read-only mapping. */
-	shadow_set_user_view(cpu, true);
+	/* The user view has its own mapping, read-only too. */
+	set_view(true);
+	ck_assert(!can_read(lin, NULL));
+	fill(lin, RD);
 	ck_assert(can_read(lin, NULL));
 	ck_assert(!can_write(lin));
 	ck_assert_int_eq(flt(lin, WR, &err), SHADOW_GUEST_PF);
 	ck_assert_uint_eq(err, X86_PF_P | X86_PF_W | X86_PF_U);
 	/* WP changes need no flush. */
-	shadow_set_user_view(cpu, false);
+	set_view(false);
 	cpu->cr0 |= X86_CR0_WP;
 	shadow_paging_changed(cpu);
 	ck_assert_uint_eq(stats.shadow_flushes, 0);
@@ -420,8 +436,14 @@ START_TEST(test_below_mmap_min_addr_and_mmio)
 {
 	uint32_t err;
 
-	map(PD, 0, DATA, P | W | A | D);
+	/* Below vm.mmap_min_addr the host maps nothing: the user view
+	 * emulates; the kernel view, 8 GiB up, maps the page. */
+	map(PD, 0, DATA, P | W | U | A | D);
+	set_view(true);
 	ck_assert_int_eq(flt(0x10, RD, &err), SHADOW_EMULATE);
+	set_view(false);
+	fill(0x10, RD);
+	ck_assert_uint_eq(read_tag(0), tag(DATA >> 12));
 	/* MMIO inside RAM (a VGA window) and above RAM: never mapped. */
 	bus_register_mmio(&m->bus, "vga", 0xa0000, 0x20000, NULL, NULL, NULL);
 	map(PD, 0x40020000u, 0xa1000, P | W | A | D);
@@ -430,7 +452,7 @@ START_TEST(test_below_mmap_min_addr_and_mmio)
 	map(PD, 0x40021000u, 0xfee00000u, P | W | A | D);
 	ck_assert_int_eq(flt(0x40021000u, WR, &err), SHADOW_EMULATE);
 	ck_assert(!can_read(0x40021000u, NULL));
-	ck_assert_uint_eq(info().pages_mapped, 0);
+	ck_assert_uint_eq(info().pages_mapped, 1); /* page 0, kernel view */
 	ck_assert_uint_eq(stats.shadow_emulated, 3);
 }
 END_TEST
@@ -720,7 +742,9 @@ START_TEST(test_paging_off)
 	ck_assert(can_write(0x203000u));
 	ck_assert_uint_eq(info().pages_mapped, 16);
 	ck_assert_uint_eq(read_tag(0x20f000u), tag(0x20f));
+	set_view(true);
 	ck_assert_int_eq(flt(0x800, RD, &err), SHADOW_EMULATE);
+	set_view(false);
 	ck_assert_int_eq(flt(RAM_SIZE + 0x1000, RD, &err), SHADOW_EMULATE);
 	/* Turning paging on changes what every address means. */
 	cpu->cr0 |= X86_CR0_PG;
@@ -775,62 +799,81 @@ END_TEST
 
 /* ---- views -------------------------------------------------------------- */
 
-START_TEST(test_user_view_hides_supervisor_pages_below_boundary)
+START_TEST(test_user_view_never_maps_supervisor_pages)
 {
 	uint32_t upage = 0x00400000u, spage = 0x00800000u;
 	uint32_t kpage = 0xc0001000u, err;
 
 	map(PD, upage, DATA, P | W | U | D);
 	map(PD, spage, DATA + 0x1000, P | W | D);
+	/* Linux's kernel tables: U in the PDE, not in the PTE. */
 	map(PD, kpage, DATA + 0x2000, P | W | D);
-	poke32(pde_addr(PD, kpage), peek32(pde_addr(PD, kpage)) & ~U);
-	map(PD, 0xbfc00000u, DATA + 0x3000, P | W | U);
-	ck_assert_uint_eq(shadow_user_boundary(cpu), 0xc0000000u);
-	shadow_set_user_boundary(cpu, 0xc0000000u);
 	fill(upage, RD);
 	fill(spage, RD);
 	fill(kpage, RD);
-
-	shadow_set_user_view(cpu, true);
-	ck_assert(!can_read(spage, NULL));
 	ck_assert(can_write(upage));
-	ck_assert(can_read(kpage, NULL)); /* beyond the user segments */
+	ck_assert(can_read(kpage, NULL));
+
+	/* The user view is separate: nothing there yet, and what the guest
+	 * keeps from CPL 3 never gets there, wherever it lies. */
+	set_view(true);
+	ck_assert(!can_read(upage, NULL));
+	ck_assert(!can_read(spage, NULL));
+	ck_assert(!can_read(kpage, NULL));
 	ck_assert_int_eq(flt(spage, RD, &err), SHADOW_GUEST_PF);
 	ck_assert_uint_eq(err, X86_PF_P | X86_PF_U);
-	/* Switching back keeps the user view's pages. */
-	shadow_set_user_view(cpu, false);
+	ck_assert_int_eq(flt(kpage, WR, &err), SHADOW_GUEST_PF);
+	ck_assert_uint_eq(err, X86_PF_P | X86_PF_W | X86_PF_U);
+	fill(upage, RD);
 	ck_assert(can_write(upage));
-	fill(spage, RD);
-	/* A cheap round trip when nothing is below the boundary. */
-	shadow_set_user_view(cpu, true);
-	shadow_set_user_view(cpu, false);
-	fill(spage, RD);
-	/* No boundary: every supervisor page goes. */
-	shadow_set_user_boundary(cpu, 0);
-	shadow_set_user_view(cpu, true);
-	ck_assert(!can_read(kpage, NULL));
-	ck_assert(can_read(upage, NULL));
-	/* Raising the boundary while in the user view hides at once. */
-	shadow_set_user_view(cpu, false);
-	shadow_set_user_boundary(cpu, 0x00400000u);
-	fill(spage, RD);
-	shadow_set_user_view(cpu, true);
-	ck_assert(can_read(spage, NULL));
-	shadow_set_user_boundary(cpu, 0x00c00000u);
 	ck_assert(!can_read(spage, NULL));
-	shadow_set_user_view(cpu, false);
+	ck_assert(!can_read(kpage, NULL));
+	/* The same frame through both views: one memory. */
+	*host(upage + 16) = 0x600df00d;
+	set_view(false);
+	ck_assert_uint_eq(*host(upage + 16), 0x600df00d);
+	/* A PTE write drops the page from both views. */
+	guest_write32(PT_BASE, DATA | P | U);
+	ck_assert(!can_read(upage, NULL));
+	set_view(true);
+	ck_assert(!can_read(upage, NULL));
+	/* So does invlpg... */
+	set_view(false);
+	fill(upage, RD);
+	set_view(true);
+	fill(upage, RD);
+	shadow_invlpg(cpu, upage);
+	ck_assert(!can_read(upage, NULL));
+	set_view(false);
+	ck_assert(!can_read(upage, NULL));
+	/* ...and a PDE write. */
+	fill(upage, RD);
+	set_view(true);
+	fill(upage, RD);
+	guest_write32(pde_addr(PD, upage), 0);
+	ck_assert(!can_read(upage, NULL));
+	set_view(false);
+	ck_assert(!can_read(upage, NULL));
 }
 END_TEST
 
-START_TEST(test_user_boundary_helper)
+/* The guard between the views: an access that runs past the top of the
+ * user view (host 4 GiB) faults instead of reaching the kernel view,
+ * even when the kernel view maps guest page 0. */
+START_TEST(test_guard_between_views)
 {
-	ck_assert_uint_eq(shadow_user_boundary(cpu), 1u << 22);
-	map(PD, 0x7fc00000u, DATA, P | W | U);
-	ck_assert_uint_eq(shadow_user_boundary(cpu), 0x80000000u);
-	map(PD, 0xffc00000u, DATA, P | W | U);
-	ck_assert_uint_eq(shadow_user_boundary(cpu), 0);
-	cpu->cr0 &= ~X86_CR0_PG;
-	ck_assert_uint_eq(shadow_user_boundary(cpu), 0);
+	volatile uint32_t *past_user_view =
+		(volatile uint32_t *)(uintptr_t)(1ull << 32);
+
+	map(PD, 0, DATA, P | W | A | D);
+	fill(0, RD);
+	ck_assert_uint_eq(read_tag(0), tag(DATA >> 12));
+	if (sigsetjmp(probe_env, 1) == 0) {
+		probing = 1;
+		(void)*past_user_view;
+		probing = 0;
+		ck_abort_msg("host 4 GiB (the guard) is mapped");
+	}
 }
 END_TEST
 
@@ -1056,11 +1099,10 @@ static bool oracle_wp1_write(uint32_t lin)
 }
 
 /* The host mapping at lin must never allow more than the guest does. */
-static void probe_against_oracle(uint32_t lin, bool user_view,
-				 uint32_t boundary)
+static void probe_against_oracle(uint32_t lin, bool user)
 {
 	uint32_t v, frame;
-	bool dirty, user = user_view && lin < boundary;
+	bool dirty;
 
 	if (can_read(lin, &v)) {
 		ck_assert_msg(oracle(lin, false, user, &frame, &dirty),
@@ -1089,7 +1131,7 @@ static void random_steps(void)
 					   0x300, 0x301, 0x3ff};
 	const uint32_t nreg = sizeof(regions) / sizeof(regions[0]);
 	const uint32_t pds[3] = {PD, PD2, PD3};
-	uint32_t pts[8], boundary = 0;
+	uint32_t pts[8];
 	bool user_view = false;
 	const char *seed = getenv("SHADOW_SEED"); /* to try other runs */
 
@@ -1112,8 +1154,7 @@ static void random_steps(void)
 		if (op < 40) {
 			uint32_t acc = rnd(3) ? RD : WR;
 			bool dirty;
-			enum shadow_result res =
-				shadow_fault(cpu, lin, acc, &err);
+			enum shadow_result res = flt(lin, acc, &err);
 			bool user = user_view;
 
 			if (res == SHADOW_GUEST_PF)
@@ -1163,12 +1204,9 @@ static void random_steps(void)
 			shadow_cr3_written(cpu, old);
 		} else if (op < 88) {
 			shadow_invlpg(cpu, lin);
-		} else if (op < 92) {
-			user_view = !user_view;
-			shadow_set_user_view(cpu, user_view);
 		} else if (op < 94) {
-			boundary = rnd(3) == 0 ? 0 : (1 + rnd(1023)) << 22;
-			shadow_set_user_boundary(cpu, boundary);
+			user_view = !user_view;
+			set_view(user_view);
 		} else if (op < 96) {
 			cpu->cr0 ^= X86_CR0_WP;
 			shadow_paging_changed(cpu);
@@ -1179,9 +1217,9 @@ static void random_steps(void)
 			shadow_flush_all(cpu);
 		}
 		for (int k = 0; k < 4; k++)
-			probe_against_oracle(
-				(regions[rnd(nreg)] << 22) | (rnd(32) << 12),
-				user_view, boundary ? boundary : 0xffffffffu);
+			probe_against_oracle((regions[rnd(nreg)] << 22) |
+						     (rnd(32) << 12),
+					     user_view);
 		if (step % 500 == 0)
 			ck_assert_int_eq(shadow_check(cpu), 0);
 	}
@@ -1189,7 +1227,7 @@ static void random_steps(void)
 		cpu->cr0 |= X86_CR0_WP;
 		shadow_paging_changed(cpu);
 	}
-	shadow_set_user_view(cpu, false);
+	set_view(false);
 	fprintf(stderr,
 		"shadow: random: %llu fills, %llu guest #PF, %llu emulated, "
 		"%llu traces, %llu untraces, %u pages mapped\n",
@@ -1223,11 +1261,10 @@ START_TEST(test_hidden_faults_through_sigsegv)
 	map_scattered(base, n);
 	hidden_faults = 1;
 	for (uint32_t p = 0; p < n; p++)
-		ck_assert_uint_eq(
-			*(volatile uint32_t *)(uintptr_t)(base + p * 0x1000),
-			tag(scatter_frame(p)));
+		ck_assert_uint_eq(*host(base + p * 0x1000),
+				  tag(scatter_frame(p)));
 	/* The first write faults again (sets Dirty), then goes through. */
-	*(volatile uint32_t *)(uintptr_t)(base + 4) = 0xabcdef01;
+	*host(base + 4) = 0xabcdef01;
 	hidden_faults = 0;
 	ck_assert_uint_eq(peek32((scatter_frame(0) << 12) + 4), 0xabcdef01);
 	ck_assert(peek32(PT_BASE) & D);
@@ -1244,7 +1281,7 @@ START_TEST(test_costs)
 	/* Fill: walk + bookkeeping + one mmap, no signal. */
 	t0 = now_us();
 	for (uint32_t p = 0; p < n; p++)
-		shadow_fault(cpu, base + p * 0x1000, RD, &err);
+		flt(base + p * 0x1000, RD, &err);
 	t1 = now_us();
 	fprintf(stderr, "shadow: fill (direct call)       %6.2f us/page\n",
 		(t1 - t0) / n);
@@ -1261,11 +1298,10 @@ START_TEST(test_costs)
 		(t1 - t0) / 120);
 	/* Hidden faults through SIGSEGV. */
 	shadow_flush_all(cpu);
-	shadow_set_user_boundary(cpu, base);
 	hidden_faults = 1;
 	t0 = now_us();
 	for (uint32_t p = 0; p < n; p++)
-		(void)*(volatile uint32_t *)(uintptr_t)(base + p * 0x1000);
+		(void)*host(base + p * 0x1000);
 	t1 = now_us();
 	hidden_faults = 0;
 	fprintf(stderr, "shadow: hidden fault (SIGSEGV)   %6.2f us/page\n",
@@ -1277,15 +1313,7 @@ START_TEST(test_costs)
 	t1 = now_us();
 	fprintf(stderr, "shadow: CR3 reload (%u regions)   %6.2f us\n",
 		(n + 1023) / 1024, (t1 - t0) / 1000);
-	t0 = now_us();
-	for (int k = 0; k < 1000; k++) {
-		shadow_set_user_view(cpu, true);
-		shadow_set_user_view(cpu, false);
-	}
-	t1 = now_us();
-	fprintf(stderr, "shadow: view round trip           %6.3f us\n",
-		(t1 - t0) / 1000);
-	ck_assert_uint_eq(info().pages_mapped, n); /* all user pages */
+	ck_assert_uint_eq(info().pages_mapped, n);
 	t0 = now_us();
 	shadow_flush_all(cpu);
 	t1 = now_us();
@@ -1297,7 +1325,7 @@ START_TEST(test_costs)
 		    P | W | A | D);
 	t0 = now_us();
 	for (uint32_t p = 0; p < n; p++)
-		shadow_fault(cpu, 0x80000000u + p * 0x1000, RD, &err);
+		flt(0x80000000u + p * 0x1000, RD, &err);
 	t1 = now_us();
 	fprintf(stderr,
 		"shadow: fill, contiguous          %6.2f us/page "
@@ -1317,11 +1345,11 @@ START_TEST(test_costs)
 	for (uint32_t r = 0x200; r < 0x204; r++)
 		poke32(PD2 + 4 * r, peek32(PD + 4 * r));
 	for (uint32_t p = 0; p < n; p++)
-		shadow_fault(cpu, 0x80000000u + p * 0x1000, RD, &err);
+		flt(0x80000000u + p * 0x1000, RD, &err);
 	t1 = 0;
 	for (int k = 0; k < 100; k++) {
 		for (uint32_t p = 0; p < 64; p++)
-			shadow_fault(cpu, 0x00400000u + p * 0x2000, RD, &err);
+			flt(0x00400000u + p * 0x2000, RD, &err);
 		t0 = now_us();
 		cpu->cr3 = cpu->cr3 == PD ? PD2 : PD;
 		shadow_cr3_written(cpu, 0);
@@ -1362,9 +1390,8 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_paging_off);
 	tcase_add_test(tc, test_pge_toggle_keeps_mappings);
 	tcase_add_test(tc, test_cluster_of_contiguous_pages);
-	tcase_add_test(tc,
-		       test_user_view_hides_supervisor_pages_below_boundary);
-	tcase_add_test(tc, test_user_boundary_helper);
+	tcase_add_test(tc, test_user_view_never_maps_supervisor_pages);
+	tcase_add_test(tc, test_guard_between_views);
 	tcase_add_test(tc, test_unused_table_untraced_on_write);
 	tcase_add_test(tc, test_hot_table_untraced);
 	tcase_add_test(tc, test_hot_allowance_grows_with_pages);
