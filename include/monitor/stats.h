@@ -71,6 +71,7 @@
 	X(bt_invalidations, "blocks invalidated")                              \
 	X(bt_page_detaches, "code pages detached (mapping gone, blocks kept)") \
 	X(bt_page_reattaches, "code pages reattached (blocks reused)")         \
+	X(bt_page_rebinds, "code pages reused for a copy of their frame")      \
 	X(bt_hash_survivals, "blocks kept after a write (same bytes)")         \
 	X(bt_faults, "host faults in translated code")                         \
 	X(bt_kicks, "kicks while in the code cache")                           \

@@ -340,11 +340,56 @@ static void reattach_page(struct tc_page *p)
 static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
 			    bool user);
 
+/* Do the blocks of detached page p match the bytes of `frame`? */
+static bool same_code(const struct tc_page *p, uint32_t frame)
+{
+	const uint8_t *page;
+
+	if (!machine_of_cache ||
+	    !mem_is_ram(&machine_of_cache->mem, frame << 12, 4096))
+		return false;
+	page = mem_ptr(&machine_of_cache->mem, frame << 12);
+	for (const struct tc_block *b = p->blocks; b; b = b->page_next)
+		if (XXH3_64bits(page + (b->eip & 0xfff), b->guest_len) !=
+		    b->hash)
+			return false;
+	return true;
+}
+
+/*
+ * A detached page at lin whose code is byte for byte in `frame` (a
+ * forked process has its own copy of the parent's text): its blocks now
+ * belong to `frame`. Returns it, or NULL.
+ */
+static struct tc_page *rebind(uint32_t lin, uint32_t frame)
+{
+	for (struct tc_page *p = pages[page_hash(lin)]; p; p = p->hash_next) {
+		uint32_t old = p->frame;
+
+		if (p->lin != lin || !p->detached || !p->blocks ||
+		    !same_code(p, frame))
+			continue;
+		p->frame = frame;
+		for (struct tc_block *b = p->blocks; b; b = b->page_next)
+			b->frame = frame;
+		shadow_protect_code(machine_of_cache, frame);
+		if (!frame_has_blocks(old))
+			shadow_unprotect_code(machine_of_cache, old);
+		STAT_INC(bt_page_rebinds);
+		return p;
+	}
+	return NULL;
+}
+
 bool bt_reattach(struct vcpu *cpu, uint32_t lin, uint32_t frame)
 {
 	struct tc_page *p = page_get(lin, frame, false);
 
-	if (!p || !p->detached || !p->blocks)
+	if (p && (!p->detached || !p->blocks))
+		return false;
+	if (!p)
+		p = rebind(lin, frame);
+	if (!p)
 		return false;
 	/* Pages attached at lin with another frame are stale now. */
 	for (struct tc_page *q = pages[page_hash(lin)]; q; q = q->hash_next)
