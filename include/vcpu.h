@@ -125,6 +125,13 @@ struct vcpu {
 		uint64_t ibl_lookups; /* indirect branches executed (--stats) */
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 	} bt;
+
+	/* x87 errors with CR0.NE clear (src/bt/interp_fpu.c): FERR# drives
+	 * IRQ 13 from the first waiting instruction that finds an error
+	 * pending until FSW.ES is clear again; IGNNE# (a write to port
+	 * 0xf0 while FERR# is asserted) lets waiting instructions run. */
+	bool fpu_ferr;
+	bool fpu_ignne;
 };
 
 /* Segment-cache helpers. */

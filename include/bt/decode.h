@@ -214,7 +214,17 @@ struct x86_insn {
 	uint8_t disp_len, imm_len, imm2_len;
 	uint8_t prefix_len; /* bytes of legacy prefixes before the opcode */
 	uint8_t enc;	    /* X86_ENC_*: legacy, VEX, EVEX or XOP encoding */
+	/* The mandatory prefix that selected a variant row (X86_MAND_*):
+	 * NONE when the row is the no-prefix one, also when a 66/F2/F3
+	 * present was ignored because the opcode has no such variant. */
+	uint8_t mand;
 };
+
+/* x86_insn.mand. */
+#define X86_MAND_NONE 0
+#define X86_MAND_66 1
+#define X86_MAND_F3 2
+#define X86_MAND_F2 3
 
 /* x86_insn.enc. For VEX/EVEX/XOP, map is the encoded map (1..3, or 8..10
  * for XOP) and opcode the byte after the VEX/EVEX/XOP prefix. */

@@ -42,6 +42,8 @@ int dev_cmos_init(struct machine *m);	   /* MC146818: 0x70-0x71, IRQ8 */
 int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
 int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
 int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
+/* x87 error latch: 0xf0 (IGNNE#); IRQ13 is driven by the interpreter. */
+int dev_fpu_error_init(struct machine *m);
 /* ATA/IDE PIO disks from m->opt.drive[]: 0x1f0/0x3f6 IRQ14, 0x170/0x376
  * IRQ15; fails (with a message naming the file) if an image cannot be
  * opened and locked. */

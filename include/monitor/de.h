@@ -99,6 +99,8 @@ enum de_emulate {
 	DE_EMU_SHADOW,	 /* shadow_fault() said SHADOW_EMULATE */
 	DE_EMU_SEGMENT,	 /* the guest reloaded a segment register into a
 			  * state DE cannot run (de_can_run() is false) */
+	DE_EMU_FPU,	 /* an x87 or SIMD error (#MF, #XM): the guest's
+			  * CR0.NE and CR4.OSXMMEXCPT decide what it is */
 };
 
 struct de_exit_info {

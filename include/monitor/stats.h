@@ -34,6 +34,9 @@
 	X(mode_switches, "CPU mode changes (real/protected/paging)")           \
 	X(task_switches, "hardware task switches")                             \
 	X(interp_unsupported, "instructions the interpreter does not know")    \
+	X(interp_fpu_host, "x87/MMX/SSE instructions run on the host FPU")     \
+	X(interp_fpu_simd_faults, "unmasked SIMD exceptions (#XM) raised")     \
+	X(interp_fpu_ferr, "x87 errors signalled on FERR# (IRQ 13)")           \
 	X(shadow_fills, "hidden page faults filled")                           \
 	X(shadow_guest_pf, "host faults that were guest page faults")          \
 	X(shadow_emulated, "host faults emulated (traced/code/MMIO)")          \

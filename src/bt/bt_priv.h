@@ -229,6 +229,8 @@ uint32_t bt_mode_key(const struct vcpu *cpu);
  * reaches the shadow's user view, any other the kernel view. */
 #define BT_KEY_CPL(key) (((key) >> 2) & 3u)
 #define BT_KEY_USER(key) (BT_KEY_CPL(key) == 3)
+/* Mode key bit: CR4.OSFXSR is clear (SSE instructions are #UD). */
+#define BT_KEY_NOFXSR 0x100
 
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);

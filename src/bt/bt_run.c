@@ -120,6 +120,7 @@ uint32_t bt_mode_key(const struct vcpu *cpu)
 {
 	return ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
+	       ((cpu->cr4 & X86_CR4_OSFXSR) ? 0 : BT_KEY_NOFXSR) |
 	       ((uint32_t)cpu->cpl << 2) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_FS]) ? 0x10 : 0) |
 	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0) |
@@ -366,7 +367,12 @@ bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 		}
 		break;
 	case SIGFPE:
+		/* An x87 (#MF) or SIMD (#XM) error: the interpreter runs the
+		 * instruction again and raises what the guest's CR0.NE and
+		 * CR4.OSXMMEXCPT say (FERR#, #UD). */
 		vector = X86_EXC_DE;
+		if (g[REG_TRAPNO] == X86_EXC_MF || g[REG_TRAPNO] == X86_EXC_XM)
+			vector = -1;
 		break;
 	case SIGILL:
 		vector = X86_EXC_UD;

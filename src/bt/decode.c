@@ -23,6 +23,10 @@
 #include "bt/decode.h"
 #include "bt/optable_priv.h"
 
+_Static_assert(MAND_66 == X86_MAND_66 && MAND_F3 == X86_MAND_F3 &&
+		       MAND_F2 == X86_MAND_F2,
+	       "x86_insn.mand takes the table's variant index");
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -432,6 +436,7 @@ int x86_decode(struct x86_insn *insn, const uint8_t *bytes, size_t avail,
 	insn->opsize = (uint8_t)opsize;
 	insn->addrsize = (uint8_t)addrsize;
 	insn->enc = X86_ENC_LEGACY;
+	insn->mand = X86_MAND_NONE;
 	insn->map = 0;
 	insn->modrm = insn->mod = insn->reg = insn->rm = 0;
 	insn->base = insn->index = X86_NOREG;
@@ -460,6 +465,7 @@ int x86_decode(struct x86_insn *insn, const uint8_t *bytes, size_t avail,
 			if (v && v[idx].name) {
 				row = &v[idx];
 				ext = row->ext;
+				insn->mand = (uint8_t)m;
 			}
 			break;
 		}

@@ -40,6 +40,7 @@ static void init_handlers(void)
 	interp_register_seg(handlers);
 	interp_register_intr(handlers);
 	interp_register_sys(handlers);
+	interp_register_fpu(handlers);
 	ready = true;
 }
 
@@ -188,32 +189,6 @@ static enum vcpu_exit take_interrupt(struct vcpu *cpu)
 
 /* ---- executing ----------------------------------------------------- */
 
-/* x87/MMX/SSE: the architectural #NM/#UD checks, then "unsupported". */
-static void fpu_insn(struct vcpu *cpu, const struct x86_insn *in)
-{
-	unsigned op = in->info->op;
-
-	if (op == X86_OP_X87) {
-		if (cpu->cr0 & (X86_CR0_EM | X86_CR0_TS))
-			interp_raise(cpu, X86_EXC_NM);
-	} else if (op == X86_OP_MMX || op == X86_OP_SSE ||
-		   op == X86_OP_FXSAVE || op == X86_OP_FXRSTOR ||
-		   op == X86_OP_LDMXCSR || op == X86_OP_STMXCSR) {
-		if (cpu->cr0 & X86_CR0_EM)
-			interp_ud(cpu);
-		if (op != X86_OP_MMX && op != X86_OP_FXSAVE &&
-		    op != X86_OP_FXRSTOR && !(cpu->cr4 & X86_CR4_OSFXSR))
-			interp_ud(cpu);
-		if (cpu->cr0 & X86_CR0_TS)
-			interp_raise(cpu, X86_EXC_NM);
-	}
-	STAT_INC(interp_unsupported);
-	interp_fatal(cpu,
-		     "%s at %04x:%08x is not supported by the interpreter "
-		     "(x87/MMX/SSE execution is not implemented yet)",
-		     in->info->name, cpu->seg[X86_CS].sel, cpu->insn_eip);
-}
-
 /* Run a decoded instruction at cpu->insn_eip (inside the setjmp). */
 static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 {
@@ -228,8 +203,8 @@ static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 	 * PadLock, rsm outside SMM. #UD comes before any privilege check. */
 	if (in->info->op == X86_OP_OTHER)
 		interp_ud(cpu);
-	if (in->info->flags & X86_F_NOSUP)
-		fpu_insn(cpu, in);
+	if (cpu->fpu_ferr)
+		interp_fpu_sync_ferr(cpu);
 	fn = handlers[in->info->op];
 	if (!fn) {
 		STAT_INC(interp_unsupported);

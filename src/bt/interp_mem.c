@@ -306,6 +306,66 @@ void interp_write64(struct vcpu *cpu, int seg, uint32_t off, uint64_t val)
 	lin_write(cpu, lin + 4, 4, (uint32_t)(val >> 32), user_access(cpu));
 }
 
+void interp_read_buf(struct vcpu *cpu, int seg, uint32_t off, void *buf,
+		     unsigned len)
+{
+	uint32_t lin = seg_linear(cpu, seg, off, len, false);
+	bool user = user_access(cpu);
+	uint8_t *b = buf;
+
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, len, false);
+	for (unsigned n = 0; n < len;) {
+		struct interp_tlb_entry *e = tlb_get(cpu, lin + n, false, user);
+		unsigned chunk = 0x1000 - ((lin + n) & 0xfff);
+
+		if (chunk > len - n)
+			chunk = len - n;
+		if (e->host) {
+			memcpy(b + n, e->host + ((lin + n) & 0xfff), chunk);
+		} else {
+			for (unsigned i = 0; i < chunk; i++)
+				b[n + i] = (uint8_t)phys_read(cpu, e,
+							      lin + n + i, 1);
+		}
+		n += chunk;
+	}
+}
+
+void interp_check_write_buf(struct vcpu *cpu, int seg, uint32_t off,
+			    unsigned len)
+{
+	uint32_t lin = seg_linear(cpu, seg, off, len, true);
+	bool user = user_access(cpu);
+
+	tlb_get(cpu, lin, true, user);
+	for (uint32_t p = (lin & ~0xfffu) + 0x1000; p - lin < len; p += 0x1000)
+		tlb_get(cpu, p, true, user);
+}
+
+void interp_write_buf(struct vcpu *cpu, int seg, uint32_t off, const void *buf,
+		      unsigned len)
+{
+	uint32_t lin = seg_linear(cpu, seg, off, len, true);
+	bool user = user_access(cpu);
+	const uint8_t *b = buf;
+
+	interp_check_write_buf(cpu, seg, off, len);
+	if (bt_debug_watching(cpu))
+		bt_debug_access(cpu, lin, len, true);
+	for (unsigned n = 0; n < len;) {
+		struct interp_tlb_entry *e = tlb_get(cpu, lin + n, true, user);
+		unsigned size = 4 - ((lin + n) & 3);
+		uint32_t v = 0;
+
+		if (size > len - n)
+			size = len - n;
+		memcpy(&v, b + n, size);
+		phys_write(cpu, e, lin + n, size, v);
+		n += size;
+	}
+}
+
 uint32_t interp_read_lin(struct vcpu *cpu, uint32_t lin, unsigned size,
 			 bool sys)
 {

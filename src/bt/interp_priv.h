@@ -39,6 +39,7 @@ void interp_register_branch(interp_fn *table); /* interp_branch.c */
 void interp_register_seg(interp_fn *table);    /* interp_seg.c */
 void interp_register_intr(interp_fn *table);   /* interp_intr.c */
 void interp_register_sys(interp_fn *table);    /* interp_sys.c */
+void interp_register_fpu(interp_fn *table);    /* interp_fpu.c */
 
 /* ---- exceptions (interp.c) ---------------------------------------- */
 
@@ -78,6 +79,17 @@ void interp_write(struct vcpu *cpu, int seg, uint32_t off, unsigned size,
 /* Check that a write would succeed (for read-modify-write ordering). */
 void interp_check_write(struct vcpu *cpu, int seg, uint32_t off, unsigned size);
 uint64_t interp_read64(struct vcpu *cpu, int seg, uint32_t off);
+/*
+ * Operands of any length up to a page (FPU state images): the segment
+ * checks cover the whole operand first, then every page is translated;
+ * a write checks every page before the first byte changes.
+ */
+void interp_read_buf(struct vcpu *cpu, int seg, uint32_t off, void *buf,
+		     unsigned len);
+void interp_check_write_buf(struct vcpu *cpu, int seg, uint32_t off,
+			    unsigned len);
+void interp_write_buf(struct vcpu *cpu, int seg, uint32_t off, const void *buf,
+		      unsigned len);
 void interp_write64(struct vcpu *cpu, int seg, uint32_t off, uint64_t val);
 
 /*
@@ -161,6 +173,14 @@ void interp_port_out(struct vcpu *cpu, uint16_t port, unsigned size,
 void interp_mode_changed(struct vcpu *cpu);
 /* Write a control register with the architecture's side effects. */
 void interp_write_cr(struct vcpu *cpu, unsigned cr, uint32_t val);
+
+/* ---- x87 (interp_fpu.c) ----------------------------------------- */
+
+/* WAIT/FWAIT after its #NM check: a pending x87 error. */
+void interp_fpu_wait(struct vcpu *cpu);
+/* Before each instruction: FERR# and IGNNE# go away once FSW.ES is clear,
+ * also when code run natively (FNCLEX in the code cache) cleared it. */
+void interp_fpu_sync_ferr(struct vcpu *cpu);
 
 /* ---- flags computed by the host CPU (interp_flags.h) ---------------- */
 

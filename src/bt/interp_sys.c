@@ -305,13 +305,13 @@ static void op_ud2(struct vcpu *cpu, const struct x86_insn *in)
 	interp_ud(cpu);
 }
 
-/* No x87 exception can be pending (the interpreter has no x87), so WAIT
- * only has its #NM check. */
+/* WAIT: #NM with MP and TS, then a pending x87 error (#MF or FERR#). */
 static void op_wait(struct vcpu *cpu, const struct x86_insn *in)
 {
 	(void)in;
 	if ((cpu->cr0 & (X86_CR0_MP | X86_CR0_TS)) == (X86_CR0_MP | X86_CR0_TS))
 		interp_raise(cpu, X86_EXC_NM);
+	interp_fpu_wait(cpu);
 }
 
 /*

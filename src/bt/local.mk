@@ -7,4 +7,5 @@ libbt386_a_SOURCES += src/bt/interp.c src/bt/interp_operand.c \
 include $(srcdir)/src/bt/decode.mk
 include $(srcdir)/src/bt/interp_int.mk
 include $(srcdir)/src/bt/interp_sys.mk
+include $(srcdir)/src/bt/interp_fpu.mk
 include $(srcdir)/src/bt/bt.mk

@@ -24,6 +24,7 @@
 #include "bt/bt_priv.h"
 #include "bt/bt_trace.h"
 #include "bt/emit.h"
+#include "bt/fpu.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
 #include "monitor/machine.h"
@@ -696,8 +697,9 @@ static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 	case SENS_FPU:
 		if (cpu->cr0 & (X86_CR0_TS | X86_CR0_EM))
 			return BT_CAT_CALLOUT; /* #NM / #UD */
-		if (in->enc != X86_ENC_LEGACY || info->op == X86_OP_OTHER)
-			return BT_CAT_INTERP;
+		if (in->enc != X86_ENC_LEGACY || info->op == X86_OP_OTHER ||
+		    !bt_fpu_native_ok(cpu, in))
+			return BT_CAT_INTERP; /* #UD per the virtual CPU */
 		return BT_CAT_IDENT;
 	default:
 		return BT_CAT_CALLOUT;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bt/cpu_model.h"
+#include "bt/fpu.h"
 #include "bt/interp.h"
 #include "vcpu.h"
 
@@ -53,6 +54,7 @@ void vcpu_reset(struct vcpu *cpu)
 	cpu->cpl = 0;
 
 	bt_msr_reset(cpu);
+	bt_fpu_reset(cpu);
 	if (tlb)
 		bt_interp_flush_tlb(cpu);
 }

@@ -13,6 +13,7 @@ libbt386_a_SOURCES += \
 	src/devices/cmos.c \
 	src/devices/i8042.c \
 	src/devices/port80.c \
+	src/devices/fpu_error.c \
 	src/devices/debugexit.c \
 	src/devices/ata.c \
 	src/devices/disk_image.c \

@@ -358,8 +358,13 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 		}
 		break;
 	case SIGFPE:
-		if (trapno == X86_EXC_DE || trapno == X86_EXC_MF ||
-		    trapno == X86_EXC_XM) {
+		if (trapno == X86_EXC_MF || trapno == X86_EXC_XM) {
+			/* The interpreter runs it again: FERR# without
+			 * CR0.NE, #UD without CR4.OSXMMEXCPT. */
+			set_emulate(x, DE_EMU_FPU);
+			return false;
+		}
+		if (trapno == X86_EXC_DE) {
 			set_fault(x, trapno, false, 0);
 			return false;
 		}

@@ -15,6 +15,7 @@
 #include "devices/devices.h"
 #include "monitor/monitor.h"
 #include "bt/bt.h"
+#include "bt/fpu.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
 #include "monitor/bzimage.h"
@@ -36,6 +37,7 @@ static const struct device_entry device_table[] = {
 	{"i8042 keyboard controller", dev_i8042_init},
 	{"POST port 0x80", dev_port80_init},
 	{"debug exit (0xf4)", dev_debugexit_init},
+	{"x87 error latch (0xf0, IRQ 13)", dev_fpu_error_init},
 	{"ATA/IDE disks", dev_ata_init},
 	{"CGA/VGA text mode", dev_vga_init},
 	{"QEMU fw_cfg", dev_fwcfg_init},
@@ -81,6 +83,12 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot install signal handlers");
 			return -1;
 		}
+	}
+	/* After direct execution's set-up: the interpreter adopts its FPU
+	 * area. Before the sandbox: it maps an executable page. */
+	if (bt_fpu_init(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
 	}
 	for (size_t i = 0; i < sizeof(device_table) / sizeof(device_table[0]);
 	     i++) {

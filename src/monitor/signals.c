@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bt/bt.h"
+#include "bt/fpu.h"
 #include "monitor/de.h"
 #include "monitor/monitor.h"
 
@@ -38,6 +39,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	static const char msg[] =
 		"bt386: internal error: fault in the monitor itself\n";
 
+	if (bt_fpu_host_fault(sig, uc))
+		return;
 	if (m && m->bt_on && bt_fault_from_signal(&m->cpu, sig, si, uc))
 		return;
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
@@ -64,6 +67,9 @@ static bool host_signal(int sig, siginfo_t *si, void *uc)
 {
 	struct machine *m = sig_machine;
 
+	/* The interpreter's host FPU runner (an unmasked SIMD exception). */
+	if (bt_fpu_host_fault(sig, uc))
+		return true;
 	if (!m || !m->bt_on)
 		return false;
 	if (sig == SIGUSR1) {

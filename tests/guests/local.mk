@@ -9,17 +9,20 @@
 # scripts and benchmarks run them too.
 
 # QEMU's TCG does not check segment limits and rights on memory accesses,
-# so seglimits runs under bt386's engines only. (Plain lists: automake
-# reads TESTS itself and does not understand make functions.)
+# so seglimits runs under bt386's engines only; nor does it raise SIMD
+# exceptions (and it aborts on FERR#), so neither does fpuexc. (Plain
+# lists: automake reads TESTS itself and does not understand make
+# functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
-	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs
-GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault
+	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
+	fpumodes
+GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
-	debugregs
+	debugregs fpumodes fpuexc
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -118,6 +121,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/ata.sh \
 	tests/guests/run/interp/apic.sh \
 	tests/guests/run/interp/debugregs.sh \
+	tests/guests/run/interp/fpumodes.sh \
+	tests/guests/run/interp/fpuexc.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -137,6 +142,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/usersmc.sh \
 	tests/guests/run/bt/ata.sh \
 	tests/guests/run/bt/apic.sh \
+	tests/guests/run/bt/fpumodes.sh \
+	tests/guests/run/bt/fpuexc.sh \
 	tests/guests/run/bt/debugregs.sh \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
@@ -148,6 +155,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/fpu.sh \
 	tests/guests/run/de/usersmc.sh \
 	tests/guests/run/de/debugregs.sh \
+	tests/guests/run/de/fpumodes.sh \
+	tests/guests/run/de/fpuexc.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -166,13 +175,10 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/usersmc.sh \
 	tests/guests/run/qemu/ata.sh \
 	tests/guests/run/qemu/apic.sh \
-	tests/guests/run/qemu/debugregs.sh
+	tests/guests/run/qemu/debugregs.sh \
+	tests/guests/run/qemu/fpumodes.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
-# The interpreter does not execute x87/MMX/SSE yet (src/bt/interp.c,
-# fpu_insn): fpu stops at its first fninit. Remove the entry when it does
-# (automake then reports XPASS as an error, so this cannot go stale).
-XFAIL_TESTS = tests/guests/run/interp/fpu.sh
 
 tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bt/fpu.h"
 #include "bt/interp.h"
 #include "monitor/machine.h"
 #include "native32.h"
@@ -22,6 +23,9 @@
 #define GUEST_RAM (4u << 20)
 
 static struct machine *mach;
+/* The host side's XSAVE area; both sides' final states (FXSAVE layout). */
+static uint8_t host_xsave[4096] __attribute__((aligned(64)));
+static uint8_t fpu_out_interp[512], fpu_out_host[512];
 
 struct region {
 	uint32_t addr, len;
@@ -80,8 +84,8 @@ void diff_reset_cpu(void)
 	cpu->gdtr.limit = 3 * 8 - 1;
 	cpu->idtr.base = D_TABLES + 0x100;
 	cpu->idtr.limit = 32 * 8 - 1;
-	cpu->cr0 = X86_CR0_PE | X86_CR0_ET;
-	cpu->cr4 = 0;
+	cpu->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_MP | X86_CR0_NE;
+	cpu->cr4 = X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	cpu->cpl = 0;
 	cpu->eflags = X86_FL_FIXED1;
 	cpu->halted = false;
@@ -106,6 +110,11 @@ int diff_setup(char *err, size_t errlen)
 	mach = calloc(1, sizeof(*mach));
 	if (!mach || mem_init(&mach->mem, GUEST_RAM, err, errlen) < 0)
 		return -1;
+	/* The interpreter's host FPU runner reports unmasked SIMD
+	 * exceptions through SIGFPE, which the harness handles. */
+	if (bt_fpu_init(err, errlen) < 0)
+		return -1;
+	n32_set_foreign_hook(bt_fpu_host_fault);
 	bus_init(&mach->bus);
 	mach->cpu.machine = mach;
 
@@ -154,12 +163,46 @@ struct outcome {
 	const char *error;	   /* interpreter stopped with an error */
 };
 
+/* An XSAVE area (standard format, x87 and SSE) from a FXSAVE image. */
+static void put_fpu(uint8_t *area, const uint8_t *fx)
+{
+	memcpy(area, fx, 512);
+	memset(area + 512, 0, 64);
+	area[512] = 3; /* XSTATE_BV */
+}
+
+/* A FXSAVE image from an XSAVE area, initial-state components explicit. */
+static void get_fpu(uint8_t *fx, const uint8_t *area)
+{
+	memcpy(fx, area, 512);
+	if (!(area[512] & 1)) {
+		memset(fx, 0, 24);
+		fx[0] = 0x7f;
+		fx[1] = 0x03;
+		memset(fx + 32, 0, 128);
+	}
+	if (!(area[512] & 2))
+		memset(fx + 160, 0, 256);
+}
+
+const uint8_t *diff_fpu_interp(void)
+{
+	return fpu_out_interp;
+}
+
+const uint8_t *diff_fpu_host(void)
+{
+	return fpu_out_host;
+}
+
 static void run_interp(const struct dcase *c, struct outcome *o)
 {
 	struct vcpu *cpu = &mach->cpu;
 	enum vcpu_exit r;
 
 	diff_reset_cpu();
+	if (c->fpu)
+		put_fpu(bt_fpu_area(), c->fpu);
 	memcpy(cpu->regs, c->regs, sizeof(cpu->regs));
 	cpu->eflags = (c->eflags & (X86_FL_ARITH | X86_FL_DF)) | X86_FL_FIXED1;
 	cpu->eip = D_CODE;
@@ -191,6 +234,8 @@ static void run_interp(const struct dcase *c, struct outcome *o)
 	memcpy(o->regs, cpu->regs, sizeof(o->regs));
 	o->eip = cpu->eip;
 	o->eflags = cpu->eflags;
+	if (c->fpu)
+		get_fpu(fpu_out_interp, bt_fpu_area());
 }
 
 static void run_native(const struct dcase *c, struct outcome *o)
@@ -201,7 +246,13 @@ static void run_native(const struct dcase *c, struct outcome *o)
 	memcpy(r.regs, c->regs, sizeof(r.regs));
 	r.eip = D_CODE;
 	r.eflags = c->eflags;
-	o->vector = n32_run(&r, &f) ? f.vector : -1;
+	if (c->fpu) {
+		put_fpu(host_xsave, c->fpu);
+		o->vector = n32_run_fpu(&r, &f, host_xsave) ? f.vector : -1;
+		get_fpu(fpu_out_host, host_xsave);
+	} else {
+		o->vector = n32_run(&r, &f) ? f.vector : -1;
+	}
 	o->error = NULL;
 	memcpy(o->regs, r.regs, sizeof(o->regs));
 	o->eip = r.eip;
@@ -277,6 +328,45 @@ static uint32_t undefined_flags(const struct dcase *c)
 	return 0;
 }
 
+static bool skipped(const struct dcase *c, uint32_t addr)
+{
+	for (unsigned i = 0; i < D_MAX_SKIPS; i++)
+		if (addr - c->skip[i].addr < c->skip[i].len)
+			return true;
+	return false;
+}
+
+static void dump_fpu(const char *who, const uint8_t *fx)
+{
+	fprintf(stderr, "  %-7s", who);
+	for (unsigned o = 0; o < 288; o++) {
+		if (o == 32 || (o > 32 && o % 16 == 0))
+			fprintf(stderr, "\n         ");
+		fprintf(stderr, "%02x", fx[o]);
+		if (o % 4 == 3)
+			fputc(' ', stderr);
+	}
+	fputc('\n', stderr);
+}
+
+/* Everything architectural but the pointers and the opcode (bytes 6-23)
+ * and MXCSR_MASK (the model's is 0xffff). */
+static bool fpu_same(const struct dcase *c)
+{
+	const uint8_t *a = fpu_out_interp, *b = fpu_out_host;
+	bool same = !memcmp(a, b, 5) && !memcmp(a + 24, b + 24, 4) &&
+		    !memcmp(a + 160, b + 160, 128);
+
+	for (unsigned i = 0; i < 8; i++)
+		same = same && !memcmp(a + 32 + 16 * i, b + 32 + 16 * i, 10);
+	if (!same) {
+		dump_fpu("initial", c->fpu);
+		dump_fpu("interp", a);
+		dump_fpu("host", b);
+	}
+	return same;
+}
+
 bool diff_run(const struct dcase *c, int *vector)
 {
 	struct outcome in, nat;
@@ -326,10 +416,14 @@ bool diff_run(const struct dcase *c, int *vector)
 		if (!r->compare || !memcmp(h, g, r->len))
 			continue;
 		for (uint32_t o = 0; o < r->len; o++)
-			if (h[o] != g[o]) {
+			if (h[o] != g[o] && !skipped(c, r->addr + o)) {
 				report(c, &in, &nat, "memory", r->addr + o);
 				return false;
 			}
+	}
+	if (c->fpu && !fpu_same(c)) {
+		report(c, &in, &nat, "FPU state", 0);
+		return false;
 	}
 	return true;
 }

@@ -9,7 +9,12 @@
  * plain low host addresses), diff_run() copies them into guest RAM, runs
  * both, and compares the general registers, EIP, the arithmetic flags and
  * DF, the data regions, and whether (and with which vector) the
- * instruction faulted.
+ * instruction faulted; for x87/MMX/SSE cases also the FPU state (all of
+ * it but the x87 instruction and data pointers, which the host keeps as
+ * its own: the tests check the interpreter's against the architecture).
+ *
+ * The vCPU runs with CR0.MP and NE, CR4.OSFXSR and OSXMMEXCPT set, as
+ * the host's kernel runs its processes.
  */
 #ifndef BT386_TESTS_UNIT_INTERP_DIFF_H
 #define BT386_TESTS_UNIT_INTERP_DIFF_H
@@ -41,6 +46,7 @@
 #define D_HANDLERS 0x00204000u
 
 #define D_MAX_STOPS 4
+#define D_MAX_SKIPS 4
 
 struct dcase {
 	const char *name;
@@ -51,6 +57,16 @@ struct dcase {
 	uint32_t stops[D_MAX_STOPS]; /* branch targets (need stop stubs) */
 	unsigned nstops;
 	bool repeat; /* REP string: step until EIP leaves the instruction */
+	/* x87/MMX/SSE: the FPU state both sides start from (512 bytes, the
+	 * FXSAVE layout with 32-bit pointers), or NULL (integer cases:
+	 * the FPU is not compared). */
+	const uint8_t *fpu;
+	/* Memory bytes left out of the comparison: state images hold the
+	 * host's own selectors and pointers there; the test checks the
+	 * interpreter's bytes itself. */
+	struct {
+		uint32_t addr, len;
+	} skip[D_MAX_SKIPS];
 };
 
 /* Once per process: guest machine and native mappings. */
@@ -69,5 +85,15 @@ void diff_fill(uint64_t seed);
  * prints a report to stderr. *vector is the exception both raised, or -1.
  */
 bool diff_run(const struct dcase *c, int *vector);
+
+/*
+ * The FPU states after the last diff_run() of a case with an FPU state
+ * (FXSAVE layout, components in their initial state made explicit): the
+ * interpreter's (its pointers in the 32-bit format), the host's (as its
+ * XSAVE64 wrote them: 64-bit pointers, which AMD processors store only
+ * while an x87 error is pending).
+ */
+const uint8_t *diff_fpu_interp(void);
+const uint8_t *diff_fpu_host(void);
 
 #endif

@@ -41,8 +41,11 @@ struct n32_state {
 	uint16_t far_sel;  /* 48 */
 	uint16_t pad0;
 	uint32_t pad1;
-	uint64_t host_rsp; /* 56 */
-	uint64_t resume;   /* 64 */
+	uint64_t host_rsp;   /* 56 */
+	uint64_t resume;     /* 64 */
+	uint64_t fpu;	     /* 72: XSAVE area to load and save, or 0 */
+	uint32_t host_mxcsr; /* 80 */
+	uint16_t host_fcw;   /* 84 */
 };
 
 #define ST_EIP 32
@@ -51,6 +54,9 @@ struct n32_state {
 #define ST_FAR 44
 #define ST_RSP 56
 #define ST_RESUME 64
+#define ST_FPU 72
+#define ST_HMXCSR 80
+#define ST_HFCW 84
 #define ST_STACK_TOP 0xff0 /* scratch stack, top of the state page */
 #define N32_CODE (N32_BASE + 0x1000)
 
@@ -60,12 +66,24 @@ _Static_assert(__builtin_offsetof(struct n32_state, save_ptr) == ST_SAVE, "");
 _Static_assert(__builtin_offsetof(struct n32_state, far_off) == ST_FAR, "");
 _Static_assert(__builtin_offsetof(struct n32_state, host_rsp) == ST_RSP, "");
 _Static_assert(__builtin_offsetof(struct n32_state, resume) == ST_RESUME, "");
+_Static_assert(__builtin_offsetof(struct n32_state, fpu) == ST_FPU, "");
+_Static_assert(__builtin_offsetof(struct n32_state, host_mxcsr) == ST_HMXCSR,
+	       "");
+_Static_assert(__builtin_offsetof(struct n32_state, host_fcw) == ST_HFCW, "");
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define ST(off) "(" STR(N32_BASE) "+" STR(off) ")"
 
-/* The trampoline template (copied to N32_CODE) and the 64-bit entry. */
+/*
+ * The trampoline template (copied to N32_CODE) and the 64-bit entry.
+ * With STATE->fpu set, n32_enter loads the guest FPU state (XRSTOR, x87
+ * and SSE) right before the far return into 32-bit code and saves it
+ * (XSAVE) right after coming back, before any C runs; a fault comes
+ * back the same way, with the state the fault left (the signal return
+ * restores it).
+ */
+/* clang-format off */
 __asm__(".pushsection .rodata.n32, \"a\"\n"
 	".globl n32_tmpl_start, n32_tmpl_save, n32_tmpl_land, n32_tmpl_end\n"
 	".hidden n32_tmpl_start, n32_tmpl_save, n32_tmpl_land, n32_tmpl_end\n"
@@ -74,78 +92,81 @@ __asm__(".pushsection .rodata.n32, \"a\"\n"
 	"	mov %ss, %eax\n"
 	"	mov %eax, %ds\n"
 	"	mov %eax, %es\n"
-	"	mov $" ST(
-		ST_STACK_TOP) ", %esp\n"
-			      "	pushl " ST(
-				      ST_EFLAGS) "\n"
-						 "	popfl\n"
-						 "	mov " ST(
-							 0) ", %eax\n"
-							    "	mov " ST(
-								    4) ", "
-								       "%ecx\n"
-								       "	mov " ST(
-									       8) ", %edx\n"
-										  "	mov " ST(12) ", %ebx\n"
-												     "	mov " ST(
-													     20) ", %ebp\n"
-														 "	mov " ST(24) ", %esi\n"
-																     "	mov " ST(
-																	     28) ", %edi\n"
-																		 "	mov " ST(16) ", %esp\n"
-																				     "	jmp *" ST(ST_EIP) "\n"
-																							  "n32_tmpl_save:\n"
-																							  "	mov %eax, " ST(0) "\n"
-																										  "	mov %ecx, " ST(4) "\n"
-																													  "	mov %edx, " ST(
-																														  8) "\n"
-																														     "	mov %ebx, " ST(
-																															     12) "\n"
-																																 "	mov %esp, " ST(16) "\n"
-																																			   "	mov %ebp, " ST(20) "\n"
-																																						   "	mov %esi, " ST(
-																																							   24) "\n"
-																																							       "	mov %edi, " ST(
-																																								       28) "\n"
-																																									   "	mov $" ST(ST_STACK_TOP) ", %esp\n"
-																																													"	pushfl\n"
-																																													"	popl " ST(ST_EFLAGS) "\n"
-																																																     "	cld\n"
-																																																     "	ljmp *" ST(ST_FAR) "\n"
-																																																			   ".code64\n"
-																																																			   "n32_tmpl_land:\n"
-																																																			   "	mov " ST(ST_RSP) ", %rsp\n"
-																																																						 "	jmp *" ST(ST_RESUME) "\n"
-																																																									     "n32_tmpl_end:\n"
-																																																									     ".popsection\n"
-																																																									     ".text\n"
-																																																									     ".globl n32_enter\n"
-																																																									     ".hidden n32_enter\n"
-																																																									     ".type n32_enter, @function\n"
-																																																									     "n32_enter:\n"
-																																																									     "	push %rbx\n"
-																																																									     "	push %rbp\n"
-																																																									     "	push %r12\n"
-																																																									     "	push %r13\n"
-																																																									     "	push %r14\n"
-																																																									     "	push %r15\n"
-																																																									     "	lea 1f(%rip), %rax\n"
-																																																									     "	mov %rax, " ST(
-																																																										     ST_RESUME) "\n"
-																																																												"	mov %rsp, " ST(ST_RSP) "\n"
-																																																															       "	pushq $" STR(
-																																																																       N32_CS_SEL) "\n"
-																																																																		   "	pushq $" STR(
-																																																																			   N32_CODE) "\n"
-																																																																				     "	lretq\n"
-																																																																				     "1:	pop %r15\n"
-																																																																				     "	pop %r14\n"
-																																																																				     "	pop %r13\n"
-																																																																				     "	pop %r12\n"
-																																																																				     "	pop %rbp\n"
-																																																																				     "	pop %rbx\n"
-																																																																				     "	ret\n"
-																																																																				     ".size n32_enter, .-n32_enter\n");
+	"	mov $" ST(ST_STACK_TOP) ", %esp\n"
+	"	pushl " ST(ST_EFLAGS) "\n"
+	"	popfl\n"
+	"	mov " ST(0) ", %eax\n"
+	"	mov " ST(4) ", %ecx\n"
+	"	mov " ST(8) ", %edx\n"
+	"	mov " ST(12) ", %ebx\n"
+	"	mov " ST(20) ", %ebp\n"
+	"	mov " ST(24) ", %esi\n"
+	"	mov " ST(28) ", %edi\n"
+	"	mov " ST(16) ", %esp\n"
+	"	jmp *" ST(ST_EIP) "\n"
+	"n32_tmpl_save:\n"
+	"	mov %eax, " ST(0) "\n"
+	"	mov %ecx, " ST(4) "\n"
+	"	mov %edx, " ST(8) "\n"
+	"	mov %ebx, " ST(12) "\n"
+	"	mov %esp, " ST(16) "\n"
+	"	mov %ebp, " ST(20) "\n"
+	"	mov %esi, " ST(24) "\n"
+	"	mov %edi, " ST(28) "\n"
+	"	mov $" ST(ST_STACK_TOP) ", %esp\n"
+	"	pushfl\n"
+	"	popl " ST(ST_EFLAGS) "\n"
+	"	cld\n"
+	"	ljmp *" ST(ST_FAR) "\n"
+	".code64\n"
+	"n32_tmpl_land:\n"
+	"	mov " ST(ST_RSP) ", %rsp\n"
+	"	jmp *" ST(ST_RESUME) "\n"
+	"n32_tmpl_end:\n"
+	".popsection\n"
+	".text\n"
+	".globl n32_enter\n"
+	".hidden n32_enter\n"
+	".type n32_enter, @function\n"
+	"n32_enter:\n"
+	"	push %rbx\n"
+	"	push %rbp\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	push %r14\n"
+	"	push %r15\n"
+	"	lea 1f(%rip), %rax\n"
+	"	mov %rax, " ST(ST_RESUME) "\n"
+	"	mov %rsp, " ST(ST_RSP) "\n"
+	"	mov " ST(ST_FPU) ", %rcx\n"
+	"	test %rcx, %rcx\n"
+	"	jz 2f\n"
+	"	stmxcsr " ST(ST_HMXCSR) "\n"
+	"	fnstcw " ST(ST_HFCW) "\n"
+	"	mov $3, %eax\n"
+	"	xor %edx, %edx\n"
+	"	xrstor64 (%rcx)\n"
+	"2:	pushq $" STR(N32_CS_SEL) "\n"
+	"	pushq $" STR(N32_CODE) "\n"
+	"	lretq\n"
+	"1:	mov " ST(ST_FPU) ", %rcx\n"
+	"	test %rcx, %rcx\n"
+	"	jz 3f\n"
+	"	mov $3, %eax\n"
+	"	xor %edx, %edx\n"
+	"	xsave64 (%rcx)\n"
+	"	fninit\n"
+	"	ldmxcsr " ST(ST_HMXCSR) "\n"
+	"	fldcw " ST(ST_HFCW) "\n"
+	"3:	pop %r15\n"
+	"	pop %r14\n"
+	"	pop %r13\n"
+	"	pop %r12\n"
+	"	pop %rbp\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	".size n32_enter, .-n32_enter\n");
+/* clang-format on */
 
 extern const uint8_t n32_tmpl_start[], n32_tmpl_save[], n32_tmpl_land[],
 	n32_tmpl_end[];
@@ -157,6 +178,7 @@ static uint16_t host_cs;
 /* The interrupted stack pointer is the guest's: handlers run here. */
 static uint8_t altstack[1 << 16] __attribute__((aligned(16)));
 static struct n32_fault last_fault;
+static bool (*foreign_hook)(int sig, void *uc);
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
 
 static void on_fault(int sig, siginfo_t *si, void *ctx)
@@ -167,6 +189,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 				     REG_RSP, REG_RBP, REG_RSI, REG_RDI};
 
 	if ((g[REG_CSGSFS] & 0xffff) != N32_CS_SEL) {
+		if (foreign_hook && foreign_hook(sig, ctx))
+			return;
 		/* Not ours: let the default action happen on return. */
 		signal(sig, SIG_DFL);
 		if (sig == SIGTRAP)
@@ -271,6 +295,21 @@ void n32_emit_stop(void *p, uint32_t addr)
 	b[10] = 0xff; /* jmp *save_slot */
 	b[11] = 0x25;
 	memcpy(b + 12, &save_slot, 4);
+}
+
+void n32_set_foreign_hook(bool (*hook)(int sig, void *uc))
+{
+	foreign_hook = hook;
+}
+
+int n32_run_fpu(struct n32_regs *r, struct n32_fault *f, void *xsave)
+{
+	int rc;
+
+	STATE->fpu = (uint64_t)(uintptr_t)xsave;
+	rc = n32_run(r, f);
+	STATE->fpu = 0;
+	return rc;
 }
 
 int n32_run(struct n32_regs *r, struct n32_fault *f)

@@ -20,6 +20,7 @@
 #ifndef BT386_TESTS_UNIT_NATIVE32_H
 #define BT386_TESTS_UNIT_NATIVE32_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,5 +67,19 @@ void n32_emit_stop(void *p, uint32_t addr);
  * stub, or the signal number of a fault (details in *f if not NULL).
  */
 int n32_run(struct n32_regs *r, struct n32_fault *f);
+
+/*
+ * n32_run() with the host FPU holding the state in `xsave` (a 64-byte
+ * aligned XSAVE area, standard format, components x87 and SSE) while
+ * the code runs; the state after the run (or at the fault) is saved
+ * back into it.
+ */
+int n32_run_fpu(struct n32_regs *r, struct n32_fault *f, void *xsave);
+
+/*
+ * Signals the harness's handler does not recognise (not from its 32-bit
+ * code) go to `hook` first; it returns true when it handled one.
+ */
+void n32_set_foreign_hook(bool (*hook)(int sig, void *uc));
 
 #endif
