@@ -223,11 +223,13 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
  * for or something needs the loop.
  */
 static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
-			       uint64_t generation)
+			       uint64_t generation, bool mode_may_change)
 {
-	if (generation != bt_generation || bt_mode_key(cpu) != key ||
-	    !bt_mode_ok(cpu) || cpu->kick || cpu->halted ||
-	    (cpu->eflags & X86_FL_TF) || cpu->delivering >= 0)
+	if (generation != bt_generation ||
+	    (mode_may_change &&
+	     (bt_mode_key(cpu) != key || !bt_mode_ok(cpu))) ||
+	    cpu->kick || cpu->halted || (cpu->eflags & X86_FL_TF) ||
+	    cpu->delivering >= 0)
 		return 1;
 	/* An interrupt the guest can now take (after sti: one instruction
 	 * later; the interpreter honours the shadow). A shadow with nothing
@@ -275,7 +277,12 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	if (co->cat != BT_CAT_STEP &&
 	    ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip))
 		return 1;
-	return callout_leaves(cpu, key, generation);
+	/* An instruction of no sensitive class (an MMIO access, a store
+	 * to a watched frame) cannot change the mode: an exception it
+	 * raised moved EIP, seen above. */
+	return callout_leaves(cpu, key, generation,
+			      co->cat == BT_CAT_STEP ||
+				      co->insn.info->sens != SENS_NONE);
 }
 
 /* ---- signals ------------------------------------------------------------ */

@@ -670,13 +670,31 @@ static bool uses_data_segments(const struct x86_insn *in)
 	}
 }
 
+static bool is_string_op(const struct x86_insn *in)
+{
+	switch (in->info->op) {
+	case X86_OP_MOVS:
+	case X86_OP_STOS:
+	case X86_OP_CMPS:
+	case X86_OP_SCAS:
+	case X86_OP_LODS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 			uint32_t eip, uint32_t key)
 {
 	const struct x86_opinfo *info = in->info;
 	bool flat = key & BT_KEY_FLAT;
 
-	if (bt_adapt_is_marked(eip))
+	/* Not string instructions: the interpreter runs them an element at
+	 * a time, and the kernel's memset is one instruction for every
+	 * page it clears, not only the few that fault (xv6: 436 K callouts
+	 * of rep stos, a third of usertests). */
+	if (bt_adapt_is_marked(eip) && !is_string_op(in))
 		return BT_CAT_CALLOUT;
 	/* Non-flat data segments: memory accesses need their checks. */
 	if (!flat && uses_data_segments(in) &&
