@@ -77,6 +77,8 @@ struct vcpu {
 	uint64_t misc_enable;
 	uint64_t tsc_offset; /* guest TSC = host TSC + tsc_offset */
 	uint64_t mtrr_def_type;
+	uint32_t perfevtsel[2]; /* P6 PerfEvtSel0/1 (0x186/0x187) */
+	uint64_t perfctr[2];	/* P6 PerfCtr0/1 (0xc1/0xc2), 40 bits */
 
 	/* Execution control. */
 	bool halted;	  /* in hlt, waiting for an interrupt */

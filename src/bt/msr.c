@@ -19,6 +19,11 @@
  *   MCG_STATUS (0x17a)      reads 0; only 0 may be written
  *   MISC_ENABLE (0x1a0)     fast strings, BTS/PEBS unavailable; bits 0 and
  *                           22 writable, the rest fixed
+ *   PERFCTR0/1 (0xc1/0xc2)  the P6 counters: 40 bits, stored, they do not
+ *                           count (no events are emulated), so they
+ *                           never overflow; writes sign-extend bit 31
+ *   PERFEVTSEL0/1 (0x186/7) stored; reserved bit 21 #GP (the counters
+ *                           exist on every P6, Linux probes them)
  *   DEBUGCTL (0x1d9)        reads 0, writes ignored (no LBR/BTF emulation)
  *   PAT (0x277)             stored, every entry must be a valid type
  *   MTRR_DEF_TYPE (0x2ff)   stored, reserved bits and bad types #GP
@@ -30,6 +35,11 @@
 #include "vcpu.h"
 
 #define MSR_DEBUGCTL 0x1d9u
+#define MSR_P6_PERFCTR0 0xc1u
+#define MSR_P6_PERFCTR1 0xc2u
+#define MSR_P6_EVNTSEL0 0x186u
+#define MSR_P6_EVNTSEL1 0x187u
+#define PERFCTR_MASK ((1ull << 40) - 1)
 
 #define PAT_RESET 0x0007040600070406ull
 #define MISC_FIXED (BT_MISC_BTS_UNAVAIL | BT_MISC_PEBS_UNAVAIL)
@@ -63,6 +73,8 @@ void bt_msr_reset(struct vcpu *cpu)
 	cpu->pat = PAT_RESET;
 	cpu->misc_enable = BT_MISC_FAST_STRINGS | MISC_FIXED;
 	cpu->mtrr_def_type = 0;
+	cpu->perfevtsel[0] = cpu->perfevtsel[1] = 0;
+	cpu->perfctr[0] = cpu->perfctr[1] = 0;
 	bt_cpu_set_tsc(cpu, 0);
 }
 
@@ -103,6 +115,14 @@ bool bt_msr_read(struct vcpu *cpu, uint32_t msr, uint64_t *val)
 		return true;
 	case X86_MSR_MTRR_DEF_TYPE:
 		*val = cpu->mtrr_def_type;
+		return true;
+	case MSR_P6_PERFCTR0:
+	case MSR_P6_PERFCTR1:
+		*val = cpu->perfctr[msr - MSR_P6_PERFCTR0];
+		return true;
+	case MSR_P6_EVNTSEL0:
+	case MSR_P6_EVNTSEL1:
+		*val = cpu->perfevtsel[msr - MSR_P6_EVNTSEL0];
 		return true;
 	default:
 		return false;
@@ -158,6 +178,19 @@ bool bt_msr_write(struct vcpu *cpu, uint32_t msr, uint64_t val)
 		if ((val & ~0xcffull) || !mem_type_ok(val & 0xff, false))
 			return false;
 		cpu->mtrr_def_type = val;
+		return true;
+	case MSR_P6_PERFCTR0:
+	case MSR_P6_PERFCTR1:
+		/* WRMSR writes bits 0-31, sign-extended into 32-39. */
+		cpu->perfctr[msr - MSR_P6_PERFCTR0] =
+			(uint64_t)(int64_t)(int32_t)(uint32_t)val &
+			PERFCTR_MASK;
+		return true;
+	case MSR_P6_EVNTSEL0:
+	case MSR_P6_EVNTSEL1:
+		if (val & (0xffffffff00000000ull | (1u << 21)))
+			return false;
+		cpu->perfevtsel[msr - MSR_P6_EVNTSEL0] = (uint32_t)val;
 		return true;
 	default:
 		/* Read-only MSRs and MSRs the model does not have. */

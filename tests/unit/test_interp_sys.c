@@ -437,6 +437,18 @@ START_TEST(test_msr_cpl3_and_tsc)
 	ck_assert(!(v & BT_APIC_BASE_EN));
 	bt_cpuid(cpu, 1, 0, r);
 	ck_assert(!(r[3] & BT_CPUID_APIC)); /* CPUID follows EN */
+
+	/* The P6 performance counters: stored, 40 bits, a write
+	 * sign-extends bit 31; PerfEvtSel bit 21 is reserved. */
+	ck_assert(bt_msr_write(cpu, 0x186, 0x004300c0u));
+	ck_assert(bt_msr_read(cpu, 0x186, &v));
+	ck_assert_uint_eq(v, 0x004300c0u);
+	ck_assert(!bt_msr_write(cpu, 0x187, 1u << 21));
+	ck_assert(bt_msr_write(cpu, 0xc1, 0x80000001u));
+	ck_assert(bt_msr_read(cpu, 0xc1, &v));
+	ck_assert_uint_eq(v, 0xff80000001ull);
+	ck_assert(bt_msr_read(cpu, 0xc2, &v));
+	ck_assert_uint_eq(v, 0);
 }
 END_TEST
 
