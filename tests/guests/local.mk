@@ -15,14 +15,14 @@
 # functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
-	fpumodes hostile_far hostile_mem
+	fpumodes hostile_far hostile_mem hostile_insn
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
-	debugregs fpumodes fpuexc hostile_far hostile_mem
+	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -125,6 +125,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/fpuexc.sh \
 	tests/guests/run/interp/hostile_far.sh \
 	tests/guests/run/interp/hostile_mem.sh \
+	tests/guests/run/interp/hostile_insn.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -149,6 +150,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/debugregs.sh \
 	tests/guests/run/bt/hostile_far.sh \
 	tests/guests/run/bt/hostile_mem.sh \
+	tests/guests/run/bt/hostile_insn.sh \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
 	tests/guests/run/de/usermode.sh \
@@ -163,6 +165,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/fpuexc.sh \
 	tests/guests/run/de/hostile_far.sh \
 	tests/guests/run/de/hostile_mem.sh \
+	tests/guests/run/de/hostile_insn.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -184,7 +187,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/debugregs.sh \
 	tests/guests/run/qemu/fpumodes.sh \
 	tests/guests/run/qemu/hostile_far.sh \
-	tests/guests/run/qemu/hostile_mem.sh
+	tests/guests/run/qemu/hostile_mem.sh \
+	tests/guests/run/qemu/hostile_insn.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
 # Direct execution (--direct-exec, for trusted guests) cannot hide what
