@@ -15,14 +15,16 @@
 # functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
-	fpumodes hostile_far hostile_mem hostile_insn
+	fpumodes hostile_far hostile_mem hostile_insn hostile_model \
+	hostile_cpuid
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
-	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn
+	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn \
+	hostile_model hostile_cpuid
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -126,6 +128,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/hostile_far.sh \
 	tests/guests/run/interp/hostile_mem.sh \
 	tests/guests/run/interp/hostile_insn.sh \
+	tests/guests/run/interp/hostile_model.sh \
+	tests/guests/run/interp/hostile_cpuid.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -151,6 +155,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/hostile_far.sh \
 	tests/guests/run/bt/hostile_mem.sh \
 	tests/guests/run/bt/hostile_insn.sh \
+	tests/guests/run/bt/hostile_model.sh \
+	tests/guests/run/bt/hostile_cpuid.sh \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
 	tests/guests/run/de/usermode.sh \
@@ -166,6 +172,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/hostile_far.sh \
 	tests/guests/run/de/hostile_mem.sh \
 	tests/guests/run/de/hostile_insn.sh \
+	tests/guests/run/de/hostile_model.sh \
+	tests/guests/run/de/hostile_cpuid.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -188,7 +196,9 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/fpumodes.sh \
 	tests/guests/run/qemu/hostile_far.sh \
 	tests/guests/run/qemu/hostile_mem.sh \
-	tests/guests/run/qemu/hostile_insn.sh
+	tests/guests/run/qemu/hostile_insn.sh \
+	tests/guests/run/qemu/hostile_model.sh \
+	tests/guests/run/qemu/hostile_cpuid.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
 # Direct execution (--direct-exec, for trusted guests) cannot hide what
@@ -199,7 +209,14 @@ TESTS += $(GUEST_TEST_WRAPPERS)
 # next exit, at a later EIP, and a far jump to 0x33 (the host's 64-bit
 # code) stops the guest (status 2). Translated user code (the default)
 # passes them.
-XFAIL_TESTS = tests/guests/run/de/hostile_far.sh
+XFAIL_TESTS = tests/guests/run/de/hostile_far.sh \
+	tests/guests/run/de/hostile_model.sh
+# movbe, popcnt, lzcnt and tzcnt run as the host has them although the
+# model (CPUID) lacks them: #UD / bsr / bsf expected (issue 13). Remove
+# these when every engine follows the model (XPASS then fails the suite).
+XFAIL_TESTS += tests/guests/run/interp/hostile_cpuid.sh \
+	tests/guests/run/bt/hostile_cpuid.sh \
+	tests/guests/run/de/hostile_cpuid.sh
 
 tests/guests/run/%.sh: $(srcdir)/tests/guests/local.mk
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
