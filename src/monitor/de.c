@@ -74,6 +74,7 @@ _Static_assert(offsetof(struct de_state, mxcsr) == DS_MXCSR, "");
 _Static_assert(offsetof(struct de_state, fcw) == DS_FCW, "");
 _Static_assert(offsetof(struct de_state, alt_lo) == DS_ALT_LO, "");
 _Static_assert(offsetof(struct de_state, alt_size) == DS_ALT_SIZE, "");
+_Static_assert(offsetof(struct de_state, in_guest) == DS_IN_GUEST, "");
 _Static_assert(offsetof(struct de_entry, regs) == DE_REGS, "");
 _Static_assert(offsetof(struct de_entry, eip) == DE_EIP, "");
 _Static_assert(offsetof(struct de_entry, eflags) == DE_EFLAGS, "");
@@ -548,7 +549,7 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 		e.eflags = host_eflags(cpu);
 		e.kick = &cpu->kick;
 
-		__atomic_store_n(&de_st.in_guest, 1, __ATOMIC_SEQ_CST);
+		/* de_enter sets and clears de_st.in_guest itself. */
 		rc = de_enter(&e);
 		__atomic_store_n(&de_st.in_guest, 0, __ATOMIC_SEQ_CST);
 		de_st.stats.entries++;

@@ -39,6 +39,10 @@
 	.hidden de_enter
 	.type de_enter, @function
 de_enter:
+	/* A full barrier (xchg): de_kick's load of in_guest and the
+	 * window's load of cpu->kick cannot both miss. */
+	movl $1, %eax
+	xchgl %eax, de_st+DS_IN_GUEST(%rip)
 	push %rbp
 	push %rbx
 	push %r12
@@ -154,6 +158,7 @@ de_landing:
 	pop %r12
 	pop %rbx
 	pop %rbp
+	movl $0, de_st+DS_IN_GUEST(%rip)
 	ret
 	.size de_landing, .-de_landing
 
@@ -191,6 +196,14 @@ de_fpu_save_guest:
 	fldcw de_st+DS_FCW(%rip)
 	ret
 	.size de_fpu_save_guest, .-de_fpu_save_guest
+
+	/* The end of what runs in 64-bit mode while de_st.in_guest is set
+	 * (de_enter, the landing, the FPU switches): any other address
+	 * above 4 GiB there is guest code that far-jumped to the host's
+	 * 64-bit selector. */
+	.globl de_text_end
+	.hidden de_text_end
+de_text_end:
 
 	.globl de_sigstub
 	.hidden de_sigstub

@@ -28,6 +28,7 @@
 #define DS_FCW 44
 #define DS_ALT_LO 48
 #define DS_ALT_SIZE 56
+#define DS_IN_GUEST 64
 
 /* struct de_entry offsets. */
 #define DE_REGS 0
@@ -78,12 +79,15 @@ struct de_state {
 	uint32_t mxcsr;
 	uint16_t fcw;
 	uint64_t alt_lo, alt_size; /* the vCPU thread's signal stack */
+	/* Set by de_enter's first instruction, cleared by the landing's
+	 * last: while it is set, 64-bit code outside de_entry.S's text is
+	 * guest code that far-jumped to the host's 64-bit selector. */
+	volatile int in_guest;
 
 	/* C only. */
 	struct machine *m;
-	struct vcpu *cpu;      /* the vCPU being run */
-	volatile int in_guest; /* between de_enter and its return */
-	int tid;	       /* the vCPU thread */
+	struct vcpu *cpu; /* the vCPU being run */
+	int tid;	  /* the vCPU thread */
 	uint16_t host_cs, host_ss;
 	bool intel;	  /* host vendor: how sysenter/syscall arrive */
 	bool cpuid_fault; /* CPUID faulting is on for the vCPU thread */
@@ -139,6 +143,8 @@ int de_enter(struct de_entry *e);
 void de_sigstub(int sig, siginfo_t *si, void *uc);
 void de_landing(void);
 extern const char de_window_start[], de_window_end[];
+/* The end of de_entry.S's 64-bit code (from de_enter on). */
+extern const char de_text_end[];
 
 /* de_signal.c (signal context) */
 void de_signal(int sig, siginfo_t *si, void *uc);

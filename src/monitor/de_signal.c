@@ -263,6 +263,13 @@ static bool classify(int sig, siginfo_t *si, ucontext_t *uc, bool moved,
 	unsigned op, n;
 
 	*eip = (uint32_t)rip;
+	if (rip >= LOW4G && (uint16_t)g[REG_CSGSFS] == de_st.host_cs) {
+		/* 64-bit guest code (a far jump to the host's selector)
+		 * above 4 GiB: stop it (de.c says so). */
+		x->reason = DE_EXIT_ERROR;
+		*eip = cpu->eip;
+		return false;
+	}
 	if (rip >= LOW4G && sig != SIGSYS && sig != DE_KICK_SIGNAL) {
 		/* Guest code runs below 4 GiB; up there, in a 32-bit code
 		 * segment, is only the landing pad of the host's fast
@@ -535,8 +542,11 @@ void de_signal(int sig, siginfo_t *si, void *ucv)
 	}
 	/* de_enter's prologue, the landing: the monitor. Guest code is
 	 * below 4 GiB or (if it far-jumped to a host selector) in a code
-	 * segment that is not the host's. */
-	if (cs == de_st.host_cs && rip >= LOW4G) {
+	 * segment that is not the host's, or, after a far jump to the
+	 * host's 64-bit selector, anywhere: that is stopped as the guest's,
+	 * not taken for a monitor crash. */
+	if (cs == de_st.host_cs && rip >= (uintptr_t)de_enter &&
+	    rip < (uintptr_t)de_text_end) {
 		host_signal(sig, si, uc);
 		return;
 	}

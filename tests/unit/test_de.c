@@ -199,6 +199,19 @@ __asm__(BEGIN
 	".code32\n"
 	END);
 
+/* Escaped to 64-bit mode, the program jumps above 4 GiB (found by the
+ * fuzzer: an lret there popped 0x23:...). */
+__asm__(BEGIN
+	GUEST(g_escape_high)
+	".byte 0xea\n"
+	".long " S(CODE) " + (1f - g_escape_high)\n"
+	".word 0x33\n"
+	".code64\n"
+	"1: movabs $0x2300000d44, %rax\n"
+	"jmp *%rax\n"
+	".code32\n"
+	END);
+
 /* Spins until the test writes a non-zero dword at DATA, then sums. */
 __asm__(BEGIN
 	GUEST(g_sum_gated)
@@ -325,7 +338,8 @@ extern const uint8_t g_regs[], g_regs_1[], g_regs_2[], g_loop[], g_loop21[],
 	g_cpuid_0[], g_sum_gated[], g_sum[], g_sum2[], g_fpu[], g_sse[],
 	g_seg[], g_fsbase[], g_step[], g_step_1[], g_ac[], g_ac_1[],
 	g_sysenter[], g_sysenter_0[], g_sysenter_1[], g_syscall[],
-	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape_regs[];
+	g_syscall_0[], g_syscall_1[], g_high[], g_stack[], g_escape_regs[],
+	g_escape_high[];
 
 /* g_sum2's loop as a 64-bit function: same loop bytes, then ret. */
 static const uint8_t native_sum[] = {
@@ -1109,6 +1123,19 @@ START_TEST(test_escape_finds_no_monitor_registers)
 }
 END_TEST
 
+/* Its fault above 4 GiB is the guest's, not a monitor crash: DE stops the
+ * guest (the process used to die of SIGSEGV). */
+START_TEST(test_escape_jump_above_4g_stops)
+{
+	enum de_exit r;
+
+	LOAD(g_escape_high);
+	r = de_run(cpu, &info);
+	ck_assert_int_eq(r, DE_EXIT_ERROR);
+	ck_assert_msg(strstr(cpu->error, "32-bit mode"), "%s", cpu->error);
+}
+END_TEST
+
 /* The fast path reads [EBP] (sysenter) or [ESP] (syscall) before any
  * filter sees the call; if that faults the kernel returns with EAX =
  * -EFAULT and the guest's registers cannot be recovered: DE must stop
@@ -1425,6 +1452,7 @@ static Suite *de_suite(void)
 	tcase_add_test(tc, test_syscall);
 	tcase_add_test(tc, test_cpuid_paths);
 	tcase_add_test(tc, test_escape_finds_no_monitor_registers);
+	tcase_add_test(tc, test_escape_jump_above_4g_stops);
 	tcase_add_test(tc, test_fast_path_unreadable_stack);
 	tcase_add_test(tc, test_can_run);
 	tcase_add_test(tc, test_costs);
