@@ -1,6 +1,8 @@
 /*
- * interp_bits.c - bit tests (BT BTS BTR BTC), bit scans (BSF BSR LZCNT
- * TZCNT), POPCNT, and the byte swaps (BSWAP, MOVBE).
+ * interp_bits.c - bit tests (BT BTS BTR BTC), bit scans (BSF BSR), the
+ * byte swap (BSWAP), and what the model (a Pentium M) does with the
+ * encodings of later CPUs: LZCNT and TZCNT are BSR and BSF (their F3
+ * prefix is ignored without ABM/BMI1), POPCNT and MOVBE are #UD.
  *
  * A bit test on memory with a register offset addresses the whole bit
  * string: the signed offset selects the word or dword at
@@ -85,30 +87,11 @@ static void op_bsr(struct vcpu *cpu, const struct x86_insn *in)
 	scan(cpu, in, fn);
 }
 
-static void op_popcnt(struct vcpu *cpu, const struct x86_insn *in)
+/* POPCNT and MOVBE: the model's CPUID reports neither. */
+static void op_absent(struct vcpu *cpu, const struct x86_insn *in)
 {
-	static const hf_bin_fn fn[3] = hf_tab2(popcnt);
-
-	scan(cpu, in, fn);
-}
-
-static void op_lzcnt(struct vcpu *cpu, const struct x86_insn *in)
-{
-	static const hf_bin_fn fn[3] = hf_tab2(lzcnt);
-
-	scan(cpu, in, fn);
-}
-
-static void op_tzcnt(struct vcpu *cpu, const struct x86_insn *in)
-{
-	static const hf_bin_fn fn[3] = hf_tab2(tzcnt);
-
-	scan(cpu, in, fn);
-}
-
-static uint32_t swap_bytes(uint32_t v, unsigned size)
-{
-	return size == 4 ? __builtin_bswap32(v) : __builtin_bswap16(v);
+	(void)in;
+	interp_ud(cpu);
 }
 
 /*
@@ -127,22 +110,15 @@ static void op_bswap(struct vcpu *cpu, const struct x86_insn *in)
 	interp_put(cpu, in, 0, v);
 }
 
-static void op_movbe(struct vcpu *cpu, const struct x86_insn *in)
-{
-	uint32_t v = interp_get(cpu, in, 1);
-
-	interp_put(cpu, in, 0, swap_bytes(v, x86_operand_bytes(in, 0)));
-}
-
 void interp_register_bits(interp_fn *table)
 {
 	for (unsigned op = X86_OP_BT; op <= X86_OP_BTC; op++)
 		table[op] = op_bt;
 	table[X86_OP_BSF] = op_bsf;
 	table[X86_OP_BSR] = op_bsr;
-	table[X86_OP_POPCNT] = op_popcnt;
-	table[X86_OP_LZCNT] = op_lzcnt;
-	table[X86_OP_TZCNT] = op_tzcnt;
+	table[X86_OP_POPCNT] = op_absent;
+	table[X86_OP_LZCNT] = op_bsr;
+	table[X86_OP_TZCNT] = op_bsf;
 	table[X86_OP_BSWAP] = op_bswap;
-	table[X86_OP_MOVBE] = op_movbe;
+	table[X86_OP_MOVBE] = op_absent;
 }

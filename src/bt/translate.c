@@ -703,6 +703,18 @@ static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 		return BT_CAT_CALLOUT;
 	if (inline_op(in, key))
 		return BT_CAT_INLINE;
+	/* Encodings the host runs as later CPUs do but the model does not
+	 * (interp_bits.c): LZCNT/TZCNT are BSR/BSF there, POPCNT and MOVBE
+	 * #UD. */
+	switch (info->op) {
+	case X86_OP_LZCNT:
+	case X86_OP_TZCNT:
+	case X86_OP_POPCNT:
+	case X86_OP_MOVBE:
+		return BT_CAT_CALLOUT;
+	default:
+		break;
+	}
 	switch (info->sens) {
 	case SENS_NONE:
 		if (info->flags & X86_F_NOSUP)

@@ -6,12 +6,10 @@
  * computed from the CPU's own CPUID, so QEMU (whose qemu32 model has none
  * of them) and any CPU model agree with it.
  *
- * bt386's model (a Pentium M) has none of them either, but every engine
- * executes them as the host has them (src/bt/interp_bits.c implements
- * them; the translator copies the bytes), so this guest is an expected
- * failure under every bt386 engine until that is fixed (tests/guests/
- * local.mk, XFAIL_TESTS). Issue 13: "every instruction the model lacks
- * raises #UD in every engine".
+ * bt386's model (a Pentium M) has none of them either: the interpreter
+ * and the translator follow it (src/bt/interp_bits.c); direct execution
+ * runs them as the host has them, so this guest is an expected failure
+ * under --direct-exec only (tests/guests/local.mk, XFAIL_TESTS).
  */
 #include "guest.h"
 

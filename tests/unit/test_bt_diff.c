@@ -337,16 +337,10 @@ START_TEST(test_bits)
 		 post_scan_src, .x = X_NAT},
 		{"bsr", "0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL, post_scan_src,
 		 .x = X_NAT},
-		{"tzcnt", "f3 0f bc", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
-		 post_scan_src},
-		{"lzcnt", "f3 0f bd", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
-		 post_scan_src},
-		{"popcnt", "f3 0f b8", 8, M_RM | M_V, 0, 0, 0, 0, NULL,
-		 post_scan_src},
+		/* tzcnt, lzcnt, popcnt, movbe: callouts, the model lacks
+		 * them (test_interp_sys.c, the hostile_cpuid guest). */
 		{"bswap", "0f c8", -1, M_NONE | M_V, 0, 0, 0, G_OPREG,
 		 .x = X_NAT32},
-		{"movbe load", "0f 38 f0", 8, M_MEM | M_A16 | M_V},
-		{"movbe store", "0f 38 f1", 8, M_MEM | M_V},
 	};
 
 	RUN(s);

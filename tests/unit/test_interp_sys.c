@@ -452,6 +452,34 @@ START_TEST(test_msr_cpl3_and_tsc)
 }
 END_TEST
 
+/* The encodings of later CPUs on the model (a Pentium M): lzcnt and
+ * tzcnt are bsr and bsf (F3 ignored), popcnt and movbe are #UD. */
+START_TEST(test_model_lacks_bit_insns)
+{
+	static const uint8_t prog[] = {
+		0xf3, 0x0f, 0xbd, 0xc1, /* lzcnt eax, ecx: bsr here */
+		0xf3, 0x0f, 0xbc, 0xd1, /* tzcnt edx, ecx: bsf here */
+		0xf4,			/* hlt */
+		0xf3, 0x0f, 0xb8, 0xc1, /* popcnt eax, ecx: #UD */
+		0x0f, 0x38, 0xf0, 0x01, /* movbe eax, [ecx]: #UD */
+	};
+
+	setup_pm();
+	code(CODE0, prog, sizeof(prog));
+	cpu->regs[X86_ECX] = 0x00f00010;
+	run();
+	ck_assert_uint_eq(cpu->regs[X86_EAX], 23); /* highest set bit */
+	ck_assert_uint_eq(cpu->regs[X86_EDX], 4);  /* lowest set bit */
+	for (uint32_t at = CODE0 + 9; at <= CODE0 + 13; at += 4) {
+		cpu->eip = at;
+		cpu->halted = false;
+		run();
+		ck_assert_int_eq(halted_vector(), X86_EXC_UD);
+		ck_assert_uint_eq(stack0(0), at); /* no error code */
+	}
+}
+END_TEST
+
 /* ---- real mode ------------------------------------------------------- */
 
 START_TEST(test_real_int_iret)
@@ -1443,6 +1471,7 @@ static Suite *interp_sys_suite(void)
 	tcase_add_test(tc, test_cpuid);
 	tcase_add_test(tc, test_msr);
 	tcase_add_test(tc, test_msr_cpl3_and_tsc);
+	tcase_add_test(tc, test_model_lacks_bit_insns);
 	tcase_add_test(tc, test_real_int_iret);
 	tcase_add_test(tc, test_real_to_protected);
 	tcase_add_test(tc, test_lgdt_operand_size);
