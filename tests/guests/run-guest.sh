@@ -41,7 +41,16 @@ bt386:*)
 	fi
 	# bt386:de is the bt engine with --direct-exec (user code native).
 	case $engine in
-	de) engine_args="--engine=bt --direct-exec" ;;
+	de)
+		engine_args="--engine=bt --direct-exec"
+		# A host without what direct execution needs (FSGSBASE,
+		# Syscall User Dispatch, modify_ldt) skips these runs.
+		if ! "$bt386" --direct-exec --check-host >/dev/null 2>&1; then
+			echo "SKIP: the host cannot run --direct-exec:"
+			"$bt386" --direct-exec --check-host 2>&1 | grep MISSING
+			exit 77
+		fi
+		;;
 	*) engine_args="--engine=$engine" ;;
 	esac
 	set -- "$bt386" $engine_args -m 64M -nographic -no-reboot \

@@ -196,7 +196,14 @@ continue
 EOF
 }
 
-for engine in bt interp de; do
+engines="bt interp"
+# --direct-exec only where the host has what it needs.
+if "$bt386" --direct-exec --check-host >/dev/null 2>&1; then
+	engines="$engines de"
+else
+	echo "# the host cannot run --direct-exec: de skipped"
+fi
+for engine in $engines; do
 	show_log=0
 
 	# ---- session A ----
