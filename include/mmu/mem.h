@@ -32,7 +32,7 @@ struct guest_mem {
 
 /*
  * Create guest RAM of `size` bytes. On failure returns -1 with a message in
- * err. Does not touch the low 4 GiB.
+ * err. Maps nothing inside the shadow's views (SHADOW_RESERVED).
  */
 int mem_init(struct guest_mem *mem, uint64_t size, char *err, size_t errlen);
 void mem_destroy(struct guest_mem *mem);

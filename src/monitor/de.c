@@ -119,8 +119,8 @@ static void *alloc_high(size_t size)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	/* A shadow flush rewrites the low 4 GiB: nothing of ours there. */
-	if ((uintptr_t)p < LOW4G) {
+	/* A shadow flush rewrites the views: nothing of ours there. */
+	if ((uintptr_t)p < SHADOW_RESERVED) {
 		munmap(p, size);
 		return NULL;
 	}
@@ -524,7 +524,7 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 			info->emulate = DE_EMU_SEGMENT;
 			return finish(cpu, info, DE_EXIT_EMULATE);
 		}
-		written = de_sync_ldt(cpu, LOW4G, de_st.sel);
+		written = de_sync_ldt(cpu, de_st.sel);
 		if (written < 0)
 			return fail(cpu, info);
 		if (cpu->eip > de_seg_limit(DE_SLOT_CS)) {

@@ -133,7 +133,7 @@ static inline bool de_expand_down(const struct x86_seg *s)
 }
 
 /* de_seg.c (normal context) */
-int de_sync_ldt(struct vcpu *cpu, uint64_t bound, uint16_t *sel);
+int de_sync_ldt(struct vcpu *cpu, uint16_t *sel);
 uint64_t de_seg_limit(int slot);
 int de_adopt_segments(struct vcpu *cpu, const struct x86_seg *snap,
 		      struct de_exit_info *info);

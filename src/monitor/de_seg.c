@@ -39,9 +39,10 @@ uint64_t de_seg_limit(int slot)
 }
 
 /* The LDT descriptor that shadows guest segment s: same base and type,
- * limit cut so that no offset reaches `b` (4 GiB: no wrap). */
-static void make_desc(const struct x86_seg *s, int slot, uint64_t b,
-		      struct user_desc *d, uint64_t *eff)
+ * the limit cut so that no offset wraps past 4 GiB (the host does not
+ * wrap a compatibility-mode address; the guest's would). */
+static void make_desc(const struct x86_seg *s, int slot, struct user_desc *d,
+		      uint64_t *eff)
 {
 	uint64_t lim = s->limit;
 
@@ -53,18 +54,8 @@ static void make_desc(const struct x86_seg *s, int slot, uint64_t b,
 	d->read_exec_only = !(s->attr & X86_DESC_RW);
 	d->contents = (s->attr & X86_DESC_CODE) ? MODIFY_LDT_CONTENTS_CODE
 						: MODIFY_LDT_CONTENTS_DATA;
-	if (s->base >= b) {
-		/* Entirely above b: an expand-down segment with
-		 * the largest limit has no valid offset at all. */
-		d->contents = MODIFY_LDT_CONTENTS_STACK;
-		d->seg_32bit = 1;
-		d->limit_in_pages = 1;
-		d->limit = 0xfffff;
-		*eff = 0;
-		return;
-	}
-	if (lim > b - 1 - s->base)
-		lim = b - 1 - s->base;
+	if (lim > 0xffffffffull - s->base)
+		lim = 0xffffffffull - s->base;
 	if (lim > 0xfffff) {
 		/* Page granular: round down, never up. */
 		d->limit_in_pages = 1;
@@ -78,7 +69,7 @@ static void make_desc(const struct x86_seg *s, int slot, uint64_t b,
 
 /* Mirror the guest segments into the LDT; sel[] gets the host selectors.
  * Returns the number of entries rewritten, or -1. */
-int de_sync_ldt(struct vcpu *cpu, uint64_t bound, uint16_t *sel)
+int de_sync_ldt(struct vcpu *cpu, uint16_t *sel)
 {
 	int written = 0;
 
@@ -94,7 +85,7 @@ int de_sync_ldt(struct vcpu *cpu, uint64_t bound, uint16_t *sel)
 			ldt_limit[slot] = 0;
 			continue;
 		}
-		make_desc(s, slot, bound, &d, &eff);
+		make_desc(s, slot, &d, &eff);
 		if (!ldt_valid[slot] ||
 		    memcmp(&d, &ldt_desc[slot], sizeof(d))) {
 			if (syscall(SYS_modify_ldt, 0x11, &d, sizeof(d)) < 0) {

@@ -52,7 +52,7 @@ static bool probe_memfd(char *detail, size_t len)
 	return true;
 }
 
-static bool probe_low4g(char *detail, size_t len)
+static bool probe_views(char *detail, size_t len)
 {
 	unsigned long min = 0;
 	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
@@ -75,9 +75,10 @@ static bool probe_low4g(char *detail, size_t len)
 		}
 		munmap(p, 4096);
 	}
-	snprintf(detail, len,
-		 "vm.mmap_min_addr = %lu: guest pages below it are emulated",
-		 min);
+	snprintf(
+		detail, len,
+		"vm.mmap_min_addr = %lu: user-view pages below it are emulated",
+		min);
 	return true;
 }
 
@@ -152,7 +153,7 @@ static const struct host_feature features[] = {
 	{"seccomp filters (sandbox, guest system calls)", HOST_NEED_ALWAYS,
 	 probe_seccomp},
 	{"memfd_create (guest RAM)", HOST_NEED_ALWAYS, probe_memfd},
-	{"mappable low 12 GiB (shadow views)", HOST_NEED_BT, probe_low4g},
+	{"mappable low 12 GiB (shadow views)", HOST_NEED_BT, probe_views},
 	{"modify_ldt (32-bit guest segments)", HOST_NEED_DIRECT,
 	 probe_modify_ldt},
 	{"Syscall User Dispatch (guest system calls)", HOST_NEED_DIRECT,

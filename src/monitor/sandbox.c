@@ -8,7 +8,7 @@
  * The allowlist is what the monitor calls at run time (measured with
  * strace over the test guests, then reasoned about): the I/O thread's
  * epoll/read/timerfd, console and disk I/O on descriptors already open,
- * the shadow's mmap/mprotect/munmap of the memfd in the low 4 GiB,
+ * the shadow's mmap/mprotect/munmap of the memfd in its views,
  * fallocate to clear RAM on reboot, direct execution's modify_ldt and
  * signals, the kick (tgkill to this process), futexes, time, exit, and
  * accept4 on the gdb stub's listening socket. Set-up (opening files,
