@@ -125,6 +125,7 @@ struct vcpu {
 		uint64_t blocks;       /* blocks executed (with --stats) */
 		uint64_t insns; /* guest instructions executed (--stats) */
 		uint64_t ibl_lookups; /* indirect branches executed (--stats) */
+		uint64_t gs_base;     /* host GS base: the shadow view in use */
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 	} bt;
 

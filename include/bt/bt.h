@@ -19,6 +19,14 @@ struct machine;
 /* Set up the code cache and trampolines (cache_size 0: default). */
 int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks);
 
+/*
+ * Can the host GS base change without a system call (user-space
+ * FSGSBASE)? Translated code reaches the shadow's views through gs:, and
+ * the base changes with every CPL change when user code has its own views
+ * per address space; without FSGSBASE user code uses the direct view.
+ */
+bool bt_gs_switch_cheap(void);
+
 /* Forget every translation (reboot). */
 void bt_reset(struct machine *m);
 

@@ -33,6 +33,16 @@ struct x86_insn;
 enum vcpu_exit bt_interp_exec(struct vcpu *cpu, const struct x86_insn *in,
 			      uint32_t eip);
 
+/*
+ * The translator's fast path for a plain mov to or from memory (its
+ * callouts for MMIO and watched frames): true if done (EIP = next_eip),
+ * false, with nothing changed, if the interpreter must run it (a page
+ * fault, a page crossing, a form or state it does not take). `flat`: the
+ * block's data segments are flat.
+ */
+bool bt_interp_fast_mov(struct vcpu *cpu, const struct x86_insn *in,
+			uint32_t next_eip, bool flat);
+
 /* Deliver an exception at cpu->eip (a fault another engine detected). */
 enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector, bool has_err,
 				   uint32_t err);

@@ -1,24 +1,30 @@
 /*
  * shadow.h - shadow mappings of the guest's linear address space.
  *
- * Two views of the guest's linear address space, both built from the
- * RAM memfd (DESIGN.md section 4, docs/user-code-engine.md):
- *   - the user view, host [0, 4 GiB): guest linear page L at host L,
- *     only if the guest's tables give CPL 3 access (U at both levels).
- *     Guest user code (translated, or run directly) reaches memory here;
- *     whatever selector or address it uses, no supervisor page exists in
- *     this view.
- *   - the kernel view, host [8 GiB, 12 GiB): page L at host 8 GiB + L, if
- *     CPL 0 may touch it. Translated kernel code reaches it through a
- *     `gs:` prefix on every guest access (GS base = SHADOW_KERNEL_BASE).
- *     Never executable.
- * Host [4 GiB, 8 GiB) is a guard: an access that runs past the top of
- * the user view (a 4-byte load at 0xfffffffe) faults there instead of
- * reading the kernel view; the same guard follows the kernel view.
- * Everything else in the views stays PROT_NONE, so a missing mapping is
- * a host SIGSEGV that shadow_fault() resolves (a hidden page fault) or
- * turns into a guest #PF. A host fault address names its view (its
- * bits 32 and up) and its guest linear address (the low 32 bits).
+ * The guest's linear space appears in the host as several 4 GiB *views*,
+ * all built from the RAM memfd (DESIGN.md section 4,
+ * docs/shadow-paging.md):
+ *   - a kernel view and a user view for each of SHADOW_SPACES cached
+ *     address spaces (one guest page directory each). Space s lives at
+ *     host SHADOW_SPACE_BASE + s * SHADOW_SPACE_STRIDE: its kernel view
+ *     (page L at +L if CPL 0 may touch it), a 4 GiB guard, its user view
+ *     (page L at +8 GiB + L only if the guest's tables give CPL 3 access,
+ *     U at both levels), another guard. Translated code reaches them
+ *     through a `gs:` prefix on every guest access; the translator sets
+ *     the host GS base to shadow_current_base() of the block's privilege
+ *     before it runs a block. A CR3 write selects the space cached for
+ *     the new directory (or recycles the least recently used one): a
+ *     process switch keeps both processes' mappings.
+ *   - with --direct-exec only, the direct user view at host [0, 4 GiB):
+ *     directly executed user code uses guest addresses as host addresses.
+ *     It follows CR3 lazily (shadow_user_sync). Translated user code then
+ *     uses it too (no prefix).
+ * Whatever selector or address guest user code uses, it reaches a user
+ * view only, and no supervisor page is ever mapped in one. Guards make an
+ * access that runs past the top of a view fault. Everything not mapped is
+ * PROT_NONE, so a missing mapping is a host SIGSEGV that shadow_fault()
+ * resolves (a hidden page fault) or turns into a guest #PF. A host fault
+ * address names its view and its guest linear address.
  *
  * Coherency with the guest's page tables: every frame used as a page
  * directory or page table by a fill is "traced": write-protected wherever
@@ -72,18 +78,47 @@ enum shadow_result {
 };
 
 /* The views and where they live in the host. */
-#define SHADOW_USER_VIEW 0u
-#define SHADOW_KERNEL_VIEW 1u
-#define SHADOW_KERNEL_BASE (2ull << 32)
-/* The end of the kernel view, then its guard: host [0, SHADOW_RESERVED)
- * is reserved for the shadow (mem_reserve_views). */
-#define SHADOW_VIEWS_END (3ull << 32)
-#define SHADOW_RESERVED (SHADOW_VIEWS_END + (1ull << 20))
+#define SHADOW_SPACES 8u
+#define SHADOW_DIRECT_VIEW 0u /* host [0, 4 GiB), --direct-exec only */
+#define SHADOW_SPACE_BASE (2ull << 32)
+#define SHADOW_SPACE_STRIDE (4ull << 32)
+#define SHADOW_USER_OFFSET (2ull << 32) /* user view within its space */
+/* Host [0, SHADOW_RESERVED) is reserved for the shadow
+ * (mem_reserve_views); the last space's user view ends with a guard. */
+#define SHADOW_RESERVED \
+	(SHADOW_SPACE_BASE + SHADOW_SPACES * SHADOW_SPACE_STRIDE)
+
+/* View numbers: 0 the direct view, then kernel and user of each space. */
+static inline unsigned shadow_kernel_view(unsigned space)
+{
+	return 1 + 2 * space;
+}
+
+static inline unsigned shadow_user_view(unsigned space)
+{
+	return 2 + 2 * space;
+}
 
 static inline uint64_t shadow_host_addr(unsigned view, uint32_t lin)
 {
-	return (view == SHADOW_KERNEL_VIEW ? SHADOW_KERNEL_BASE : 0) | lin;
+	if (view == SHADOW_DIRECT_VIEW)
+		return lin;
+	return SHADOW_SPACE_BASE +
+	       (uint64_t)((view - 1) / 2) * SHADOW_SPACE_STRIDE +
+	       ((view - 1) % 2 ? SHADOW_USER_OFFSET : 0) + lin;
 }
+
+/*
+ * The host base of the view translated code of this privilege uses now
+ * (the current space's kernel or user view; 0 for user code when the
+ * direct view is in use). Signal-safe.
+ */
+uint64_t shadow_current_base(bool user);
+/* The current space (tests, --stats). */
+unsigned shadow_current_space(void);
+/* Does user code use the direct view (--direct-exec, or a host without
+ * FSGSBASE: see shadow_init)? Fixed from shadow_init on. */
+bool shadow_direct_view(void);
 
 /* Access kinds for shadow_fault(), as in mmu/walk.h. */
 #define SHADOW_ACC_WRITE 0x1
@@ -91,10 +126,12 @@ static inline uint64_t shadow_host_addr(unsigned view, uint32_t lin)
 
 /*
  * Set up (once, after mem_init; again after shadow_destroy). Host
- * [0, SHADOW_RESERVED) must be reserved (mem_reserve_views). Returns -1 (errno
- * set) if memory is short.
+ * [0, SHADOW_RESERVED) must be reserved (mem_reserve_views). `direct`:
+ * guest user code uses the direct view (direct execution needs it; so does
+ * a host where switching the GS base costs a system call). Returns -1
+ * (errno set) if memory is short.
  */
-int shadow_init(struct machine *m);
+int shadow_init(struct machine *m, bool direct);
 /* Drop every mapping and free the state; mmu_frame_flags becomes NULL. */
 void shadow_destroy(struct machine *m);
 
@@ -108,19 +145,22 @@ extern uint8_t *mmu_frame_flags;
  * (signal-safe), walking the guest tables with that view's privileges.
  * On SHADOW_GUEST_PF, *pf_error is the guest #PF error code (CR2 = the
  * low 32 bits of host_addr). On SHADOW_EMULATE the page may have been
- * mapped read-only meanwhile. An address outside both views is
- * SHADOW_EMULATE.
+ * mapped read-only meanwhile. An address outside the views in use (a
+ * guard, a space that is not the current one) is SHADOW_EMULATE.
  */
 enum shadow_result shadow_fault(struct vcpu *cpu, uint64_t host_addr,
 				unsigned acc, uint32_t *pf_error);
 
 /*
  * Guest MMU events, with hardware semantics.
- *  - shadow_cr3_written: keeps the regions whose PDE in the new directory
- *    equals the one they were filled from (mappings the guest cannot tell
- *    from fresh walks), drops the rest. old_cr3 is informational.
+ *  - shadow_cr3_written: selects the space cached for the new directory;
+ *    if none, recycles the least recently used space, keeping its regions
+ *    whose PDE in the new directory equals the one they were filled from
+ *    (mappings the guest cannot tell from fresh walks). A reload of the
+ *    same CR3 re-checks the current space that way. Cached spaces stay
+ *    exact because their tables stay traced. old_cr3 is informational.
  *  - shadow_invlpg: drops the page (a 4 MiB page: its whole region) in
- *    both views.
+ *    the current space's views (and the direct view).
  *  - shadow_paging_changed: call after any write to CR0.PG/WP or
  *    CR4.PSE/PGE/PAE; flushes when the meaning of the tables changed
  *    (PG, PSE, PAE), not for WP or PGE (host protections never depend on
@@ -133,11 +173,11 @@ void shadow_paging_changed(struct vcpu *cpu); /* CR0.PG/WP, CR4.PSE/PGE */
 void shadow_flush_all(struct vcpu *cpu);
 
 /*
- * Before user code runs (translated or direct): bring the user view to
- * the current CR3. A CR3 write switches the kernel view at once and the
- * user view only here, so a kernel that switches to its own directory
- * and back (xv6's scheduler, on every timer tick) keeps its user pages.
- * Signal-safe; cheap when nothing changed.
+ * Before user code runs (translated or direct): bring the direct view to
+ * the current CR3 (nothing to do without it). A CR3 write switches the
+ * spaces at once and the direct view only here, so a kernel that switches
+ * to its own directory and back (xv6's scheduler, on every timer tick)
+ * keeps its user pages there. Signal-safe; cheap when nothing changed.
  */
 void shadow_user_sync(struct vcpu *cpu);
 
@@ -157,7 +197,7 @@ void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
 
 /*
  * Budget: at most max_pages pages mapped and about max_vmas host VMAs in
- * the two views (defaults: the slot pool, vm.max_map_count less a reserve). Over
+ * the views (defaults: the slot pool, vm.max_map_count less a reserve). Over
  * it, the least recently filled pages are evicted. 0 keeps a value;
  * max_pages is clamped to the slot pool, max_vmas to vm.max_map_count
  * minus a reserve for the rest of the monitor.

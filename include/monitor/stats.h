@@ -38,11 +38,14 @@
 	X(interp_fpu_simd_faults, "unmasked SIMD exceptions (#XM) raised")     \
 	X(interp_fpu_ferr, "x87 errors signalled on FERR# (IRQ 13)")           \
 	X(shadow_fills, "hidden page faults filled")                           \
+	X(shadow_fills_user, "of which in a user view")                        \
 	X(shadow_guest_pf, "host faults that were guest page faults")          \
 	X(shadow_emulated, "host faults emulated (traced/code/MMIO)")          \
 	X(shadow_unmaps, "shadow pages dropped")                               \
 	X(shadow_flushes, "whole-shadow flushes")                              \
 	X(shadow_cr3_writes, "CR3 writes seen by the shadow")                  \
+	X(shadow_space_hits, "CR3 switches to a cached address space")         \
+	X(shadow_space_misses, "CR3 switches that recycled an address space")  \
 	X(shadow_pages_mapped, "shadow pages mapped now")                      \
 	X(shadow_pages_peak, "shadow pages mapped at most")                    \
 	X(traces, "frames traced as page tables")                              \
@@ -75,6 +78,8 @@
 	X(bt_hash_survivals, "blocks kept after a write (same bytes)")         \
 	X(bt_faults, "host faults in translated code")                         \
 	X(bt_kicks, "kicks while in the code cache")                           \
+	X(bt_gs_switches, "host GS base changes (shadow view switches)")       \
+	X(bt_fast_movs, "callouts done by the fast mov path")                  \
 	X(bt_adaptations, "instructions retranslated as callouts")             \
 	X(de_runs, "direct execution: entries")                                \
 	X(de_cycles, "direct execution: TSC cycles (entry to exit)")           \

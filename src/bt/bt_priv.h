@@ -226,7 +226,8 @@ uint32_t bt_mode_key(const struct vcpu *cpu);
 #define BT_KEY_FLAT 0x40
 #define BT_KEY_TSD 0x80 /* CR4.TSD: CPL 3 rdtsc is a callout (#GP) */
 /* The CPL a block was translated for (bits 2-3 of the key): CPL 3 code
- * reaches the shadow's user view, any other the kernel view. */
+ * reaches the current space's user view (or the direct view), any other
+ * its kernel view. */
 #define BT_KEY_CPL(key) (((key) >> 2) & 3u)
 #define BT_KEY_USER(key) (BT_KEY_CPL(key) == 3)
 /* Mode key bit: CR4.OSFXSR is clear (SSE instructions are #UD). */

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -41,6 +42,41 @@
 static uint32_t current_key = ~0u;
 static struct bt_ibl_entry *ibl_table; /* of current_key */
 
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+static bool gs_cheap;
+
+bool bt_gs_switch_cheap(void)
+{
+	return getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+}
+
+/*
+ * Point the host GS base at the view blocks of this privilege use now
+ * (the current space's kernel or user view). A write only when it
+ * changes: a CR3 switch, or a change between user and kernel code when
+ * user code has its own views.
+ */
+static int sync_gs(struct vcpu *cpu, bool user)
+{
+	uint64_t base = shadow_current_base(user);
+
+	if (base == cpu->bt.gs_base)
+		return 0;
+	/* User code on the direct view needs no prefix (no gs:). */
+	if (user && shadow_direct_view())
+		return 0;
+	if (gs_cheap)
+		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
+	else if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
+		return -1;
+	cpu->bt.gs_base = base;
+	STAT_INC(bt_gs_switches);
+	return 0;
+}
+
 int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 {
 	struct vcpu *cpu = &m->cpu;
@@ -50,10 +86,11 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	bt_cache_set_machine(m);
 	bt_count_blocks = count_blocks;
 	shadow_set_code_write_hook(bt_code_written);
-	/* Translated kernel code reaches the shadow's kernel view through
-	 * gs: (mmu/shadow.h). Direct execution saves this base as the
-	 * host's and puts it back at every exit. */
-	if (syscall(SYS_arch_prctl, ARCH_SET_GS, SHADOW_KERNEL_BASE) < 0)
+	/* Translated code reaches the shadow's views through gs:
+	 * (mmu/shadow.h); sync_gs() sets the base before blocks run. */
+	gs_cheap = bt_gs_switch_cheap();
+	cpu->bt.gs_base = ~0ull;
+	if (sync_gs(cpu, false) < 0)
 		return -1;
 	for (unsigned i = 0; i < 256; i++)
 		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
@@ -251,6 +288,7 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	uint64_t generation = bt_generation;
 	uint32_t key = co->block->key; /* the mode the block was made for */
 	enum vcpu_exit r;
+	bool sensitive;
 
 	cpu->bt.in_cache = 0;
 	if (co->cat == BT_CAT_STEP) {
@@ -259,6 +297,14 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		STAT_INC(bt_page_crossing_steps);
 		cpu->eip = co->eip;
 		r = bt_interp_step(cpu);
+	} else if (co->cat == BT_CAT_CALLOUT &&
+		   co->insn.info->op == X86_OP_MOV &&
+		   bt_interp_fast_mov(cpu, &co->insn, co->next_eip,
+				      key & BT_KEY_FLAT)) {
+		/* An MMIO access or a store to a watched frame. */
+		STAT_INC(bt_callouts);
+		stats.bt_callouts_by_op[X86_OP_MOV]++;
+		r = VCPU_EXIT_NONE;
 	} else {
 		if (co->cat == BT_CAT_INTERP) {
 			STAT_INC(bt_interp_fallbacks);
@@ -280,9 +326,11 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	/* An instruction of no sensitive class (an MMIO access, a store
 	 * to a watched frame) cannot change the mode: an exception it
 	 * raised moved EIP, seen above. */
-	return callout_leaves(cpu, key, generation,
-			      co->cat == BT_CAT_STEP ||
-				      co->insn.info->sens != SENS_NONE);
+	sensitive = co->cat == BT_CAT_STEP || co->insn.info->sens != SENS_NONE;
+	if (callout_leaves(cpu, key, generation, sensitive))
+		return 1;
+	/* A CR3 write may have switched the shadow's address space. */
+	return sensitive && sync_gs(cpu, BT_KEY_USER(key)) < 0;
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -344,11 +392,11 @@ bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 	if (!b)
 		return false;
 	STAT_INC(bt_faults);
-	view_base = BT_KEY_USER(b->key) ? 0 : SHADOW_KERNEL_BASE;
+	view_base = shadow_current_base(BT_KEY_USER(b->key));
 	switch (sig) {
 	case SIGSEGV:
-		/* Only the block's own view counts (CPL 3 code: the user
-		 * view, other code: the kernel view). An access that wraps
+		/* Only the block's own view counts (CPL 3 code: a user
+		 * view, other code: a kernel view). An access that wraps
 		 * at 4 GiB faults in the last page or in the guard above
 		 * it: the guest sees #GP (limit) or #PF, which the
 		 * interpreter works out. */
@@ -570,6 +618,11 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 
 		if (BT_KEY_USER(key))
 			shadow_user_sync(cpu);
+		if (sync_gs(cpu, BT_KEY_USER(key)) < 0) {
+			snprintf(cpu->error, sizeof(cpu->error),
+				 "cannot set the host GS base");
+			return VCPU_EXIT_ERROR;
+		}
 		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
 		cpu->bt.ibl_table = (uint64_t)(uintptr_t)ibl_table;
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))

@@ -51,7 +51,7 @@ struct emit {
 	uint8_t *end; /* end of the space */
 	bool overflow;
 	/* Segment prefix that reaches the guest's shadow view (0x65, gs:,
-	 * for the kernel view) or 0 (the user view, at host 0). */
+	 * the current space's views) or 0 (the direct view, at host 0). */
 	uint8_t guest_seg;
 };
 

@@ -462,3 +462,74 @@ unsigned interp_fetch(struct vcpu *cpu, uint32_t eip, uint8_t *buf,
 	}
 	return n;
 }
+
+/* ---- the translator's fast path for plain moves ------------------------- */
+
+/*
+ * A `mov` to or from memory the translator handed over because its host
+ * access keeps faulting (xv6 reads its local APIC ID on every lock: 119 M
+ * MMIO reads in usertests; Linux's stores to page tables): the same work
+ * as the interpreter's, without its set-up (setjmp, decode dispatch,
+ * segment checks). Only where nothing else can happen: a flat DS/SS/ES
+ * operand, 32-bit addressing, within one page, no guest page fault, no
+ * TF, debug registers or FERR# to look at. Otherwise false, and nothing
+ * changed: the caller runs the interpreter.
+ */
+bool bt_interp_fast_mov(struct vcpu *cpu, const struct x86_insn *in,
+			uint32_t next_eip, bool flat)
+{
+	unsigned size, reg = in->reg;
+	bool store, imm = false, user = cpu->cpl == 3;
+	struct interp_tlb_entry *e;
+	uint32_t lin, err;
+
+	if (!flat || in->map != 0 || in->addrsize != 4 || !in->has_mem ||
+	    (in->seg != X86_DS && in->seg != X86_SS && in->seg != X86_ES) ||
+	    (cpu->eflags & X86_FL_TF) || cpu->fpu_ferr ||
+	    bt_debug_checking(cpu) || bt_debug_watching(cpu))
+		return false;
+	switch (in->opcode) {
+	case 0x88: /* mov r/m8, r8 */
+	case 0x89: /* mov r/m, r */
+	case 0x8a: /* mov r8, r/m8 */
+	case 0x8b: /* mov r, r/m */
+		if (in->mod == 3)
+			return false;
+		store = !(in->opcode & 2);
+		size = in->opcode & 1 ? in->opsize : 1;
+		break;
+	case 0xc6: /* mov r/m8, imm8 */
+	case 0xc7: /* mov r/m, imm */
+		if (in->mod == 3 || in->reg != 0)
+			return false;
+		store = imm = true;
+		size = in->opcode & 1 ? in->opsize : 1;
+		break;
+	case 0xa0: /* mov al, moffs8 */
+	case 0xa1: /* mov eax, moffs */
+	case 0xa2: /* mov moffs8, al */
+	case 0xa3: /* mov moffs, eax */
+		store = in->opcode & 2;
+		size = in->opcode & 1 ? in->opsize : 1;
+		reg = X86_EAX;
+		break;
+	default:
+		return false;
+	}
+	lin = interp_ea(cpu, in); /* flat: segment base 0 */
+	if ((lin & 0xfff) + size > 0x1000)
+		return false;
+	e = tlb_try(cpu, lin, store, user, &err);
+	if (!e)
+		return false;
+	STAT_INC(bt_fast_movs);
+	if (store)
+		phys_write(cpu, e, lin, size,
+			   imm ? in->imm : interp_reg_get(cpu, reg, size));
+	else
+		interp_reg_put(cpu, reg, size, phys_read(cpu, e, lin, size));
+	cpu->eflags &= ~X86_FL_RF;
+	cpu->eip = next_eip;
+	STAT_INC(insns_interp);
+	return true;
+}

@@ -109,8 +109,8 @@ static unsigned gpr_number(const struct x86_insn *in, unsigned i)
  * Returns false if the instruction cannot be expressed (the caller falls
  * back): 16-bit addressing, a REX prefix needed next to AH..BH, ...
  */
-static bool emit_kernel_string(struct xlate *x, const struct x86_insn *in,
-			       const uint8_t *bytes);
+static bool emit_view_string(struct xlate *x, const struct x86_insn *in,
+			     const uint8_t *bytes);
 
 /* The guest's own prefixes but segment overrides (the host's view
  * replaces them) and 0x67 (the caller decides the address size). */
@@ -147,7 +147,7 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 	if (e->guest_seg &&
 	    (in->info->op == X86_OP_MOVS || in->info->op == X86_OP_STOS ||
 	     in->info->op == X86_OP_CMPS || in->info->op == X86_OP_SCAS))
-		return emit_kernel_string(x, in, bytes);
+		return emit_view_string(x, in, bytes);
 
 	for (unsigned i = 0; i < in->info->nr_operands; i++) {
 		unsigned size, r;
@@ -224,7 +224,7 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 }
 
 /*
- * movs/stos/cmps/scas in the kernel view. Their ES:EDI operand takes no
+ * movs/stos/cmps/scas in a shadow view. Their ES:EDI operand takes no
  * segment override, so the destination is biased instead: RDI += the
  * view's base (lea: no flags), the instruction runs with 64-bit
  * addresses (the source through gs:, RCX as the count: guest registers
@@ -234,13 +234,13 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
  * end of the view reaches a guard page and faults; the interpreter then
  * runs it, wrapping as the guest's 32-bit addresses do.
  */
-static bool emit_kernel_string(struct xlate *x, const struct x86_insn *in,
-			       const uint8_t *bytes)
+static bool emit_view_string(struct xlate *x, const struct x86_insn *in,
+			     const uint8_t *bytes)
 {
 	struct emit *e = &x->e;
 	bool src = in->info->op == X86_OP_MOVS || in->info->op == X86_OP_CMPS;
 
-	emit_mov_imm64(e, HR_R14, SHADOW_KERNEL_BASE);
+	emit_load64(e, HR_R14, HR_R15, OFF(bt.gs_base));
 	/* lea rdi, [rdi + r14] */
 	emit_bytes(e, (const uint8_t[]){0x4a, 0x8d, 0x3c, 0x37}, 4);
 	if (src)
@@ -917,9 +917,11 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	if (!b)
 		return NULL;
 	x->b = b;
-	x->e = (struct emit){.p = start,
-			     .end = end,
-			     .guest_seg = BT_KEY_USER(key) ? 0 : 0x65};
+	x->e = (struct emit){
+		.p = start,
+		.end = end,
+		.guest_seg =
+			BT_KEY_USER(key) && shadow_direct_view() ? 0 : 0x65};
 	b->eip = x->eip;
 	b->key = key;
 	b->frame = r.paddr >> 12;

@@ -4,15 +4,15 @@
  * shadow_fault() is called from the SIGSEGV handler (direct execution)
  * or the code cache's fault path (binary translation) when guest code
  * touched a linear page the host has no (suitable) mapping for in one of
- * the two views (user view: host [0, 4 GiB), walked with CPL 3's rights;
- * kernel view: host [4 GiB, 8 GiB), walked with CPL 0's). It walks
+ * the views (user views walked with CPL 3's rights, kernel views with
+ * CPL 0's; mmu/shadow.h has the layout). It walks
  * the guest tables with that view's privileges; the walk sets
  * Accessed (and Dirty on writes) only if the access is allowed. Then:
  *  - guest refuses the access            -> SHADOW_GUEST_PF + error code;
  *  - page below vm.mmap_min_addr, MMIO   -> SHADOW_EMULATE, never mapped;
  *  - otherwise the page is mapped (with the neighbours of its aligned
- *    16-page group that need no guest-visible side effect: present,
- *    Accessed already set, consecutive frames, same protection; one
+ *    16-page group that are present, consecutive frames, same protection,
+ *    their Accessed bits set as a speculative walk may; one
  *    mmap, one host VMA) read+exec, writable only if the guest allows the
  *    write at both levels, Dirty is set and the frame is not watched;
  *  - a write the mapping cannot take (traced / code frame, CR0.WP=0
@@ -21,9 +21,10 @@
  * Before mapping, the directory and the page table the walk used are
  * traced (shadow_trace.c), so from then on every change to an entry the
  * mapping was built from drops it: the shadow never holds a translation
- * the current tables do not give. That is why a CR3 write may keep every
- * region whose PDE is the same in the new directory (docs/shadow-paging.md
- * has the argument) and why CR0.WP and CR4.PGE changes need no flush.
+ * the current tables do not give. That is why a CR3 write may go back to
+ * the space cached for the new directory, or keep every region whose PDE
+ * is the same in it (docs/shadow-paging.md has the argument), and why
+ * CR0.WP and CR4.PGE changes need no flush.
  *
  * Everything but shadow_init/destroy/check is async-signal-safe.
  */
@@ -148,9 +149,44 @@ void sh_settle(void)
 		sh_flush();
 }
 
+/* Forget every space; space 0 (current) takes directory pd. */
+static void reset_spaces(uint32_t pd)
+{
+	for (unsigned s = 0; s < SH_SPACES; s++)
+		sh.space_pd[s] = SH_NO_PD;
+	sh.cur = 0;
+	sh.space_pd[0] = pd;
+	sh.space_used[0] = ++sh.space_clock;
+	sh.direct_pd = pd;
+	sh.user_stale = false;
+}
+
+static void drop_view(unsigned view)
+{
+	for (uint32_t w = view * SH_PDES / 32; w < (view + 1) * SH_PDES / 32;
+	     w++) {
+		uint32_t bits = sh.region_map[w];
+
+		while (bits) {
+			sh_drop_region(w * 32 + (uint32_t)__builtin_ctz(bits));
+			bits &= bits - 1;
+		}
+	}
+}
+
+/* A space that is not the current one loses everything and its
+ * directory (its directory was rewritten, or it is recycled). */
+void sh_drop_space(unsigned space)
+{
+	drop_view(shadow_kernel_view(space));
+	drop_view(shadow_user_view(space));
+	sh.space_pd[space] = SH_NO_PD;
+}
+
 /*
  * A view's directory changed: keep the view's regions whose PDE in the
- * new directory has the key they were filled with, drop the rest.
+ * new directory has the key they were filled with, drop the rest. The
+ * caller records the new directory.
  */
 static void switch_pd(unsigned view, uint32_t new_pd)
 {
@@ -182,18 +218,50 @@ static void switch_pd(unsigned view, uint32_t new_pd)
 			}
 		}
 	}
-	sh.pd_frame[view] = new_pd;
-	if (view == SHADOW_USER_VIEW)
-		sh.user_stale = false;
 	if (kept)
 		sh_trace(new_pd);
 }
 
 /*
+ * CR3 now holds directory pd, which is not the current space's: go to the
+ * space cached for it, or recycle the least recently used space for it.
+ * Recycling keeps the regions whose PDE is the same in pd (a new process
+ * of a kernel whose tables all processes share).
+ */
+static void select_space(uint32_t pd)
+{
+	unsigned s, victim = 0;
+
+	for (s = 0; s < SH_SPACES; s++)
+		if (sh.space_pd[s] == pd)
+			break;
+	if (s < SH_SPACES) {
+		STAT_INC(shadow_space_hits);
+	} else {
+		for (s = 0; s < SH_SPACES; s++) {
+			if (sh.space_pd[s] == SH_NO_PD) {
+				victim = s;
+				break;
+			}
+			if (sh.space_used[s] < sh.space_used[victim])
+				victim = s;
+		}
+		s = victim;
+		STAT_INC(shadow_space_misses);
+		switch_pd(shadow_kernel_view(s), pd);
+		switch_pd(shadow_user_view(s), pd);
+		sh.space_pd[s] = pd;
+	}
+	sh.cur = s;
+	sh.space_used[s] = ++sh.space_clock;
+}
+
+/*
  * Bring the shadow in line with the vCPU's paging mode: a change of
  * CR0.PG, CR4.PSE or CR4.PAE changes what every entry means (flush); a
- * different CR3 is a directory switch, for the kernel view at once, for
- * the user view when user code runs next (sync_user_view). Cheap when
+ * different CR3 selects the space cached for it at once (select_space),
+ * and moves the direct view when user code runs next (sync_direct_view).
+ * Cheap when
  * nothing changed, so every entry point calls it (a missed event cannot
  * leave stale maps).
  */
@@ -209,21 +277,24 @@ static void sync_mode(struct vcpu *cpu)
 		sh.paging = pg;
 		sh.pse = pse;
 		sh.pae = pae;
-		sh.pd_frame[0] = sh.pd_frame[1] = pd;
-		sh.user_stale = false;
+		reset_spaces(pd);
 		return;
 	}
-	if (pg && pd != sh.pd_frame[SHADOW_KERNEL_VIEW])
-		switch_pd(SHADOW_KERNEL_VIEW, pd);
-	if (pg && pd != sh.pd_frame[SHADOW_USER_VIEW])
+	/* Without paging, linear is physical whatever CR3 says. */
+	if (pg && pd != sh.space_pd[sh.cur])
+		select_space(pd);
+	if (pg && sh.direct && pd != sh.direct_pd)
 		sh.user_stale = true;
 }
 
-static void sync_user_view(struct vcpu *cpu)
+static void sync_direct_view(struct vcpu *cpu)
 {
 	sync_mode(cpu);
-	if (sh.paging && sh.user_stale)
-		switch_pd(SHADOW_USER_VIEW, cpu->cr3 >> 12);
+	if (sh.paging && sh.direct && sh.user_stale) {
+		switch_pd(SHADOW_DIRECT_VIEW, cpu->cr3 >> 12);
+		sh.direct_pd = cpu->cr3 >> 12;
+		sh.user_stale = false;
+	}
 }
 
 void shadow_user_sync(struct vcpu *cpu)
@@ -232,9 +303,28 @@ void shadow_user_sync(struct vcpu *cpu)
 
 	if (!sh.slot)
 		return;
-	sync_user_view(cpu);
+	sync_direct_view(cpu);
 	sh_settle();
 	errno = saved;
+}
+
+uint64_t shadow_current_base(bool user)
+{
+	if (user && sh.direct)
+		return 0;
+	return shadow_host_addr(user ? shadow_user_view(sh.cur)
+				     : shadow_kernel_view(sh.cur),
+				0);
+}
+
+unsigned shadow_current_space(void)
+{
+	return sh.cur;
+}
+
+bool shadow_direct_view(void)
+{
+	return sh.direct;
 }
 
 /* PAE tables are not walked yet (mmu/walk.c): nothing gets mapped. */
@@ -261,7 +351,7 @@ static void prepare_region(uint32_t j, const struct mmu_walk_result *w)
 		if (old != key && !(w->large && (old | X86_PTE_D) == key))
 			sh_drop_region(j);
 	}
-	sh_trace(sh.pd_frame[sh_page_view(j * SH_REGION_PAGES)]);
+	sh_trace(sh_view_pd(sh_region_view(j)));
 	if (!w->large) {
 		uint32_t pt = w->pde >> 12;
 
@@ -274,18 +364,27 @@ static void prepare_region(uint32_t j, const struct mmu_walk_result *w)
 		sh_region_unlink(j);
 	}
 	sh.region_pde[j] = w->pde;
-	/* The other view's region hangs off the same PDE: a Dirty bit this
-	 * walk set on a large page is no change for its (read-only)
+	/* Other views' regions may hang off the same PDE: a Dirty bit this
+	 * walk set on a large page is no change for their (read-only)
 	 * mappings. */
-	if (w->large && sh.region_count[j ^ SH_PDES] &&
-	    (pde_key(sh.region_pde[j ^ SH_PDES]) | X86_PTE_D) == key)
-		sh.region_pde[j ^ SH_PDES] = w->pde;
+	if (w->large) {
+		uint32_t pd = sh_view_pd(sh_region_view(j));
+
+		for (unsigned v = 0; v < SH_VIEWS; v++) {
+			uint32_t o = v * SH_PDES + sh_region_pde_index(j);
+
+			if (o != j && sh_view_pd(v) == pd &&
+			    sh.region_count[o] &&
+			    (pde_key(sh.region_pde[o]) | X86_PTE_D) == key)
+				sh.region_pde[o] = w->pde;
+		}
+	}
 }
 
 /*
  * May neighbour p join the run as frame `frame` with host writability
- * `hw`? Only if mapping it early is invisible to the guest: present for
- * this view, Accessed already set (a walk sets nothing new), RAM.
+ * `hw`? If it is present for this view, RAM and that frame; its Accessed
+ * bits are then set, as a speculative walk may set them.
  */
 static bool neighbour(struct vcpu *cpu, uint32_t p, uint32_t frame,
 		      unsigned acc, uint8_t hw, uint8_t *flags)
@@ -300,10 +399,17 @@ static bool neighbour(struct vcpu *cpu, uint32_t p, uint32_t frame,
 		return false;
 	if (w.paddr >> 12 != frame || !frame_mappable(frame))
 		return false;
-	if (sh.paging && !(w.pte & X86_PTE_A))
-		return false;
 	*flags = page_flags(&w, frame);
-	return (*flags & SL_HW) == hw;
+	if ((*flags & SL_HW) != hw)
+		return false;
+	/* Not Accessed yet: set A as the walk of a speculative access may
+	 * (SDM 4.10.2.3: translations, and so A, for accesses the code path
+	 * never makes), never D. xv6 maps its RAM without A: one fault per
+	 * page touched otherwise. The frame and rights stay the same. */
+	if (sh.paging && !(w.pte & X86_PTE_A) &&
+	    mmu_walk(cpu, sh_page_lin(p), acc & MMU_ACC_USER, &w, &err) < 0)
+		return false;
+	return true;
 }
 
 /*
@@ -354,22 +460,47 @@ static int fill(struct vcpu *cpu, uint32_t lpn, const struct mmu_walk_result *w,
 	return fl[lpn - group];
 }
 
+/* The view host address a lies in, or -1 (a guard, beyond the views). */
+static int view_of(uint64_t a)
+{
+	uint64_t off, r;
+	unsigned s;
+
+	if (a < (1ull << 32))
+		return SHADOW_DIRECT_VIEW;
+	if (a < SHADOW_SPACE_BASE || a >= SHADOW_RESERVED)
+		return -1;
+	off = a - SHADOW_SPACE_BASE;
+	s = (unsigned)(off / SHADOW_SPACE_STRIDE);
+	r = off % SHADOW_SPACE_STRIDE;
+	if (r < (1ull << 32))
+		return (int)shadow_kernel_view(s);
+	if (r >= SHADOW_USER_OFFSET && r - SHADOW_USER_OFFSET < (1ull << 32))
+		return (int)shadow_user_view(s);
+	return -1;
+}
+
 static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 				unsigned acc, uint32_t *pf_error)
 {
 	struct mmu_walk_result w;
-	bool user = host_addr < SHADOW_KERNEL_BASE;
+	int view = view_of(host_addr);
+	bool user = view >= 0 && sh_view_user((unsigned)view);
 	uint32_t lin = (uint32_t)host_addr, frame;
-	uint32_t lpn = (user ? 0 : SH_VIEW_PAGES) + (lin >> 12);
+	uint32_t lpn = (uint32_t)view * SH_VIEW_PAGES + (lin >> 12);
 	unsigned wacc = (acc & (SHADOW_ACC_WRITE | SHADOW_ACC_FETCH)) |
 			(user ? MMU_ACC_USER : 0);
 	int fl;
 
-	if (user)
-		sync_user_view(cpu);
+	if (view == SHADOW_DIRECT_VIEW)
+		sync_direct_view(cpu);
 	else
 		sync_mode(cpu);
-	if (host_addr >> 32 == 1 || host_addr >= SHADOW_VIEWS_END ||
+	/* Only the views in use now: a fault in another space's view comes
+	 * from a GS base not yet switched (the interpreter does it). */
+	if (view < 0 || (view == SHADOW_DIRECT_VIEW && !sh.direct) ||
+	    (view != SHADOW_DIRECT_VIEW &&
+	     sh_view_space((unsigned)view) != sh.cur) ||
 	    lpn < sh.min_lpn || unsupported_mode())
 		goto emulate;
 	if (mmu_walk(cpu, lin, wacc, &w, pf_error) < 0) {
@@ -388,6 +519,8 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	if ((acc & SHADOW_ACC_WRITE) && !(fl & SL_HW))
 		goto emulate;
 	STAT_INC(shadow_fills);
+	if (user)
+		STAT_INC(shadow_fills_user);
 	return SHADOW_FILLED;
 emulate:
 	STAT_INC(shadow_emulated);
@@ -419,14 +552,16 @@ void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
 	STAT_INC(shadow_cr3_writes);
 	if (!sh.slot)
 		return;
-	reload = cpu->cr3 >> 12 == sh.pd_frame[SHADOW_KERNEL_VIEW];
+	reload = cpu->cr3 >> 12 == sh.space_pd[sh.cur];
 	sync_mode(cpu); /* a new directory is switched to here */
 	/* A reload of the same CR3 (a TLB flush) re-checks every PDE:
-	 * cheap, and it catches directory changes nobody reported. The user
-	 * view is re-checked when user code runs next. */
-	if (reload && sh.paging && !unsupported_mode())
-		switch_pd(SHADOW_KERNEL_VIEW, cpu->cr3 >> 12);
-	if (sh.paging)
+	 * cheap, and it catches directory changes nobody reported. The
+	 * direct view is re-checked when user code runs next. */
+	if (reload && sh.paging && !unsupported_mode()) {
+		switch_pd(shadow_kernel_view(sh.cur), cpu->cr3 >> 12);
+		switch_pd(shadow_user_view(sh.cur), cpu->cr3 >> 12);
+	}
+	if (sh.paging && sh.direct)
 		sh.user_stale = true;
 	sh_settle();
 	errno = saved;
@@ -439,7 +574,10 @@ void shadow_invlpg(struct vcpu *cpu, uint32_t lin)
 	if (!sh.slot)
 		return;
 	sync_mode(cpu);
-	for (unsigned v = 0; v < 2; v++) {
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned v = i == 0   ? SHADOW_DIRECT_VIEW
+			     : i == 1 ? shadow_kernel_view(sh.cur)
+				      : shadow_user_view(sh.cur);
 		uint32_t j = v * SH_PDES + (lin >> 22);
 
 		if (sh.region_count[j] && region_large(j))
@@ -472,8 +610,7 @@ void shadow_flush_all(struct vcpu *cpu)
 	sh.paging = cpu->cr0 & X86_CR0_PG;
 	sh.pse = cpu->cr4 & X86_CR4_PSE;
 	sh.pae = cpu->cr4 & X86_CR4_PAE;
-	sh.pd_frame[0] = sh.pd_frame[1] = cpu->cr3 >> 12;
-	sh.user_stale = false;
+	reset_spaces(cpu->cr3 >> 12);
 	errno = saved;
 }
 
@@ -511,7 +648,7 @@ static bool above_views(const void *p)
 	return (uintptr_t)p >= SHADOW_RESERVED;
 }
 
-int shadow_init(struct machine *m)
+int shadow_init(struct machine *m, bool direct)
 {
 	uint32_t nframes = m->mem.size >> 12, nslots;
 	unsigned long min_addr, max_maps;
@@ -537,7 +674,8 @@ int shadow_init(struct machine *m)
 	sh.wcount = calloc(nframes, sizeof(*sh.wcount));
 	sh.wepoch = calloc(nframes, 1);
 	mmu_frame_flags = calloc(nframes, 1);
-	/* 4 MiB of index; only the parts guest code touches get memory. */
+	/* 4 MiB of index a view; only the parts guest code touches get
+	 * memory. */
 	p = mmap(NULL, SH_PAGES * sizeof(*sh.slot_of), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	sh.slot_of = p == MAP_FAILED ? NULL : p;
@@ -580,7 +718,8 @@ int shadow_init(struct machine *m)
 	sh.paging = m->cpu.cr0 & X86_CR0_PG;
 	sh.pse = m->cpu.cr4 & X86_CR4_PSE;
 	sh.pae = m->cpu.cr4 & X86_CR4_PAE;
-	sh.pd_frame[0] = sh.pd_frame[1] = m->cpu.cr3 >> 12;
+	sh.direct = direct;
+	reset_spaces(m->cpu.cr3 >> 12);
 	return 0;
 }
 
@@ -615,14 +754,16 @@ static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
 	uint32_t err, j = e->lpn / SH_REGION_PAGES;
 	uint32_t lin = sh_page_lin(e->lpn);
 	unsigned view = sh_page_view(e->lpn);
-	bool user = view == SHADOW_USER_VIEW;
+	bool user = sh_view_user(view);
 	int bad = 0;
 
+	CHECK(sh_view_pd(view) != SH_NO_PD, "page %#x in unused view %u", lin,
+	      view);
 	CHECK(sh.slot_of[e->lpn] == s, "slot_of[%#x] != %u", e->lpn, s);
 	if (user)
 		CHECK(mmu_walk(cpu, lin, MMU_ACC_NOSET | MMU_ACC_USER, &w,
 			       &err) == 0,
-		      "page %#x mapped in the user view, user faults", lin);
+		      "page %#x mapped in a user view, user faults", lin);
 	if (mmu_walk(cpu, lin, MMU_ACC_NOSET, &w, &err) < 0) {
 		CHECK(0, "page %#x (view %u) mapped, not present", lin, view);
 		return bad;
@@ -639,14 +780,14 @@ static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
 	}
 	if (user)
 		CHECK(e->flags & SL_USER,
-		      "supervisor page %#x mapped in the user view", lin);
+		      "supervisor page %#x mapped in a user view", lin);
 	if (sh.paging) {
 		CHECK(pde_key(w.pde) == pde_key(sh.region_pde[j]) &&
 			      sh_region_pde_index(j) == lin >> 22,
 		      "region %#x: PDE %#x, filled from %#x", j, w.pde,
 		      sh.region_pde[j]);
-		CHECK(mmu_frame_flags[sh.pd_frame[view]] & FRAME_PT,
-		      "directory %#x not traced", sh.pd_frame[view]);
+		CHECK(mmu_frame_flags[sh_view_pd(view)] & FRAME_PT,
+		      "directory %#x not traced", sh_view_pd(view));
 		if (!w.large) {
 			CHECK(mmu_frame_flags[w.pde >> 12] & FRAME_PT,
 			      "table %#x not traced", w.pde >> 12);
@@ -661,21 +802,22 @@ static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
 int shadow_check(struct vcpu *cpu)
 {
 	uint32_t count = 0, runs = 0, prev_s = 0;
-	uint32_t region_count[SH_REGIONS] = {0};
+	static uint32_t region_count[SH_REGIONS];
 	uint32_t cr3 = cpu->cr3;
 	int bad = 0;
 
 	if (!sh.slot)
 		return 0;
+	memset(region_count, 0, sizeof(region_count));
 	for (uint32_t s = sh.old_head; s; s = sh.slot[s].onext) {
 		const struct sh_slot *e = &sh.slot[s];
 
 		count++;
 		region_count[e->lpn / SH_REGION_PAGES]++;
-		/* Each view against its own directory (the user view's may
-		 * be an earlier CR3, not synced yet). */
+		/* Each view against its own directory (the direct view's
+		 * may be an earlier CR3, not synced yet). */
 		if (sh.paging)
-			cpu->cr3 = (sh.pd_frame[sh_page_view(e->lpn)] << 12) |
+			cpu->cr3 = (sh_view_pd(sh_page_view(e->lpn)) << 12) |
 				   (cr3 & 0xfff);
 		bad += check_page(cpu, e, s);
 		cpu->cr3 = cr3;
@@ -689,7 +831,7 @@ int shadow_check(struct vcpu *cpu)
 	for (uint32_t p = 0; p < SH_PAGES; p++) {
 		uint32_t s = sh.slot_of[p];
 
-		if (p == SH_VIEW_PAGES)
+		if (p % SH_VIEW_PAGES == 0)
 			prev_s = 0; /* the views are 8 GiB apart */
 		if (s &&
 		    !(prev_s && sh.slot[s].frame == sh.slot[prev_s].frame + 1 &&

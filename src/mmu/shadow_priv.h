@@ -2,18 +2,18 @@
  * shadow_priv.h - state shared by the shadow-paging files.
  *
  *   shadow.c        fills (hidden page faults), CR3/invlpg/paging events,
- *                   the two views, full flushes
+ *                   the views and cached spaces, full flushes
  *   shadow_rmap.c   slots (one per mapped linear page), the reverse map
  *                   frame -> linear pages, host mmap/mprotect calls, the
  *                   VMA estimate and least-recently-filled eviction
  *   shadow_trace.c  traces (FRAME_PT), the back-map page-table frame ->
  *                   regions, mmu_frame_written(), code-frame protection
  *
- * There is one shadow per process: host [0, 12 GiB) holds the guest's
- * linear space twice (the user view, a guard, the kernel view), so the
- * state is a single global. A "page number" here (lpn) counts over both views:
- * bit 20 is the view, the low 20 bits the guest linear page; a "region"
- * is one view's 4 MiB (one PDE), numbered the same way (bit 10: view).
+ * There is one shadow per process: host [0, SHADOW_RESERVED) holds the
+ * views (mmu/shadow.h), so the state is a single global. A "page number"
+ * here (lpn) counts over all views: lpn / 2^20 is the view, the low 20
+ * bits the guest linear page; a "region" is one view's 4 MiB (one PDE),
+ * numbered the same way (region / 1024 is the view).
  * All of it is allocated by shadow_init(); everything else only touches
  * preallocated memory and makes syscalls, so it may run in a signal
  * handler on the vCPU thread (docs/shadow-paging.md).
@@ -22,15 +22,17 @@
  *  - slot_of[lpn] != 0 exactly when linear page lpn is mapped in the host;
  *    the slot's frame is what the host mapping shows.
  *  - A region (4 MiB, one PDE) with mapped pages was filled from one PDE,
- *    region_pde[j]; with paging on that PDE is entry j of the directory in
- *    pd_frame[its view] (for the user view: once it is synced, see
+ *    region_pde[j]; with paging on that PDE is entry j of its view's
+ *    directory (sh_view_pd; the direct view's once it is synced, see
  *    user_stale), which is traced (FRAME_PT), and if it points to a page
  *    table, that table is traced and the region is on its back-map chain.
  *  - A host mapping is writable (SL_HW) only if the guest allows writes
  *    with both privilege levels' rules (SL_GW: W at both levels, Dirty
  *    set) and the frame is not FRAME_PT or FRAME_CODE.
- *  - In the user view, every mapped page is one the guest's tables give
+ *  - In a user view, every mapped page is one the guest's tables give
  *    user access to (U at both levels): no supervisor page, ever.
+ *  - Only the views in use have pages: the direct view only with `direct`,
+ *    a space's views only while it has a directory (space_pd).
  */
 #ifndef BT386_MMU_SHADOW_PRIV_H
 #define BT386_MMU_SHADOW_PRIV_H
@@ -40,10 +42,13 @@
 
 #include "mmu/shadow.h"
 
-#define SH_VIEW_PAGES (1u << 20)      /* linear pages in 4 GiB */
-#define SH_PAGES (2u * SH_VIEW_PAGES) /* both views */
-#define SH_PDES 1024u		      /* 4 MiB regions of one view */
-#define SH_REGIONS (2u * SH_PDES)     /* both views */
+#define SH_VIEW_PAGES (1u << 20) /* linear pages in 4 GiB */
+#define SH_SPACES SHADOW_SPACES
+#define SH_VIEWS (1u + 2u * SH_SPACES) /* the direct view, then spaces */
+#define SH_PAGES (SH_VIEWS * SH_VIEW_PAGES)
+#define SH_PDES 1024u /* 4 MiB regions of one view */
+#define SH_REGIONS (SH_VIEWS * SH_PDES)
+#define SH_NO_PD 0xffffffffu /* a space without a directory */
 #define SH_REGION_PAGES 1024u
 #define SH_CLUSTER 16u /* a fill maps up to this aligned group at once */
 #define SH_NONE 0u     /* slot index 0 is never used */
@@ -96,12 +101,19 @@ struct shadow {
 
 	/* Guest paging state the mappings were built for. */
 	bool paging, pse, pae;
-	/* The directory each view's regions were filled from (index: the
-	 * view). The kernel view follows CR3 at once; the user view lazily
-	 * (user_stale), when user code is about to run: kernel code never
-	 * touches it, and xv6's scheduler runs on its own directory between
-	 * two slices of the same process. */
-	uint32_t pd_frame[2];
+	/* Cached address spaces: the directory each was filled from
+	 * (SH_NO_PD: unused), when it was last current, the current one. */
+	uint32_t space_pd[SH_SPACES];
+	uint64_t space_used[SH_SPACES];
+	uint64_t space_clock;
+	unsigned cur;
+	/* The direct view (--direct-exec): user code uses it instead of the
+	 * spaces' user views. It follows CR3 lazily (user_stale), when user
+	 * code is about to run: kernel code never touches it, and xv6's
+	 * scheduler runs on its own directory between two slices of the same
+	 * process. direct_pd: the directory it was filled from. */
+	bool direct;
+	uint32_t direct_pd;
 	bool user_stale;
 
 	/* A host call failed: flush everything before returning. */
@@ -121,6 +133,30 @@ static inline bool sh_bit(const uint32_t *map, uint32_t i)
 static inline unsigned sh_page_view(uint32_t lpn)
 {
 	return lpn / SH_VIEW_PAGES;
+}
+
+static inline unsigned sh_region_view(uint32_t j)
+{
+	return j / SH_PDES;
+}
+
+/* Is view v walked with CPL 3 rights (the direct view, user views)? */
+static inline bool sh_view_user(unsigned v)
+{
+	return v % 2 == 0;
+}
+
+static inline unsigned sh_view_space(unsigned v)
+{
+	return (v - 1) / 2;
+}
+
+/* The directory view v was filled from, or SH_NO_PD if it is unused. */
+static inline uint32_t sh_view_pd(unsigned v)
+{
+	if (v == SHADOW_DIRECT_VIEW)
+		return sh.direct ? sh.direct_pd : SH_NO_PD;
+	return sh.space_pd[sh_view_space(v)];
 }
 
 static inline uint32_t sh_page_lin(uint32_t lpn)
@@ -165,5 +201,6 @@ void sh_frame_unwp(uint32_t frame);
 /* shadow.c */
 void sh_flush(void);
 void sh_settle(void);
+void sh_drop_space(unsigned space);
 
 #endif

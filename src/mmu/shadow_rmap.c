@@ -12,7 +12,7 @@
  * This file also makes every host call that changes the views, so
  * it keeps the estimate of host VMAs: the kernel merges neighbouring pages
  * that map consecutive memfd pages with equal protection into one VMA, so
- * the two views hold about 2 * runs + 1 VMAs (each run of merged pages
+ * the views hold about 2 * runs + 1 VMAs (each run of merged pages
  * plus the PROT_NONE gap before it). `runs` is updated in O(1) from the
  * two neighbours whenever a page is mapped, dropped or reprotected.
  *
@@ -30,10 +30,10 @@
 
 struct shadow sh;
 
-/* Only direct execution runs guest pages, and only in the user view:
- * the kernel view is never executable. */
-#define PROT_USER_VIEW (PROT_READ | PROT_EXEC)
-#define PROT_KERNEL_VIEW PROT_READ
+/* Only direct execution runs guest pages, and only in the direct view:
+ * the spaces' views are never executable. */
+#define PROT_DIRECT_VIEW (PROT_READ | PROT_EXEC)
+#define PROT_VIEW PROT_READ
 /* Pages evicted per round when over budget (their unmaps coalesce). */
 #define EVICT_ROUND 64u
 
@@ -45,8 +45,8 @@ static void *lin_ptr(uint32_t lpn)
 
 static int prot_of(uint32_t lpn, bool writable)
 {
-	return (sh_page_view(lpn) == SHADOW_USER_VIEW ? PROT_USER_VIEW
-						      : PROT_KERNEL_VIEW) |
+	return (sh_page_view(lpn) == SHADOW_DIRECT_VIEW ? PROT_DIRECT_VIEW
+							: PROT_VIEW) |
 	       (writable ? PROT_WRITE : 0);
 }
 
@@ -100,8 +100,8 @@ static bool joined(uint32_t a)
 {
 	uint32_t s, t;
 
-	/* The views are 8 GiB apart: never one VMA. */
-	if (a >= SH_PAGES - 1 || a == SH_VIEW_PAGES - 1)
+	/* Guards separate the views: never one VMA. */
+	if (a >= SH_PAGES - 1 || (a + 1) % SH_VIEW_PAGES == 0)
 		return false;
 	s = sh.slot_of[a];
 	t = sh.slot_of[a + 1];

@@ -8,8 +8,11 @@
  * alias). The guest's writes to it then fault, are emulated through
  * physmap and come back here through mmu_frame_written(), which drops the
  * mappings built from the entries written:
- *  - entry j of a view's directory: region j of that view (the user
- *    view's directory may be an earlier CR3 until user code runs);
+ *  - entry j of a view's directory: region j of that view (the direct
+ *    view's directory may be an earlier CR3 until user code runs); a
+ *    cached space that is not the current one loses everything instead
+ *    (a process's directory rewritten while it does not run is rare,
+ *    and a dead process's directory reused as data must stop trapping);
  *  - entry i of a page table: page (j << 10) | i for every region j whose
  *    PDE points to that table (the back-map: pt_head[frame] heads a chain
  *    of regions, usually one; a table shared by several PDEs, or a
@@ -96,16 +99,27 @@ void sh_trace(uint32_t frame)
 	sh_frame_wp(frame);
 }
 
-/* Is the frame the directory of a view (the user view's may lag CR3)? */
+/* Is the frame the directory of a view in use (the direct view's may lag
+ * CR3)? */
 static bool is_view_pd(uint32_t frame, unsigned view)
 {
-	return sh.paging && frame == sh.pd_frame[view] && sh.mapped;
+	return sh.paging && frame == sh_view_pd(view) && sh.mapped;
 }
 
+/* The current space's directory or the direct view's. */
 static bool is_current_pd(uint32_t frame)
 {
-	return is_view_pd(frame, SHADOW_USER_VIEW) ||
-	       is_view_pd(frame, SHADOW_KERNEL_VIEW);
+	return is_view_pd(frame, SHADOW_DIRECT_VIEW) ||
+	       is_view_pd(frame, shadow_kernel_view(sh.cur));
+}
+
+/* Cached spaces other than the current one whose directory the frame is
+ * lose everything. */
+static void drop_other_spaces(uint32_t frame)
+{
+	for (unsigned s = 0; s < SH_SPACES; s++)
+		if (s != sh.cur && sh.space_pd[s] == frame)
+			sh_drop_space(s);
 }
 
 /* Drop every mapping that depends on the frame's entries, untrace it. */
@@ -114,6 +128,7 @@ void sh_untrace(uint32_t frame)
 	if (!(mmu_frame_flags[frame] & FRAME_PT))
 		return;
 	sh.info.untraces++;
+	drop_other_spaces(frame);
 	if (is_current_pd(frame)) {
 		/* Everything hangs off the directory; this untraces all. */
 		sh_flush();
@@ -148,13 +163,15 @@ static bool hot(uint32_t frame)
 static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 {
 	uint32_t i0 = lo / 4, n = (hi - 1) / 4 - i0 + 1;
-	bool pd = is_current_pd(frame);
+	bool pd;
 
+	drop_other_spaces(frame);
+	pd = is_current_pd(frame);
 	if (!pd && (!sh.pt_head[frame] || hot(frame))) {
 		sh_untrace(frame);
 		return;
 	}
-	for (unsigned v = 0; pd && v < 2; v++)
+	for (unsigned v = 0; pd && v < SH_VIEWS; v++)
 		if (is_view_pd(frame, v))
 			for (uint32_t j = i0; j < i0 + n; j++)
 				sh_drop_region(v * SH_PDES + j);

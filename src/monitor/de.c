@@ -516,6 +516,15 @@ enum de_exit de_run(struct vcpu *cpu, struct de_exit_info *info)
 		return fail(cpu, info);
 	de_st.cpu = cpu;
 	shadow_user_sync(cpu);
+	/* The monitor's GS base points into the shadow (the current space's
+	 * kernel view for translated code) and changes with CR3: exits put
+	 * back the one of this entry. */
+	{
+		uint64_t gsb;
+
+		__asm__ volatile("rdgsbase %0" : "=r"(gsb));
+		de_st.host_gsbase = gsb;
+	}
 
 	for (;;) {
 		int rc, written;

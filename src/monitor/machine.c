@@ -70,7 +70,8 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 	bus_init(&m->bus);
 	m->cpu.machine = m;
 	if (m->opt.engine == ENGINE_BT) {
-		if (shadow_init(m) < 0) {
+		if (shadow_init(m, m->opt.direct_exec ||
+					   !bt_gs_switch_cheap()) < 0) {
 			snprintf(err, errlen, "cannot set up shadow paging");
 			return -1;
 		}

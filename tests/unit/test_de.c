@@ -456,7 +456,7 @@ static void setup(void)
 	cpu->cr3 = PD;
 	user_state();
 
-	ck_assert_int_eq(shadow_init(m), 0);
+	ck_assert_int_eq(shadow_init(m, true), 0);
 	ck_assert_msg(de_init(m, err, sizeof(err)) == 0, "%s", err);
 }
 
