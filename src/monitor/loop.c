@@ -124,7 +124,8 @@ static int run(struct machine *m)
 				return killed_by_gdb();
 			break;
 		case VCPU_EXIT_HLT:
-			if (!(cpu->eflags & X86_FL_IF) && !cpu->nmi_pending) {
+			if (!(cpu->eflags & X86_FL_IF) &&
+			    !vcpu_nmi_ready(cpu)) {
 				console_flush();
 				fprintf(stderr,
 					"bt386: the guest halted with "
@@ -139,7 +140,7 @@ static int run(struct machine *m)
 			STAT_INC(hlt_waits);
 			console_flush();
 			process_events(m);
-			if (!m->bus.intr)
+			if (!m->bus.intr && !vcpu_nmi_ready(cpu))
 				mon_events_wait();
 			process_events(m);
 			break;
