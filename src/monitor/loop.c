@@ -33,6 +33,9 @@ static void process_events(struct machine *m)
 {
 	mon_timers_run(mon_now_ns());
 	dev_uart_pump_input(m->com1);
+	/* The NMI button is IOCHK# of the chipset's NMI logic. */
+	if (console_take_nmi_request())
+		bus_nmi_iochk(&m->bus);
 }
 
 static const char *mode_name(const struct vcpu *cpu)
