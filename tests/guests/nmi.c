@@ -217,6 +217,14 @@ static void np_handler(struct trap_frame *f)
 	np_inside = nmis;
 }
 
+/* A test: the handler does `a` on the first NMI; wait for `n` NMIs. */
+static void run_nmi_test(enum action a, uint32_t n)
+{
+	reset(a);
+	self_nmi();
+	wait_nmis(n);
+}
+
 /* ---- NMI IPIs ---- */
 
 static void test_ipis(void)
@@ -287,23 +295,17 @@ static void test_ipis(void)
 static void test_blocking(void)
 {
 	section("NMI blocking until IRET");
-	reset(ACT_SEND_ONE);
-	self_nmi();
-	wait_nmis(2);
+	run_nmi_test(ACT_SEND_ONE, 2);
 	CHECK_EQ(seen_inside, 1, "a second NMI waits while the handler runs");
 	CHECK_EQ(nmis, 2, "and is taken after its IRET");
 	CHECK_EQ(max_depth, 1, "not nested");
 
-	reset(ACT_SEND_THREE);
-	self_nmi();
-	wait_nmis(2);
+	run_nmi_test(ACT_SEND_THREE, 2);
 	spin(SPIN);
 	CHECK_EQ(seen_inside, 1, "three more NMIs wait while blocked");
 	CHECK_EQ(nmis, 2, "and one is taken after IRET (one deep)");
 
-	reset(ACT_INT3);
-	self_nmi();
-	wait_nmis(2);
+	run_nmi_test(ACT_INT3, 2);
 	CHECK_EQ(before_int3, 1, "blocked in the handler");
 	CHECK_EQ(bp_entry, 1, "still blocked in the #BP handler it raised");
 	CHECK_EQ(bp_exit, 1, "all through the #BP handler");
