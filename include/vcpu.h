@@ -83,7 +83,8 @@ struct vcpu {
 	/* Execution control. */
 	bool halted;	  /* in hlt, waiting for an interrupt */
 	bool intr_shadow; /* after sti / mov ss: no interrupt before next */
-	bool nmi_pending;
+	bool nmi_pending; /* an NMI edge latched, not yet taken (one deep) */
+	bool nmi_blocked; /* in an NMI handler: from its delivery to IRET */
 	bool interp_stop_at_cpl0; /* interpreter: return when CPL becomes 0 */
 	volatile int kick;	  /* set by other threads: return to the loop */
 	int debug_exit_value;	  /* for VCPU_EXIT_DEBUGEXIT */
@@ -169,6 +170,17 @@ static inline bool vcpu_stack32(const struct vcpu *cpu)
 {
 	return vcpu_protected(cpu) && !vcpu_v86(cpu) &&
 	       (cpu->seg[X86_SS].attr & X86_DESC_DB);
+}
+
+/*
+ * An NMI the CPU takes at the next instruction boundary outside an
+ * interrupt shadow, whatever EFLAGS.IF says: one is latched and no NMI
+ * handler is running (blocking lasts from the delivery of an NMI to the
+ * next IRET, whatever that IRET returns from).
+ */
+static inline bool vcpu_nmi_ready(const struct vcpu *cpu)
+{
+	return cpu->nmi_pending && !cpu->nmi_blocked;
 }
 
 /* Put the vCPU in its power-on state (real mode at F000:FFF0). */

@@ -67,6 +67,7 @@ struct vcpu;
 
 /* IA32_MISC_ENABLE bits the model knows. */
 #define BT_MISC_FAST_STRINGS (1u << 0)
+#define BT_MISC_PERF_MON (1u << 7) /* performance monitoring available */
 #define BT_MISC_BTS_UNAVAIL (1u << 11)
 #define BT_MISC_PEBS_UNAVAIL (1u << 12)
 #define BT_MISC_LIMIT_CPUID (1u << 22)

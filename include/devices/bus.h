@@ -13,6 +13,8 @@
  *                            |
  *   8259 INT output (bus->extint) --> local APIC LINT0 --> CPU INTR
  *   I/O APIC --APIC bus message--> local APIC ----------/   (bus->intr)
+ *   NMI logic output (bus->nmi.out) --> local APIC LINT1 --> CPU NMI
+ *                                                 (cpu->nmi_pending)
  *
  * Without a local APIC (unit tests that build only a PIC) the 8259's output
  * is the CPU's INTR pin and the CPU's acknowledge goes straight to it. With
@@ -59,7 +61,8 @@ struct bus_range {
 typedef void (*bus_irq_fn)(void *opaque, unsigned irq, int level);
 /* Acknowledge the interrupt the CPU is taking: returns its vector. */
 typedef int (*bus_intr_ack_fn)(void *opaque);
-/* The local APIC: the 8259's output changed. */
+/* The local APIC: one of its input lines changed (LINT0: the 8259's
+ * output, bus->extint; LINT1: the NMI logic's, bus->nmi.out). */
 typedef void (*bus_extint_fn)(void *opaque);
 
 struct bus_irq_sink {
@@ -89,6 +92,13 @@ struct bus {
 	 * if IF allowed. The engines read it directly.
 	 */
 	bool intr;
+	/* The chipset's NMI logic (src/devices/nmi.c). */
+	struct {
+		bool iochk;	/* IOCHK# latched: port 0x61 bit 6 */
+		bool iochk_off; /* port 0x61 bit 3: IOCHK# disabled */
+		bool masked;	/* port 0x70 bit 7: NMI output masked */
+		bool out;	/* the output, wired to LINT1 */
+	} nmi;
 
 	/* Counters (read by --stats). */
 	uint64_t pio_unclaimed;	 /* accesses to ports no device decodes */
@@ -154,5 +164,18 @@ static inline void bus_set_intr(struct bus *bus, bool level)
  * -1 if no interrupt controller is registered.
  */
 int bus_intr_ack(struct bus *bus);
+
+/*
+ * The chipset's NMI logic (PC/AT, src/devices/nmi.c). IOCHK# -- on a PC an
+ * ISA card's error line, here the user's NMI button -- is latched as port
+ * 0x61 bit 6 unless port 0x61 bit 3 disables it (setting bit 3 also clears
+ * the latch); port 0x70 bit 7 masks the NMI output. A rising edge of the
+ * output is an NMI on LINT1. There is no PCI SERR# source (bit 7 is 0).
+ */
+void bus_nmi_iochk(struct bus *bus);		       /* assert IOCHK# */
+void bus_nmi_set_iochk_off(struct bus *bus, bool off); /* port 0x61 bit 3 */
+void bus_nmi_set_masked(struct bus *bus, bool masked); /* port 0x70 bit 7 */
+uint8_t bus_nmi_status(const struct bus *bus);	       /* port 0x61 bits 7:6 */
+void bus_nmi_reset(struct bus *bus); /* RESET: enabled, nothing latched */
 
 #endif

@@ -187,6 +187,7 @@ struct dev_lapic_stats {
 	uint64_t timer_fires; /* timer expiries (counted while masked too) */
 	uint64_t lost_ticks;  /* periodic expiries skipped (host lag) */
 	uint64_t ipis;	      /* ICR writes */
+	uint64_t nmis;	      /* NMIs sent to the CPU (ICR, LINT, I/O APIC) */
 };
 struct dev_ioapic_stats {
 	uint64_t delivered[24]; /* messages sent per pin */

@@ -4,7 +4,8 @@
  * Output is buffered and flushed at line ends, when the guest idles and at
  * exit. Input comes from stdin through the I/O thread; when stdin is a
  * terminal it is put in raw mode and Ctrl-A is an escape, as in QEMU:
- * Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A Ctrl-A sends Ctrl-A.
+ * Ctrl-A x quits, Ctrl-A n asks for an NMI, Ctrl-A h prints help, Ctrl-A
+ * Ctrl-A sends Ctrl-A.
  */
 #ifndef BT386_MONITOR_CONSOLE_H
 #define BT386_MONITOR_CONSOLE_H
@@ -30,6 +31,9 @@ void console_input_eof(void);
 int console_input_get(void);
 /* vCPU thread: true once the user asked to quit (Ctrl-A x). */
 bool console_quit_requested(void);
+/* vCPU thread: true once per press of the NMI button (Ctrl-A n); presses
+ * between two calls count as one. */
+bool console_take_nmi_request(void);
 
 /*
  * I/O thread: free space in the input queue; reading no more than this

@@ -19,6 +19,7 @@
 	X(insns_interp, "instructions executed by the interpreter")            \
 	X(insns_bt, "guest instructions executed in the code cache")           \
 	X(interrupts, "external interrupts delivered")                         \
+	X(nmis, "NMIs delivered")                                              \
 	X(exceptions, "exceptions delivered")                                  \
 	X(double_faults, "double faults")                                      \
 	X(triple_faults, "triple faults")                                      \

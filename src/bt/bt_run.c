@@ -4,7 +4,7 @@
  *
  * The loop (vCPU thread, normal context):
  *   - states the code cache cannot run (real/v8086 mode, a non-flat CS,
- *     CPL 1 or 2, TF, an interrupt shadow or a deliverable interrupt) go
+ *     CPL 1 or 2, TF, an interrupt shadow, a deliverable interrupt or NMI) go
  *     to the interpreter; with --direct-exec, CPL 3 code that direct
  *     execution can run goes there;
  *   - otherwise look the block up by (EIP, mode key), translating on a
@@ -271,7 +271,8 @@ static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
 	/* An interrupt the guest can now take (after sti: one instruction
 	 * later; the interpreter honours the shadow). A shadow with nothing
 	 * pending needs no exit: delivering later is always allowed. */
-	if ((cpu->eflags & X86_FL_IF) && cpu->machine->bus.intr)
+	if (((cpu->eflags & X86_FL_IF) && cpu->machine->bus.intr) ||
+	    vcpu_nmi_ready(cpu))
 		return 1;
 	/* The code cache runs the next instruction before it can stop, so
 	 * an interrupt shadow this one opened (sti, mov ss) is used up
@@ -567,13 +568,15 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		}
 		/* Direct execution shows user code the host's IF=1, IOPL=0
 		 * (pushf, popf): only a guest in exactly that state runs
-		 * there; any other is translated, which is exact. */
+		 * there; any other is translated, which is exact. Nor does
+		 * it run while an NMI is latched or blocked (an IRET it ran
+		 * natively would not unblock NMIs). */
 		if (cpu->cpl == 3 && direct && !cpu->halted &&
 		    !cpu->intr_shadow &&
 		    (cpu->eflags & (X86_FL_TF | X86_FL_IF | X86_FL_IOPL)) ==
 			    X86_FL_IF &&
 		    !(bus->intr && (cpu->eflags & X86_FL_IF)) &&
-		    de_can_run(cpu)) {
+		    !cpu->nmi_pending && !cpu->nmi_blocked && de_can_run(cpu)) {
 			r = run_user(cpu);
 			if (r != VCPU_EXIT_NONE)
 				return r;
@@ -581,7 +584,8 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		}
 		if (!bt_mode_ok(cpu) || cpu->intr_shadow || cpu->halted ||
 		    (cpu->eflags & X86_FL_TF) ||
-		    (bus->intr && (cpu->eflags & X86_FL_IF))) {
+		    (bus->intr && (cpu->eflags & X86_FL_IF)) ||
+		    vcpu_nmi_ready(cpu)) {
 			/* The interpreter: one instruction (or interrupt)
 			 * the cache can take back at once; a slice of user
 			 * code the cache cannot run (v8086 mode, 16-bit

@@ -3,8 +3,9 @@
  * exception machinery around it.
  *
  * One instruction at a time:
- *   1. at the boundary, take a pending external interrupt if EFLAGS.IF is
- *      set and no interrupt shadow (sti, mov ss) is in force;
+ *   1. at the boundary, unless an interrupt shadow (sti, mov ss) is in
+ *      force, take a latched NMI that no NMI handler blocks, else a
+ *      pending external interrupt if EFLAGS.IF is set;
  *   2. fetch up to 15 bytes at CS:EIP, decode with the shared opcode table;
  *   3. advance EIP past the instruction and call the handler of its op.
  *
@@ -162,29 +163,50 @@ static enum vcpu_exit deliver_exception(struct vcpu *cpu, int vector,
 	}
 }
 
-/* Take the interrupt the controller is signalling. */
-static enum vcpu_exit take_interrupt(struct vcpu *cpu)
+/*
+ * Deliver an external event at the instruction boundary: `vector` through
+ * the IDT (IVT) with EXT set in the error codes of faults on the way,
+ * counted in `*count` once it reached its handler. External events are
+ * benign: a fault on the way is delivered next.
+ */
+static enum vcpu_exit take_event(struct vcpu *cpu, int vector, uint64_t *count)
 {
 	jmp_buf jb;
-	int vec;
 
 	cpu->halted = false;
 	cpu->insn_eip = cpu->eip;
 	cpu->insn_esp = cpu->regs[X86_ESP];
-	vec = bus_intr_ack(&cpu->machine->bus);
 	cpu->fault_jmp = &jb;
 	if (setjmp(jb) == 0) {
-		interp_deliver(cpu, vec, false, false, 0);
-		STAT_INC(interrupts);
+		interp_deliver(cpu, vector, false, false, 0);
+		(*count)++;
 		return VCPU_EXIT_NONE;
 	}
 	if (cpu->exc_vector < 0)
 		return VCPU_EXIT_ERROR;
-	/* External interrupts are benign: the fault is delivered next. */
 	cpu->eip = cpu->insn_eip;
 	cpu->regs[X86_ESP] = cpu->insn_esp;
 	return deliver_exception(cpu, cpu->exc_vector, cpu->exc_has_err,
 				 cpu->exc_err);
+}
+
+/* Take the interrupt the controller is signalling. */
+static enum vcpu_exit take_interrupt(struct vcpu *cpu)
+{
+	return take_event(cpu, bus_intr_ack(&cpu->machine->bus),
+			  &stats.interrupts);
+}
+
+/*
+ * Take the latched NMI (vector 2), whatever EFLAGS.IF says. NMIs are
+ * blocked from here to the next IRET (op_iret), also when the delivery
+ * faults: the handler of that fault returns with IRET too.
+ */
+static enum vcpu_exit take_nmi(struct vcpu *cpu)
+{
+	cpu->nmi_pending = false;
+	cpu->nmi_blocked = true;
+	return take_event(cpu, X86_EXC_NMI, &stats.nmis);
 }
 
 /* ---- executing ----------------------------------------------------- */
@@ -323,6 +345,8 @@ static enum vcpu_exit boundary(struct vcpu *cpu)
 	bool shadow = cpu->intr_shadow;
 
 	cpu->intr_shadow = false;
+	if (!shadow && !bt_debug_noirq && vcpu_nmi_ready(cpu))
+		return take_nmi(cpu);
 	if (!shadow && !bt_debug_noirq && cpu->machine->bus.intr &&
 	    (cpu->eflags & X86_FL_IF))
 		return take_interrupt(cpu);

@@ -14,7 +14,8 @@
  *
  * Virtual-8086 mode extensions (CR4.VME) are implemented for INT n
  * (the TSS redirection bitmap) and IRET; CLI/STI/PUSHF/POPF are in
- * interp_sys.c.
+ * interp_sys.c. IRET also ends the blocking of NMIs that the delivery of
+ * an NMI began (interp.c, take_nmi).
  */
 #include "bt/interp_int.h"
 #include "bt/interp_prot.h"
@@ -489,6 +490,9 @@ static void op_iret(struct vcpu *cpu, const struct x86_insn *in)
 {
 	unsigned sz = in->opsize;
 
+	/* Every IRET ends NMI blocking, even one that faults (SDM vol. 3,
+	 * "Handling Multiple NMIs"), and whatever handler it returns from. */
+	cpu->nmi_blocked = false;
 	if (!vcpu_protected(cpu))
 		iret_real(cpu, sz);
 	else if (vcpu_v86(cpu))

@@ -69,18 +69,22 @@ static void op_wrmsr(struct vcpu *cpu, const struct x86_insn *in)
 }
 
 /*
- * Two P6 counters exist architecturally, but no events are counted:
- * they read as 0. #GP at CPL > 0 without CR4.PCE, or for ECX > 1.
+ * The two P6 counters, PerfCtr0/1 (msr.c): 40 bits, as WRMSR left them
+ * (no events are counted). #GP at CPL > 0 without CR4.PCE, or for
+ * ECX > 1.
  */
 static void op_rdpmc(struct vcpu *cpu, const struct x86_insn *in)
 {
+	uint64_t v;
+
 	(void)in;
 	if (!(cpu->cr4 & X86_CR4_PCE))
 		need_cpl0(cpu);
 	if (cpu->regs[X86_ECX] > 1)
 		interp_gp0(cpu);
-	cpu->regs[X86_EAX] = 0;
-	cpu->regs[X86_EDX] = 0;
+	v = cpu->perfctr[cpu->regs[X86_ECX]];
+	cpu->regs[X86_EAX] = (uint32_t)v;
+	cpu->regs[X86_EDX] = (uint32_t)(v >> 32);
 }
 
 /* ---- SYSENTER / SYSEXIT ---------------------------------------------- */

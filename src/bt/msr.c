@@ -5,7 +5,10 @@
  * Every MSR the model has is listed in bt_msr_read()/bt_msr_write();
  * anything else is #GP(0), as on hardware (Linux probes with the _safe
  * accessors). The MSRs consistent with the CPUID leaves:
- *   TSC (0x10)              guest TSC; writes set cpu->tsc_offset
+ *   TSC (0x10)              guest TSC; a write sets its low 32 bits and
+ *                           clears the high ones (SDM: every processor
+ *                           before family 0FH model 03H, the Pentium M
+ *                           included), through cpu->tsc_offset
  *   PLATFORM_ID (0x17)      reads 0, read-only
  *   APIC_BASE (0x1b)        0xfee00900 at reset (BSP, enabled); base and
  *                           EN; EN, once clear, stays clear until reset
@@ -17,11 +20,13 @@
  *   SYSENTER_CS/ESP/EIP     stored (32 bits: the model has no long mode)
  *   MCG_CAP (0x179)         0 banks, no MCG_CTL; read-only
  *   MCG_STATUS (0x17a)      reads 0; only 0 may be written
- *   MISC_ENABLE (0x1a0)     fast strings, BTS/PEBS unavailable; bits 0 and
+ *   MISC_ENABLE (0x1a0)     fast strings, performance monitoring
+ *                           available, BTS/PEBS unavailable; bits 0 and
  *                           22 writable, the rest fixed
  *   PERFCTR0/1 (0xc1/0xc2)  the P6 counters: 40 bits, stored, they do not
  *                           count (no events are emulated), so they
- *                           never overflow; writes sign-extend bit 31
+ *                           never overflow; writes sign-extend bit 31;
+ *                           RDPMC reads them too (interp_model.c)
  *   PERFEVTSEL0/1 (0x186/7) stored; reserved bit 21 #GP (the counters
  *                           exist on every P6, Linux probes them)
  *   DEBUGCTL (0x1d9)        reads 0, writes ignored (no LBR/BTF emulation)
@@ -42,7 +47,8 @@
 #define PERFCTR_MASK ((1ull << 40) - 1)
 
 #define PAT_RESET 0x0007040600070406ull
-#define MISC_FIXED (BT_MISC_BTS_UNAVAIL | BT_MISC_PEBS_UNAVAIL)
+#define MISC_FIXED \
+	(BT_MISC_PERF_MON | BT_MISC_BTS_UNAVAIL | BT_MISC_PEBS_UNAVAIL)
 #define MISC_WRITABLE (BT_MISC_FAST_STRINGS | BT_MISC_LIMIT_CPUID)
 
 uint64_t bt_cpu_tsc(const struct vcpu *cpu)
@@ -133,7 +139,7 @@ bool bt_msr_write(struct vcpu *cpu, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case X86_MSR_TSC:
-		bt_cpu_set_tsc(cpu, val);
+		bt_cpu_set_tsc(cpu, (uint32_t)val);
 		return true;
 	case X86_MSR_BIOS_SIGN_ID:
 	case MSR_DEBUGCTL:

@@ -430,9 +430,11 @@ const x86_rows8 x86_grp15_0fae = {
 	VROW(OTHER, "xsaveopt", Mx, NA, NA, FPU, NS, 0, 0),
 	VROW(CLFLUSH, "clflush", Mb, NA, NA, NONE, 0, 0, 0),
 };
+/* CLWB and CLFLUSHOPT: #UD without their CPUID bits (the model has
+ * neither), as the SDM and QEMU say. */
 const x86_rows8 x86_grp15_0fae_66 = {
-	[6] = ROW(CLFLUSH, "clwb", Mb, NA, NA, NONE, 0, 0, 0),
-	[7] = ROW(CLFLUSH, "clflushopt", Mb, NA, NA, NONE, 0, 0, 0),
+	[6] = ROW(OTHER, "clwb", Mb, NA, NA, NONE, NS, 0, 0),
+	[7] = ROW(OTHER, "clflushopt", Mb, NA, NA, NONE, NS, 0, 0),
 };
 /* Register forms: fences (any rm); F3 /0-/3 (rd/wrfsbase...) are
  * 64-bit only. */

@@ -1,8 +1,8 @@
 /*
  * cmos.c - the MC146818 real-time clock and its 128 bytes of CMOS RAM.
  *
- * Port 0x70 selects a register (bit 7 is the NMI mask, kept but unused),
- * port 0x71 reads or writes it.
+ * Port 0x70 selects a register (bit 7 masks the NMI logic's output,
+ * nmi.c), port 0x71 reads or writes it.
  *
  * The clock is not stepped. Guest time in nanoseconds since the Unix epoch
  * is the host's UTC wall clock sampled at init, advanced by CLOCK_MONOTONIC
@@ -77,7 +77,6 @@ struct dev_cmos {
 	struct bus *bus;
 	uint8_t ram[128];
 	uint8_t index;
-	bool nmi_masked;
 	int64_t wall_base_ns; /* host UTC at init */
 	uint64_t mono_base_ns;
 	int64_t offset_ns; /* guest time - host time */
@@ -395,7 +394,7 @@ static void cmos_write(void *opaque, uint32_t offset, unsigned size,
 
 	if (offset == 0) {
 		c->index = value & 0x7f;
-		c->nmi_masked = value & 0x80;
+		bus_nmi_set_masked(c->bus, value & 0x80);
 	} else {
 		cmos_set(c, c->index, (uint8_t)value, mon_now_ns());
 	}

@@ -13,6 +13,7 @@
 
 void devices_reset(struct machine *m)
 {
+	bus_nmi_reset(&m->bus);
 	if (m->pic)
 		dev_pic_reset(m->pic);
 	if (m->lapic)

@@ -22,9 +22,11 @@
  *    vector clears remote IRR (dev_ioapic_eoi), and a pin still asserted
  *    then sends again. Unmasking an asserted level pin sends at once.
  *  - Messages go to the one local APIC (dev_lapic_deliver) when the
- *    destination (physical ID or logical set, bits 63:56) names it; fixed
- *    and lowest-priority modes are delivered, ExtINT, NMI, SMI and INIT are
- *    not modelled. Delivery is instantaneous: delivery status reads idle.
+ *    destination (physical ID or logical set, bits 63:56) names it; fixed,
+ *    lowest-priority and NMI modes are delivered (an NMI pin should be
+ *    edge-triggered: a level one sets remote IRR, which no EOI clears, as
+ *    in QEMU), ExtINT, SMI and INIT are not modelled. Delivery is
+ *    instantaneous: delivery status reads idle.
  *
  * Runs on the vCPU thread.
  */

@@ -17,10 +17,19 @@
  *    (virtual wire mode, the reset state), the 8259's request is the CPU's
  *    INTR and the acknowledge is the 8259's. Fixed interrupts are presented
  *    only while EN is set and SVR software-enables the APIC.
- *  - ICR: fixed IPIs to this APIC (self shorthand, all-including-self, or
- *    its physical/logical destination) are accepted; every other message
- *    (INIT, STARTUP, NMI, IPIs to absent CPUs) is accepted by the bus and
- *    goes nowhere. Delivery status always reads idle.
+ *  - ICR: fixed and NMI IPIs to this APIC (self shorthand,
+ *    all-including-self, or its physical/logical destination) are
+ *    accepted; every other message (INIT, STARTUP, SMI, IPIs to absent
+ *    CPUs) is accepted by the bus and goes nowhere. Delivery status always
+ *    reads idle.
+ *  - NMI: from the ICR, from an I/O APIC message, or from a rising edge on
+ *    LINT0/LINT1 whose LVT entry is unmasked with delivery mode NMI, it
+ *    goes to the CPU's NMI latch (cpu->nmi_pending), which the engines
+ *    take at the next instruction boundary whatever EFLAGS.IF says. The
+ *    vector is ignored, as the SDM says. LINT1 is the chipset's NMI
+ *    output (nmi.c); LINT0 the 8259's. With IA32_APIC_BASE.EN clear
+ *    LINT1 is the CPU's NMI pin, as LINT0 is its INTR pin. Software
+ *    disabling (SVR) does not stop NMIs.
  *  - ESR: errors accumulate unseen; a write of ESR makes them readable and
  *    starts a new accumulation (P6 rule). Only illegal vectors (0-15) are
  *    detected; each error also raises the LVT error interrupt.
@@ -34,10 +43,12 @@
  * Deviations, chosen to match QEMU (the test guests' oracle) where the SDM
  * and QEMU differ: software-disabling (SVR bit 8) does not set the LVT
  * mask bits, so LINT0 in ExtINT keeps the 8259 working; at reset LINT0 is
- * ExtINT unmasked, as a PC BIOS leaves it. Not modelled: relocating the
+ * ExtINT unmasked and LINT1 NMI unmasked, as a PC BIOS leaves them. Fixed
+ * mode on LINT0/LINT1 accepts the vector on a rising edge whatever the
+ * trigger mode bit says (no remote IRR). Not modelled: relocating the
  * APIC (the MSR stores a new base, the registers stay at 0xfee00000), the
- * INIT/NMI/SMI messages, the thermal and performance counter sources,
- * LINT1, and x2APIC. SVR bits 3:0 are hardwired to 1 (P6 family).
+ * INIT/SMI messages, ExtINT on LINT1, the thermal and performance counter
+ * sources, and x2APIC. SVR bits 3:0 are hardwired to 1 (P6 family).
  *
  * Runs on the vCPU thread.
  */
@@ -102,6 +113,7 @@ struct dev_lapic {
 	uint32_t icr_lo, icr_hi;
 	uint32_t lvt[NR_LVT];
 	uint32_t irr[8], isr[8], tmr[8];
+	bool lint0, lint1; /* levels of the LINT pins (for their edges) */
 	/* Timer: ticks are bus clocks after the divider. */
 	uint32_t timer_initial;
 	uint32_t timer_dcr;   /* divide configuration register (bits 0, 1, 3) */
@@ -200,12 +212,55 @@ static void lapic_update(struct dev_lapic *l)
 	bus_set_intr(l->bus, intr);
 }
 
-static void lapic_extint_changed(void *opaque)
+static void lapic_error(struct dev_lapic *l, uint32_t bit);
+static void lapic_accept(struct dev_lapic *l, unsigned vector, bool level);
+
+/* An NMI for the CPU: latched until it is taken (one deep). */
+static void lapic_nmi(struct dev_lapic *l)
 {
-	lapic_update(opaque);
+	l->m->cpu.nmi_pending = true;
+	l->stats.nmis++;
 }
 
-static void lapic_error(struct dev_lapic *l, uint32_t bit);
+/* A rising edge on LINT0 or LINT1, delivered as its LVT entry says. */
+static void lint_edge(struct dev_lapic *l, unsigned n)
+{
+	uint32_t lvt = l->lvt[n];
+
+	if (!hw_enabled(l)) {
+		if (n == LVT_LINT1)
+			lapic_nmi(l); /* the CPU's NMI pin */
+		return;
+	}
+	if (lvt & LVT_MASKED)
+		return;
+	switch ((lvt >> 8) & 7) {
+	case DEV_APIC_DM_NMI:
+		lapic_nmi(l);
+		break;
+	case DEV_APIC_DM_FIXED:
+		if (sw_enabled(l))
+			lapic_accept(l, lvt & 0xff, false);
+		break;
+	default: /* ExtINT is a level (extint_open); SMI, INIT: unmodelled */
+		break;
+	}
+}
+
+/* The 8259's output (LINT0) or the NMI logic's (LINT1) changed. */
+static void lapic_lines_changed(void *opaque)
+{
+	struct dev_lapic *l = opaque;
+	bool lint0 = l->bus->extint, lint1 = l->bus->nmi.out;
+
+	if (lint0 && !l->lint0)
+		lint_edge(l, LVT_LINT0);
+	if (lint1 && !l->lint1)
+		lint_edge(l, LVT_LINT1);
+	l->lint0 = lint0;
+	l->lint1 = lint1;
+	lapic_update(l);
+}
 
 /* A fixed interrupt arrives: into IRR, with its trigger mode in TMR. */
 static void lapic_accept(struct dev_lapic *l, unsigned vector, bool level)
@@ -264,7 +319,10 @@ bool dev_lapic_deliver(struct dev_lapic *l, unsigned mode, uint8_t vector,
 			return false;
 		lapic_accept(l, vector, level);
 		return true;
-	default: /* NMI, SMI, INIT, STARTUP, ExtINT: not modelled */
+	case DEV_APIC_DM_NMI:
+		lapic_nmi(l);
+		return true;
+	default: /* SMI, INIT, STARTUP, ExtINT: not modelled */
 		return false;
 	}
 }
@@ -378,16 +436,21 @@ static void lapic_send_ipi(struct dev_lapic *l)
 	bool self;
 
 	l->stats.ipis++;
-	if (mode != DEV_APIC_DM_FIXED && mode != DEV_APIC_DM_LOWEST)
-		return; /* INIT, STARTUP, NMI, SMI: nobody to receive them */
-	if (vector < 16) {
-		lapic_error(l, ESR_SEND_ILLEGAL);
-		return;
-	}
 	if (shorthand == 0)
 		self = lapic_matches(l, icr & (1u << 11), dest);
 	else
 		self = shorthand != 3; /* self, all including self */
+	if (mode == DEV_APIC_DM_NMI) {
+		if (self) /* the vector is ignored; SVR does not matter */
+			lapic_nmi(l);
+		return;
+	}
+	if (mode != DEV_APIC_DM_FIXED && mode != DEV_APIC_DM_LOWEST)
+		return; /* INIT, STARTUP, SMI: nobody to receive them */
+	if (vector < 16) {
+		lapic_error(l, ESR_SEND_ILLEGAL);
+		return;
+	}
 	if (self && sw_enabled(l))
 		lapic_accept(l, vector, false);
 }
@@ -557,8 +620,13 @@ static void lapic_power_on(struct dev_lapic *l)
 	l->icr_lo = l->icr_hi = 0;
 	for (unsigned i = 0; i < NR_LVT; i++)
 		l->lvt[i] = LVT_MASKED;
-	/* Virtual wire mode, as the BIOS leaves the BSP (and QEMU resets). */
+	/* Virtual wire mode, as the BIOS leaves the BSP (and QEMU resets);
+	 * LINT1 is NMI, as SeaBIOS leaves it (QEMU resets it masked). */
 	l->lvt[LVT_LINT0] = DEV_APIC_DM_EXTINT << 8;
+	l->lvt[LVT_LINT1] = DEV_APIC_DM_NMI << 8;
+	/* Edges are counted from the lines' levels now. */
+	l->lint0 = l->bus->extint;
+	l->lint1 = l->bus->nmi.out;
 	memset(l->irr, 0, sizeof(l->irr));
 	memset(l->isr, 0, sizeof(l->isr));
 	memset(l->tmr, 0, sizeof(l->tmr));
@@ -600,7 +668,7 @@ int dev_lapic_init(struct machine *m)
 	bus_register_mmio(&m->bus, "lapic", LAPIC_BASE, 0x1000, lapic_mmio_read,
 			  lapic_mmio_write, l);
 	lapic_power_on(l);
-	bus_set_local_apic(&m->bus, lapic_extint_changed, lapic_intr_ack, l);
+	bus_set_local_apic(&m->bus, lapic_lines_changed, lapic_intr_ack, l);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 # they belong to this subsystem's owner).
 libbt386_a_SOURCES += \
 	src/devices/bus.c \
+	src/devices/nmi.c \
 	src/devices/devices.c \
 	src/devices/pic.c \
 	src/devices/lapic.c \

@@ -5,7 +5,8 @@
  * (port B) gates counter 2 (bit 0), enables the speaker (bit 1), and reads
  * back counter 2's output (bit 5) and the refresh toggle (bit 4). Linux
  * calibrates the TSC by polling counter 2 through port 0x61, so it lives
- * here with the counter it reflects.
+ * here with the counter it reflects. Bits 2-3 (SERR#/IOCHK# disable) and
+ * 6-7 (their status) belong to the NMI logic (nmi.c).
  *
  * Counters are not stepped: a counter remembers when it started counting
  * (start_ns) and how many input clocks it had already counted before that
@@ -416,7 +417,7 @@ static uint32_t port_b_read(void *opaque, uint32_t offset, unsigned size)
 		v |= 0x10;
 	if (read_out(&pit->ch[2], now))
 		v |= 0x20;
-	return v;
+	return v | bus_nmi_status(pit->bus);
 }
 
 static void port_b_write(void *opaque, uint32_t offset, unsigned size,
@@ -426,6 +427,7 @@ static void port_b_write(void *opaque, uint32_t offset, unsigned size,
 
 	pit->port_b = value & 0x0f;
 	channel_set_gate(pit, 2, value & 1, mon_now_ns());
+	bus_nmi_set_iochk_off(pit->bus, value & 0x08);
 }
 
 void dev_pit_reset(struct dev_pit *pit)

@@ -14,9 +14,11 @@
  *
  * When stdin is a terminal it is put in raw mode (no echo, no line editing,
  * no signals: Ctrl-C goes to the guest, as with QEMU -nographic) and Ctrl-A
- * starts an escape: Ctrl-A x quits, Ctrl-A h prints help, Ctrl-A Ctrl-A
- * sends one Ctrl-A. The escape state lives on the I/O thread only. When
- * stdin is a pipe or a file every byte passes through unchanged.
+ * starts an escape: Ctrl-A x quits, Ctrl-A n presses the NMI button (the
+ * monitor loop takes the request, as QEMU's monitor command `nmi`),
+ * Ctrl-A h prints help, Ctrl-A Ctrl-A sends one Ctrl-A. The escape state
+ * lives on the I/O thread only. When stdin is a pipe or a file every byte
+ * passes through unchanged.
  */
 #include <errno.h>
 #include <poll.h>
@@ -44,6 +46,7 @@ static atomic_uint in_tail; /* written by the consumer (vCPU thread) */
 static atomic_uint_least64_t in_bytes, in_dropped;
 static atomic_bool in_eof;
 static atomic_bool quit_requested;
+static atomic_bool nmi_requested;
 
 static bool escapes;
 static bool escape_pending; /* I/O thread only */
@@ -175,11 +178,16 @@ static void escape_command(uint8_t c)
 		fprintf(stderr, "\r\nbt386: terminated by user (Ctrl-A x)\r\n");
 		atomic_store(&quit_requested, true);
 		break;
+	case 'n':
+	case 'N':
+		atomic_store(&nmi_requested, true);
+		break;
 	case 'h':
 	case 'H':
 	case '?':
-		fprintf(stderr, "\r\nbt386 console: C-a x  quit, C-a h  this "
-				"help, C-a C-a  send C-a\r\n");
+		fprintf(stderr, "\r\nbt386 console: C-a x  quit, C-a n  NMI "
+				"button, C-a h  this help, C-a C-a  send "
+				"C-a\r\n");
 		break;
 	case ESCAPE_CHAR:
 		queue_byte(ESCAPE_CHAR);
@@ -230,6 +238,11 @@ int console_input_get(void)
 bool console_quit_requested(void)
 {
 	return atomic_load(&quit_requested);
+}
+
+bool console_take_nmi_request(void)
+{
+	return atomic_exchange(&nmi_requested, false);
 }
 
 void console_get_stats(struct console_stats *st)

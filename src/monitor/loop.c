@@ -33,6 +33,9 @@ static void process_events(struct machine *m)
 {
 	mon_timers_run(mon_now_ns());
 	dev_uart_pump_input(m->com1);
+	/* The NMI button is IOCHK# of the chipset's NMI logic. */
+	if (console_take_nmi_request())
+		bus_nmi_iochk(&m->bus);
 }
 
 static const char *mode_name(const struct vcpu *cpu)
@@ -124,7 +127,8 @@ static int run(struct machine *m)
 				return killed_by_gdb();
 			break;
 		case VCPU_EXIT_HLT:
-			if (!(cpu->eflags & X86_FL_IF) && !cpu->nmi_pending) {
+			if (!(cpu->eflags & X86_FL_IF) &&
+			    !vcpu_nmi_ready(cpu)) {
 				console_flush();
 				fprintf(stderr,
 					"bt386: the guest halted with "
@@ -139,7 +143,7 @@ static int run(struct machine *m)
 			STAT_INC(hlt_waits);
 			console_flush();
 			process_events(m);
-			if (!m->bus.intr)
+			if (!m->bus.intr && !vcpu_nmi_ready(cpu))
 				mon_events_wait();
 			process_events(m);
 			break;

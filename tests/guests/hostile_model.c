@@ -170,6 +170,8 @@ UINSN(i_andn, "movl $0x0f, %eax\n\tmovl $0xff, %ecx",
       ".byte 0xc4, 0xe2, 0x78, 0xf2, 0xc1");
 UINSN(i_adcx, "movl $1, %eax\n\tmovl $2, %ecx\n\tstc",
       ".byte 0x66, 0x0f, 0x38, 0xf6, 0xc1");
+UINSN(i_clflushopt, "movl $udata, %eax", ".byte 0x66, 0x0f, 0xae, 0x38");
+UINSN(i_clwb, "movl $udata, %eax", ".byte 0x66, 0x0f, 0xae, 0x30");
 UINSN(i_xgetbv, "", ".byte 0x0f, 0x01, 0xd0");
 UINSN(i_xsetbv, "movl $1, %eax", ".byte 0x0f, 0x01, 0xd1");
 UINSN(i_xsave, "movl $udata + 64, %esi\n\tandl $~63, %esi",
@@ -250,6 +252,8 @@ static const struct icase icases[] = {
 	FEAT("crc32", i_crc32, 1, ECX, 20, 0),
 	FEAT("andn (BMI1, VEX)", i_andn, 7, EBX, 3, 0xf0),
 	FEAT("adcx", i_adcx, 7, EBX, 19, 4),
+	FEAT("clflushopt", i_clflushopt, 7, EBX, 23, 0),
+	FEAT("clwb", i_clwb, 7, EBX, 24, 0),
 	UD("xgetbv (CR4.OSXSAVE = 0)", i_xgetbv),
 	UD("xsetbv (CR4.OSXSAVE = 0)", i_xsetbv),
 	UD("xsave (CR4.OSXSAVE = 0)", i_xsave),

@@ -1,9 +1,11 @@
 # tests/system: the bt386 command end to end, Debian's i386 Linux
 # (linux.sh; its packages are downloaded into the build tree, or the test
-# is skipped), and Debian's gdb against the gdb stub (gdb.sh).
+# is skipped), Debian's gdb against the gdb stub (gdb.sh), and the NMI
+# button typed on a terminal (nmi-button.sh).
 TESTS += tests/system/cli.sh tests/system/bt-cache.sh tests/system/crash.sh \
-	tests/system/linux.sh tests/system/gdb.sh
+	tests/system/nmi-button.sh tests/system/linux.sh tests/system/gdb.sh
 EXTRA_DIST += tests/system/cli.sh tests/system/bt-cache.sh tests/system/crash.sh \
+	tests/system/nmi-button.sh \
 	tests/system/linux.sh tests/system/gdb.sh tests/system/linux-fetch.sh tests/system/mkcpio.pl
 
 # linux.sh runs last, alone: Linux calibrates its TSC against the PIT in

@@ -2,9 +2,10 @@
  * test_apic.c - the local APIC and the I/O APIC on a bus with the 8259
  * pair, under a fake clock: register semantics, acceptance and priority,
  * EOI, the timer (one-shot, periodic, divider), the ExtINT path for the
- * 8259, and I/O APIC routing (edge, level with remote IRR, masking,
- * logical destinations); and the MP tables and BIOS data area, found and
- * parsed back the way xv6 and Linux do.
+ * 8259, NMIs (ICR, LINT0/LINT1, the chipset's NMI logic behind ports 0x61
+ * and 0x70, the I/O APIC), and I/O APIC routing (edge, level with remote
+ * IRR, masking, logical destinations); and the MP tables and BIOS data
+ * area, found and parsed back the way xv6 and Linux do.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -58,6 +59,14 @@ static bool isr_has(unsigned v)
 static bool tmr_has(unsigned v)
 {
 	return lr(0x180 + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static int bank_highest_irr(void)
+{
+	for (int v = 255; v >= 0; v--)
+		if (irr_has((unsigned)v))
+			return v;
+	return -1;
 }
 
 static void self_ipi(uint8_t vector)
@@ -119,6 +128,7 @@ START_TEST(test_lapic_registers)
 	ck_assert_uint_eq(lr(0x0f0), 0xff); /* software-disabled at reset */
 	ck_assert_uint_eq(lr(0x0e0), 0xffffffffu);
 	ck_assert_uint_eq(lr(0x350), 0x700); /* LINT0: ExtINT, unmasked */
+	ck_assert_uint_eq(lr(0x360), 0x400); /* LINT1: NMI, unmasked */
 	ck_assert_uint_eq(lr(0x320), 0x10000);
 	ck_assert_uint_eq(lr(0x370), 0x10000);
 
@@ -354,6 +364,164 @@ START_TEST(test_lapic_extint)
 	ck_assert(m->bus.intr);
 	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x23);
 	ck_assert_uint_eq(lr(0x030), 0xffffffffu); /* page not decoded */
+}
+END_TEST
+
+/* Was an NMI latched for the CPU since the last call? */
+static bool took_nmi(void)
+{
+	bool r = m->cpu.nmi_pending;
+
+	m->cpu.nmi_pending = false;
+	return r;
+}
+
+START_TEST(test_lapic_nmi_ipi)
+{
+	/* Software-disabled (SVR at reset): NMIs are still accepted. */
+	ck_assert(!took_nmi());
+	lw(0x310, 0);
+	lw(0x300, 0x00040400); /* NMI, shorthand self, vector 0 */
+	ck_assert(took_nmi());
+	ck_assert(!m->bus.intr);
+	lw(0x280, 0);
+	ck_assert_uint_eq(lr(0x280), 0); /* the vector is not checked */
+	ck_assert_int_eq(bank_highest_irr(), -1);
+
+	apic_mode();
+	lw(0x300, 0x00080402); /* all including self */
+	ck_assert(took_nmi());
+	lw(0x300, 0x000c0402); /* all excluding self */
+	ck_assert(!took_nmi());
+	lw(0x310, 1u << 24); /* physical APIC 1: absent */
+	lw(0x300, 0x00000400);
+	ck_assert(!took_nmi());
+	lw(0x310, 0); /* physical APIC 0: us */
+	lw(0x300, 0x00000400);
+	ck_assert(took_nmi());
+	lw(0x0d0, 0x01000000u); /* logical, flat: our LDR bit */
+	lw(0x310, 0x02000000u);
+	lw(0x300, 0x00000c00);
+	ck_assert(!took_nmi());
+	lw(0x310, 0x01000000u);
+	lw(0x300, 0x00000c00);
+	ck_assert(took_nmi());
+	/* Two NMIs before the CPU takes one: one latch. */
+	lw(0x300, 0x00040400);
+	lw(0x300, 0x00040400);
+	ck_assert(took_nmi());
+	ck_assert(!took_nmi());
+	ck_assert_uint_eq(dev_lapic_stats(m->lapic)->nmis, 6);
+	ck_assert_int_eq(bank_highest_irr(), -1);
+	ck_assert(!m->bus.intr);
+}
+END_TEST
+
+/* The NMI button: IOCHK# through port 0x61 and 0x70 to LINT1. */
+START_TEST(test_lapic_lint1_nmi)
+{
+	ck_assert_int_eq(dev_pit_init(m), 0);
+	ck_assert_int_eq(dev_cmos_init(m), 0);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0x61, 1) & 0xc0, 0);
+	bus_nmi_iochk(&m->bus);
+	ck_assert(took_nmi());
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0x61, 1) & 0xc0, 0x40);
+	/* Latched: pressing again makes no new edge. */
+	bus_nmi_iochk(&m->bus);
+	ck_assert(!took_nmi());
+	/* Linux's handler: bit 3 set clears the status, then clear it. */
+	bus_pio_write(&m->bus, 0x61, 1, 0x08);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0x61, 1) & 0xc0, 0);
+	bus_nmi_iochk(&m->bus); /* IOCHK# disabled: ignored */
+	ck_assert(!took_nmi());
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0x61, 1) & 0xc0, 0);
+	bus_pio_write(&m->bus, 0x61, 1, 0x00);
+	bus_nmi_iochk(&m->bus);
+	ck_assert(took_nmi());
+	bus_pio_write(&m->bus, 0x61, 1, 0x08);
+	bus_pio_write(&m->bus, 0x61, 1, 0x00);
+
+	/* Port 0x70 bit 7 masks the output: the NMI comes at the unmask. */
+	bus_pio_write(&m->bus, 0x70, 1, 0x8d);
+	bus_nmi_iochk(&m->bus);
+	ck_assert(!took_nmi());
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0x61, 1) & 0xc0, 0x40);
+	bus_pio_write(&m->bus, 0x70, 1, 0x0d);
+	ck_assert(took_nmi());
+	bus_pio_write(&m->bus, 0x61, 1, 0x08);
+	bus_pio_write(&m->bus, 0x61, 1, 0x00);
+
+	/* LINT1 masked: the edge is lost. */
+	lw(0x360, 0x10400);
+	bus_nmi_iochk(&m->bus);
+	ck_assert(!took_nmi());
+	bus_pio_write(&m->bus, 0x61, 1, 0x08);
+	bus_pio_write(&m->bus, 0x61, 1, 0x00);
+	/* LINT1 fixed: an interrupt, when the APIC is software-enabled. */
+	apic_mode();
+	lw(0x360, 0x00051);
+	bus_nmi_iochk(&m->bus);
+	ck_assert(!took_nmi());
+	ck_assert(irr_has(0x51));
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x51);
+	lw(0x0b0, 0);
+	bus_pio_write(&m->bus, 0x61, 1, 0x08);
+	bus_pio_write(&m->bus, 0x61, 1, 0x00);
+
+	/* IA32_APIC_BASE.EN clear: LINT1 is the CPU's NMI pin. */
+	lw(0x360, 0x10400);
+	m->cpu.apic_base &= ~(uint64_t)BT_APIC_BASE_EN;
+	dev_lapic_base_changed(m->lapic);
+	bus_nmi_iochk(&m->bus);
+	ck_assert(took_nmi());
+
+	/* RESET: nothing latched, NMIs enabled. */
+	devices_reset(m);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0x61, 1) & 0xc0, 0);
+	ck_assert(!took_nmi());
+}
+END_TEST
+
+/* LINT0 programmed NMI: the 8259's output rising is an NMI. */
+START_TEST(test_lapic_lint0_nmi)
+{
+	lw(0x350, 0x400);
+	bus_set_irq(&m->bus, 3, 1);
+	bus_set_irq(&m->bus, 3, 0);
+	ck_assert(took_nmi());
+	ck_assert(!m->bus.intr); /* not ExtINT: no INTR */
+	/* The 8259 keeps requesting (no acknowledge): no new edge. */
+	bus_set_irq(&m->bus, 4, 1);
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert(!took_nmi());
+	/* Back to ExtINT: the request is the CPU's INTR again. */
+	lw(0x350, 0x700);
+	ck_assert(m->bus.intr);
+	ck_assert(!took_nmi());
+}
+END_TEST
+
+START_TEST(test_ioapic_nmi)
+{
+	apic_mode();
+	iow(0x10 + 2 * 4, 0x400); /* IRQ 4: NMI, physical, edge */
+	iow(0x11 + 2 * 4, 0);
+	bus_set_irq(&m->bus, 4, 1);
+	ck_assert(took_nmi());
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert(!took_nmi());
+	ck_assert(!m->bus.intr);
+	ck_assert_int_eq(bank_highest_irr(), -1);
+	/* Masked: lost. */
+	iow(0x10 + 2 * 4, 0x10400);
+	bus_set_irq(&m->bus, 4, 1);
+	bus_set_irq(&m->bus, 4, 0);
+	ck_assert(!took_nmi());
+	/* IRQ 0 (the PIT) on pin 2, as an NMI watchdog routes it. */
+	iow(0x10 + 2 * 2, 0x400);
+	bus_set_irq(&m->bus, 0, 1);
+	bus_set_irq(&m->bus, 0, 0);
+	ck_assert(took_nmi());
 }
 END_TEST
 
@@ -616,6 +784,10 @@ int main(void)
 	tcase_add_test(tc, test_lapic_timer_oneshot);
 	tcase_add_test(tc, test_lapic_timer_periodic);
 	tcase_add_test(tc, test_lapic_extint);
+	tcase_add_test(tc, test_lapic_nmi_ipi);
+	tcase_add_test(tc, test_lapic_lint1_nmi);
+	tcase_add_test(tc, test_lapic_lint0_nmi);
+	tcase_add_test(tc, test_ioapic_nmi);
 	tcase_add_test(tc, test_ioapic_registers);
 	tcase_add_test(tc, test_ioapic_edge);
 	tcase_add_test(tc, test_ioapic_level);

@@ -452,6 +452,54 @@ START_TEST(test_msr_cpl3_and_tsc)
 }
 END_TEST
 
+/* WRMSR to the TSC writes its low half and clears the high one (as on
+ * every processor before family 0FH model 03H); RDPMC reads the P6
+ * counters as WRMSR left them; MISC_ENABLE says performance monitoring
+ * is available. */
+START_TEST(test_msr_tsc_rdpmc)
+{
+	static const uint8_t prog[] = {
+		0xb9, 0x10, 0x00, 0x00, 0x00, /* mov ecx, 0x10 */
+		0xb8, 0x00, 0x00, 0x00, 0x40, /* mov eax, 0x40000000 */
+		0xba, 0x05, 0x00, 0x00, 0x00, /* mov edx, 5 */
+		0x0f, 0x30,		      /* wrmsr */
+		0x0f, 0x31,		      /* rdtsc */
+		0xf4,			      /* hlt */
+		0xb9, 0x01, 0x00, 0x00, 0x00, /* mov ecx, 1 */
+		0x0f, 0x33,		      /* rdpmc */
+		0xf4,			      /* hlt */
+		0xb9, 0x02, 0x00, 0x00, 0x00, /* mov ecx, 2 */
+		0x0f, 0x33,		      /* rdpmc: #GP(0) */
+	};
+	uint64_t v;
+
+	setup_pm();
+	code(CODE0, prog, sizeof(prog));
+	run();
+	ck_assert_uint_eq(cpu->eip, CODE0 + 20);
+	ck_assert_uint_eq(cpu->regs[X86_EDX], 0);
+	ck_assert_uint_ge(cpu->regs[X86_EAX], 0x40000000u);
+	ck_assert_uint_lt(cpu->regs[X86_EAX], 0x80000000u);
+
+	ck_assert(bt_msr_write(cpu, 0xc2, 0x87654321u));
+	cpu->halted = false;
+	run();
+	ck_assert_uint_eq(cpu->eip, CODE0 + 28);
+	ck_assert_uint_eq(cpu->regs[X86_EAX], 0x87654321u);
+	ck_assert_uint_eq(cpu->regs[X86_EDX], 0xff);
+	cpu->halted = false;
+	run();
+	expect_fault(X86_EXC_GP, 0, SEL_KCODE, CODE0 + 33);
+
+	ck_assert(bt_msr_read(cpu, X86_MSR_MISC_ENABLE, &v));
+	ck_assert_uint_eq(v & (BT_MISC_PERF_MON | BT_MISC_BTS_UNAVAIL),
+			  BT_MISC_PERF_MON | BT_MISC_BTS_UNAVAIL);
+	ck_assert(bt_msr_write(cpu, X86_MSR_MISC_ENABLE, 0));
+	ck_assert(bt_msr_read(cpu, X86_MSR_MISC_ENABLE, &v));
+	ck_assert(v & BT_MISC_PERF_MON); /* read-only */
+}
+END_TEST
+
 /* The encodings of later CPUs on the model (a Pentium M): lzcnt and
  * tzcnt are bsr and bsf (F3 ignored), popcnt and movbe are #UD. */
 START_TEST(test_model_lacks_bit_insns)
@@ -1471,6 +1519,7 @@ static Suite *interp_sys_suite(void)
 	tcase_add_test(tc, test_cpuid);
 	tcase_add_test(tc, test_msr);
 	tcase_add_test(tc, test_msr_cpl3_and_tsc);
+	tcase_add_test(tc, test_msr_tsc_rdpmc);
 	tcase_add_test(tc, test_model_lacks_bit_insns);
 	tcase_add_test(tc, test_real_int_iret);
 	tcase_add_test(tc, test_real_to_protected);
