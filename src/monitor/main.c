@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "bt/bt.h"
+#include "devices/devices.h"
 #include "mmu/mem.h"
 #include "monitor/console.h"
 #include "monitor/gdbstub.h"
@@ -518,7 +519,7 @@ int main(int argc, char **argv)
 		mon_error("%s", err);
 		return MON_EXIT_ERROR;
 	}
-	if (!m.opt.kernel)
+	if (!m.opt.kernel && !dev_bios_wanted(&m))
 		fprintf(stderr, "bt386: no -kernel given: booting the built-in "
 				"demo guest (see --help)\n");
 	console_init();
