@@ -3,10 +3,10 @@
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
  * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp,
- * -gdb, -s, -S), so course Makefiles can swap the emulator binary; bt386's own
- * flags are long options (--engine, --stats, --trace). Either one or two
- * leading dashes are accepted, and values may follow as the next argument
- * or after '='.
+ * -gdb, -s, -S), so course Makefiles can swap the emulator binary;
+ * bt386's own flags are long options (--engine, --stats, --trace). Either
+ * one or two leading dashes are accepted, and values may follow as the
+ * next argument or after '='.
  */
 #include <errno.h>
 #include <limits.h>
