@@ -90,18 +90,19 @@ tests/guests/debuggee.elf: tests/guests/debuggee.o $(GUEST_LIB_OBJS) \
 
 # The boot disk guest (tests/guests/bootdisk/README.md): flat images,
 # not ELF kernels. bootdisk16.bin is stages 1 and 2 (real mode, gcc -m16,
-# the library's printf built for it too), bootdisk32.bin stage 3
+# the library's checks and printf built for it too), bootdisk32.bin stage 3
 # (protected mode); run-bootdisk.sh puts them on a disk image.
 BOOTDISK_DIR = tests/guests/bootdisk
 BOOTDISK_FLAGS = $(GUEST_COMPILE_FLAGS) -I$(srcdir)/$(BOOTDISK_DIR)
 BOOTDISK_HDRS = $(GUEST_LIB_HDRS) $(srcdir)/$(BOOTDISK_DIR)/bootdisk.h
 BOOTDISK16_OBJS = $(BOOTDISK_DIR)/stage1.o $(BOOTDISK_DIR)/stage2_entry.o \
 	$(BOOTDISK_DIR)/stage2.o $(BOOTDISK_DIR)/report16.o \
-	$(BOOTDISK_DIR)/serial16.o $(BOOTDISK_DIR)/libc16.o \
-	$(BOOTDISK_DIR)/divdi3_16.o
+	$(BOOTDISK_DIR)/check16.o $(BOOTDISK_DIR)/serial16.o \
+	$(BOOTDISK_DIR)/libc16.o $(BOOTDISK_DIR)/divdi3_16.o
 BOOTDISK32_OBJS = $(BOOTDISK_DIR)/stage3_entry.o $(BOOTDISK_DIR)/stage3.o \
-	$(BOOTDISK_DIR)/report32.o tests/guests/lib/serial.o \
-	tests/guests/lib/libc.o tests/guests/lib/divdi3.o
+	$(BOOTDISK_DIR)/report32.o tests/guests/lib/check.o \
+	tests/guests/lib/serial.o tests/guests/lib/libc.o \
+	tests/guests/lib/divdi3.o
 BOOTDISK_LINK = $(CC) -m32 -nostdlib -static -no-pie -Wl,-melf_i386 \
 	-Wl,--build-id=none
 
@@ -112,7 +113,8 @@ $(BOOTDISK_DIR)/stage2.o: $(srcdir)/$(BOOTDISK_DIR)/stage2.c $(BOOTDISK_HDRS)
 	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(BOOTDISK_FLAGS) -m16 -Os -c -o $@ $<
 $(BOOTDISK_DIR)/report16.o: $(srcdir)/$(BOOTDISK_DIR)/report.c $(BOOTDISK_HDRS)
 	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(BOOTDISK_FLAGS) -m16 -Os -c -o $@ $<
-$(BOOTDISK_DIR)/serial16.o $(BOOTDISK_DIR)/libc16.o: \
+$(BOOTDISK_DIR)/check16.o $(BOOTDISK_DIR)/serial16.o \
+		$(BOOTDISK_DIR)/libc16.o: \
 		$(BOOTDISK_DIR)/%16.o: $(srcdir)/tests/guests/lib/%.c $(GUEST_LIB_HDRS)
 	$(AM_V_CC)$(MKDIR_P) $(@D) && $(CC) $(BOOTDISK_FLAGS) -m16 -Os -c -o $@ $<
 $(BOOTDISK_DIR)/divdi3_16.o: $(srcdir)/tests/guests/lib/divdi3.c

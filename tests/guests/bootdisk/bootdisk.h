@@ -67,8 +67,9 @@ static inline uint8_t written_byte(uint32_t lba, unsigned i)
 	return (uint8_t)(0x5a ^ lba * 13 ^ i * 5);
 }
 
-/* report.c, built for both stages */
-void report_init(void);
+/* report.c, in both stages: count the checks at REPORT (from 0 if
+ * `reset`). */
+void report_use_shared(int reset);
 #endif
 
 #endif

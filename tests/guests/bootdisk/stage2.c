@@ -409,7 +409,7 @@ void main16(void)
 	struct biosregs r;
 
 	serial_init();
-	report_init();
+	report_use_shared(1);
 	printf("bootdisk: boot sector, real mode, INT 13h/10h/15h/1Ah, "
 	       "then protected mode and ATA\n");
 	section("boot");

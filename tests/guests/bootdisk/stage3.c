@@ -62,6 +62,7 @@ static int written(uint32_t lba)
 
 void main32(void)
 {
+	report_use_shared(0);
 	section("protected mode (as xv6's bootasm.S), ATA PIO (bootmain.c)");
 	*phys8(0x100900) = 0x5a;
 	*phys8(0x000900) = 0xa5;
