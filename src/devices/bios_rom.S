@@ -19,8 +19,10 @@
  *    byte where PC software looks for them.
  *
  * Every stub runs with interrupts off (INT clears IF) on the caller's
- * stack, using 8 bytes of it (10 for IRQ 0). Only bios_call's `out`
- * reaches the monitor: the port ignores writes from anywhere else.
+ * stack, using 8 bytes of it (16 for IRQ 0, which also calls INT 1Ch),
+ * except while a waiting service sleeps in hlt with interrupts on. Only
+ * bios_call's `out` reaches the monitor: the port ignores writes from
+ * anywhere else.
  *
  * Not executed on the host: the bytes live in .rodata. Offsets in the
  * vector table are assemble-time constants (no relocations).
