@@ -7,8 +7,9 @@
  * or -1 after printing a message to stderr. The order matters: the PIC
  * first (it installs the bus IRQ handler and interrupt acknowledge), then
  * pit, uart (COM1), cmos, i8042, port80, debugexit, ata, vga, fwcfg,
- * pci. m->mem.size must be set before dev_cmos_init() and
- * dev_fwcfg_init(); m->opt.drive[] before dev_ata_init(). The local
+ * pci, bios (last: it drives the others at boot). m->mem.size must be
+ * set before dev_cmos_init() and dev_fwcfg_init(); m->opt.drive[] before
+ * dev_ata_init(). The local
  * APIC comes right after the PIC (it sits between the 8259 and the
  * CPU), the I/O APIC after it (it delivers to the local APIC).
  *
@@ -18,6 +19,7 @@
 #define BT386_DEVICES_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct machine;
@@ -32,6 +34,8 @@ struct dev_fwcfg;
 struct dev_pci;
 struct dev_lapic;
 struct dev_ioapic;
+struct dev_bios;
+struct disk_image;
 
 int dev_pic_init(struct machine *m); /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
 int dev_lapic_init(struct machine *m);	   /* local APIC: MMIO 0xfee00000 */
@@ -51,6 +55,8 @@ int dev_ata_init(struct machine *m);
 int dev_vga_init(struct machine *m);   /* CGA/VGA text-mode registers */
 int dev_fwcfg_init(struct machine *m); /* QEMU fw_cfg: 0x510-0x511 */
 int dev_pci_init(struct machine *m);   /* config mechanism #1: 0xcf8, 0xcfc */
+/* The BIOS's firmware call port (0xe0); inert until dev_bios_boot(). */
+int dev_bios_init(struct machine *m);
 
 /*
  * Undo every init above that ran (cancels the devices' timers and frees
@@ -88,6 +94,7 @@ void dev_ata_destroy(struct machine *m); /* closes the images (unlocks) */
 void dev_vga_destroy(struct machine *m);
 void dev_fwcfg_destroy(struct machine *m);
 void dev_pci_destroy(struct machine *m);
+void dev_bios_destroy(struct machine *m);
 
 /*
  * Move console input into COM1's receive FIFO while it has room. The
@@ -129,6 +136,23 @@ void dev_ioapic_eoi(struct dev_ioapic *io, uint8_t vector);
  * after RAM is cleared and before the kernel is loaded.
  */
 void dev_mptable_write(struct machine *m);
+
+/*
+ * Booting from a disk (devices/bios.c): wanted when there is no -kernel
+ * and there is a disk. dev_bios_boot() writes the BIOS (ROM, IVT, BDA),
+ * sets up the 8259s, the PIT and text mode, loads the first disk's boot
+ * sector to 0x7c00 and points the vCPU at it; call it at every machine
+ * reset after dev_mptable_write(). Returns -1 with a one-line message in
+ * err (a disk without the 0x55aa boot signature, an unreadable disk).
+ */
+bool dev_bios_wanted(const struct machine *m);
+int dev_bios_boot(struct machine *m, char *err, size_t errlen);
+/* Calls per service (256 entries, by vector) and ignored port writes. */
+const uint64_t *dev_bios_calls(const struct dev_bios *b, uint64_t *ignored);
+
+/* The image behind IDE position `index` (0..3), or NULL (the BIOS's
+ * INT 13h shares it with the ATA device). */
+struct disk_image *dev_ata_image(struct dev_ata *a, unsigned index);
 
 /* The last value written to the POST code port (0 if none). */
 uint8_t dev_port80_last(const struct machine *m);

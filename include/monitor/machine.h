@@ -70,6 +70,7 @@ struct machine {
 	void *initrd_image; /* -initrd, the same way */
 	size_t initrd_size;
 	struct dev_pci *pci;
+	struct dev_bios *bios;
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

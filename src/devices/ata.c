@@ -867,3 +867,10 @@ const struct dev_ata_stats *dev_ata_stats(const struct dev_ata *a)
 {
 	return &a->stats;
 }
+
+struct disk_image *dev_ata_image(struct dev_ata *a, unsigned index)
+{
+	if (!a || index >= 4)
+		return NULL;
+	return a->ch[index / 2].drive[index % 2].img;
+}

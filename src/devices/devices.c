@@ -40,6 +40,7 @@ void devices_reset(struct machine *m)
 
 void devices_destroy(struct machine *m)
 {
+	dev_bios_destroy(m);
 	dev_fwcfg_destroy(m);
 	dev_vga_destroy(m);
 	dev_ata_destroy(m);

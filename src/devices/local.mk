@@ -21,6 +21,12 @@ libbt386_a_SOURCES += \
 	src/devices/vga.c \
 	src/devices/fwcfg.c \
 	src/devices/pci.c \
+	src/devices/bios.c \
+	src/devices/bios_video.c \
+	src/devices/bios_disk.c \
+	src/devices/bios_sys.c \
+	src/devices/bios_rom.S \
 	src/monitor/timer.c \
 	src/monitor/console.c
-noinst_HEADERS += include/devices/devices.h src/devices/disk_image.h
+noinst_HEADERS += include/devices/devices.h src/devices/disk_image.h \
+	src/devices/bios_priv.h

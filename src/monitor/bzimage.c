@@ -28,9 +28,8 @@
 #include "monitor/boot32.h"
 #include "monitor/file.h"
 #include "monitor/machine.h"
+#include "monitor/memmap.h"
 
-#define EBDA_START 0x9fc00u /* conventional memory reported usable */
-#define BIOS_AREA 0xf0000u  /* reserved like a PC's BIOS ROM */
 #define PAGE 0x1000u
 
 /* What the header says and where things will go, checked before writing. */
@@ -248,6 +247,8 @@ static void write_params(struct bz_ctx *x, const struct bz_plan *p,
 {
 	const struct guest_mem *mem = &x->m->mem;
 	uint8_t *bp = mem_ptr(mem, BZ_PARAMS_ADDR), *e;
+	struct mon_mem_range map[MON_MEMMAP_ENTRIES];
+	unsigned nr;
 
 	memset(bp, 0, PAGE);
 	memcpy(bp + BZ_SETUP_SECTS, p->image + BZ_SETUP_SECTS,
@@ -264,10 +265,9 @@ static void write_params(struct bz_ctx *x, const struct bz_plan *p,
 	wr32(bp + BZ_ALT_MEM_K, (uint32_t)((mem->size - MEM_HIGH_BASE) >> 10));
 
 	e = bp + BZ_E820_TABLE;
-	e = put_e820(e, 0, EBDA_START, 1);
-	e = put_e820(e, EBDA_START, MEM_LOW_TOP - EBDA_START, 2);
-	e = put_e820(e, BIOS_AREA, MEM_HIGH_BASE - BIOS_AREA, 2);
-	e = put_e820(e, MEM_HIGH_BASE, mem->size - MEM_HIGH_BASE, 1);
+	nr = mon_memory_map(mem->size, map);
+	for (unsigned i = 0; i < nr; i++)
+		e = put_e820(e, map[i].base, map[i].len, map[i].type);
 	bp[BZ_E820_ENTRIES] = (uint8_t)((e - (bp + BZ_E820_TABLE)) / 20);
 
 	memcpy(mem_ptr(mem, BZ_CMDLINE_ADDR), cmdline, p->cmdline_len);

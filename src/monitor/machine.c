@@ -42,6 +42,7 @@ static const struct device_entry device_table[] = {
 	{"CGA/VGA text mode", dev_vga_init},
 	{"QEMU fw_cfg", dev_fwcfg_init},
 	{"PCI host bridge (config mechanism #1)", dev_pci_init},
+	{"BIOS firmware calls", dev_bios_init},
 };
 
 void machine_request_exit(struct machine *m, enum vcpu_exit reason, int value)
@@ -120,6 +121,9 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	mem_clear(&m->mem);
 	/* What firmware leaves below 1 MiB: BDA fields and the MP tables. */
 	dev_mptable_write(m);
+	/* No -kernel: the BIOS boots the first disk, as a PC (and QEMU). */
+	if (dev_bios_wanted(m))
+		return dev_bios_boot(m, err, errlen);
 	if (!m->opt.kernel)
 		return multiboot_load_image(
 			m, m->opt.builtin_image, m->opt.builtin_size,

@@ -2,11 +2,11 @@
  * main.c - the bt386 command line.
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
- * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -smp, -gdb,
- * -s, -S), so course Makefiles can swap the emulator binary; bt386's own
- * flags are long options (--engine, --stats, --trace). Either one or two
- * leading dashes are accepted, and values may follow as the next argument
- * or after '='.
+ * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp,
+ * -gdb, -s, -S), so course Makefiles can swap the emulator binary;
+ * bt386's own flags are long options (--engine, --stats, --trace). Either
+ * one or two leading dashes are accepted, and values may follow as the
+ * next argument or after '='.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "bt/bt.h"
+#include "devices/devices.h"
 #include "mmu/mem.h"
 #include "monitor/console.h"
 #include "monitor/gdbstub.h"
@@ -34,8 +35,15 @@ static void usage(FILE *out)
 		"Machine (QEMU-compatible):\n"
 		"  -kernel FILE      boot a Linux bzImage (32-bit boot "
 		"protocol) or a\n"
-		"                    multiboot kernel (ELF); without it, the\n"
-		"                    built-in demo guest boots\n"
+		"                    multiboot kernel (ELF); without it, the "
+		"BIOS boots\n"
+		"                    the first disk's boot sector, and with no "
+		"disk\n"
+		"                    the built-in demo guest boots\n"
+		"  -boot c           boot from the first hard disk (the "
+		"default; "
+		"also\n"
+		"                    order=c; other devices are refused)\n"
 		"  -initrd FILE      initial ramdisk for a Linux kernel\n"
 		"  -append STRING    kernel command line\n"
 		"  -m SIZE           guest RAM, e.g. 64, 128M, 1G (default "
@@ -328,6 +336,41 @@ static void parse_smp(const char *arg)
 			n);
 }
 
+/*
+ * -boot c, -boot order=c (once=c, menu=on|off, strict=on|off too): the
+ * first hard disk is the only boot device bt386 has, so any other drive
+ * letter (a floppy, d a CD-ROM, n the network) is refused.
+ */
+static void parse_boot(const char *arg)
+{
+	char *copy = strdup(arg), *p = copy, *item;
+
+	if (!copy) {
+		mon_error("out of memory");
+		exit(MON_EXIT_ERROR);
+	}
+	while ((item = next_item(&p))) {
+		const char *drives = item;
+
+		if (!strncmp(item, "order=", 6) || !strncmp(item, "once=", 5))
+			drives = strchr(item, '=') + 1;
+		else if (!strcmp(item, "menu=on") ||
+			 !strcmp(item, "menu=off") ||
+			 !strcmp(item, "strict=on") ||
+			 !strcmp(item, "strict=off"))
+			continue;
+		else if (strchr(item, '='))
+			drives = "";
+		if (!*drives || strspn(drives, "c") != strlen(drives)) {
+			mon_error("-boot %s: bt386 boots only from the first "
+				  "hard disk (-boot c or -boot order=c)",
+				  arg);
+			exit(MON_EXIT_ERROR);
+		}
+	}
+	free(copy);
+}
+
 /* -gdb, -s, -S, -p: the gdb stub. */
 struct gdb_options {
 	const char *spec; /* -gdb SPEC */
@@ -360,6 +403,8 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			if (!smp_seen)
 				parse_smp(v);
 			smp_seen = true;
+		} else if (opt(argc, argv, &i, "boot", true, &v)) {
+			parse_boot(v);
 		} else if (opt(argc, argv, &i, "kernel", true, &v)) {
 			o->kernel = v;
 		} else if (opt(argc, argv, &i, "append", true, &v)) {
@@ -518,7 +563,7 @@ int main(int argc, char **argv)
 		mon_error("%s", err);
 		return MON_EXIT_ERROR;
 	}
-	if (!m.opt.kernel)
+	if (!m.opt.kernel && !dev_bios_wanted(&m))
 		fprintf(stderr, "bt386: no -kernel given: booting the built-in "
 				"demo guest (see --help)\n");
 	console_init();

@@ -27,9 +27,7 @@
 
 #include "config.h"
 #include "monitor/machine.h"
-
-#define EBDA_START 0x9fc00u /* conventional memory reported usable */
-#define BIOS_AREA 0xf0000u  /* reserved like a PC's BIOS ROM */
+#include "monitor/memmap.h"
 
 struct mb_header {
 	uint32_t magic, flags, checksum;
@@ -392,6 +390,8 @@ static int build_info(struct loader *l, const char *cmdline,
 	uint8_t *info = mem_ptr(mem, MB_INFO_ADDR);
 	uint8_t *p, *mmap = mem_ptr(mem, MB_MMAP_ADDR);
 	uint32_t strings = MB_STRINGS_ADDR, addr, flags;
+	struct mon_mem_range map[MON_MEMMAP_ENTRIES];
+	unsigned nr;
 	static const char loader_name[] = PACKAGE_NAME " " PACKAGE_VERSION;
 	size_t n = strlen(l->name) + 1 + strlen(cmdline) + 1;
 	char *full = malloc(n);
@@ -408,7 +408,7 @@ static int build_info(struct loader *l, const char *cmdline,
 	memset(info, 0, 128);
 	flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MEM_MAP |
 		MB_INFO_LOADER_NAME;
-	wr32(info + 4, EBDA_START >> 10);		   /* mem_lower, KiB */
+	wr32(info + 4, MON_EBDA_START >> 10);		   /* mem_lower, KiB */
 	wr32(info + 8, (mem->size - MEM_HIGH_BASE) >> 10); /* mem_upper */
 	wr32(info + 16, addr);				   /* cmdline */
 
@@ -431,10 +431,10 @@ static int build_info(struct loader *l, const char *cmdline,
 		wr32(info + 24, MB_MODS_ADDR);
 	}
 
-	p = put_mmap_entry(mmap, 0, EBDA_START, 1);
-	p = put_mmap_entry(p, EBDA_START, MEM_LOW_TOP - EBDA_START, 2);
-	p = put_mmap_entry(p, BIOS_AREA, MEM_HIGH_BASE - BIOS_AREA, 2);
-	p = put_mmap_entry(p, MEM_HIGH_BASE, mem->size - MEM_HIGH_BASE, 1);
+	p = mmap;
+	nr = mon_memory_map(mem->size, map);
+	for (unsigned i = 0; i < nr; i++)
+		p = put_mmap_entry(p, map[i].base, map[i].len, map[i].type);
 	wr32(info + 44, (uint32_t)(p - mmap)); /* mmap_length */
 	wr32(info + 48, MB_MMAP_ADDR);
 

@@ -11,6 +11,13 @@
 # QEMU_I386 (empty: qemu runs are skipped with status 77), GUEST_TIMEOUT
 # (seconds, default 180: a guard against hangs, not a speed check), GUEST_KEEP=1 keeps the output files, GUEST_ARGS
 # (extra emulator flags, split on blanks, e.g. a -drive for run-ata.sh).
+# For a guest booted from a disk (run-bootdisk.sh): GUEST_DISK_BOOT=1
+# (no -kernel: GUEST_ARGS has the disks; the file argument only names the
+# guest, NAME.elf or NAME16.bin) and GUEST_ECHO=@: the lines starting
+# with it are the guest's INT 10h text, which bt386 copies to the console
+# and QEMU with -display none does not; they are compared with
+# expected/NAME.echo under bt386 (none under QEMU) and left out of the
+# comparison with expected/NAME.out.
 set -u
 
 if [ $# -ne 2 ]; then
@@ -24,7 +31,14 @@ top_srcdir=${top_srcdir:-$here/../..}
 top_builddir=${top_builddir:-.}
 timeout_s=${GUEST_TIMEOUT:-180}
 name=$(basename "$elf" .elf)
+name=${name%16.bin}
 expected=$top_srcdir/tests/guests/expected/$name.out
+# What to boot: "$@" from here on, the emulator's command line below.
+if [ -n "${GUEST_DISK_BOOT:-}" ]; then
+	set --
+else
+	set -- -kernel "$elf" -append "guest=$name"
+fi
 
 if [ ! -f "$elf" ]; then
 	echo "$elf: no such guest (run make first)" >&2
@@ -53,8 +67,9 @@ bt386:*)
 		;;
 	*) engine_args="--engine=$engine" ;;
 	esac
-	set -- "$bt386" $engine_args -m 64M -nographic -no-reboot \
-		-kernel "$elf" -append "guest=$name" ${GUEST_ARGS:-}
+	set -- "$bt386" $engine_args -m 64M -nographic -no-reboot "$@" \
+		${GUEST_ARGS:-}
+	echo_expected=$top_srcdir/tests/guests/expected/$name.echo
 	;;
 qemu)
 	if [ -z "${QEMU_I386:-}" ]; then
@@ -64,9 +79,10 @@ qemu)
 	# -serial stdio cannot be combined with -nographic (both claim
 	# stdio); -display none and -monitor none keep stdio for COM1 only.
 	# QEMU's default CPU (qemu32) has PSE, PGE and CX8.
-	set -- "$QEMU_I386" -kernel "$elf" -append "guest=$name" -m 64M \
+	set -- "$QEMU_I386" "$@" -m 64M \
 		-display none -serial stdio -monitor none -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${GUEST_ARGS:-}
+	echo_expected=/dev/null
 	;;
 *)
 	echo "$0: unknown emulator '$emu' (bt386:ENGINE or qemu)" >&2
@@ -82,7 +98,13 @@ fi
 echo "running: $*"
 timeout -k 5 "$timeout_s" "$@" </dev/null >"$tmp/raw" 2>"$tmp/stderr"
 status=$?
-tr -d '\r' <"$tmp/raw" >"$tmp/out"
+tr -d '\r' <"$tmp/raw" >"$tmp/all"
+if [ -n "${GUEST_ECHO:-}" ]; then
+	grep -v "^$GUEST_ECHO" "$tmp/all" >"$tmp/out"
+	grep "^$GUEST_ECHO" "$tmp/all" >"$tmp/echo"
+else
+	cp "$tmp/all" "$tmp/out"
+fi
 
 fail=0
 if [ $status -eq 124 ] || [ $status -eq 137 ]; then
@@ -97,13 +119,19 @@ if ! diff -u "$expected" "$tmp/out" >"$tmp/diff"; then
 	cat "$tmp/diff"
 	fail=1
 fi
+if [ -n "${GUEST_ECHO:-}" ] &&
+	! diff -u "$echo_expected" "$tmp/echo" >"$tmp/diff"; then
+	echo "FAIL: the INT 10h text on the console differs from $echo_expected:"
+	cat "$tmp/diff"
+	fail=1
+fi
 if [ -s "$tmp/stderr" ]; then
 	echo "--- stderr:"
 	cat "$tmp/stderr"
 fi
 if [ $fail -ne 0 ]; then
 	echo "--- output:"
-	cat "$tmp/out"
+	cat "$tmp/all"
 	exit 1
 fi
 echo "PASS: $name under $emu"

@@ -74,6 +74,19 @@ expect_error "-initrd with a multiboot kernel" "only Linux bzImage" \
 expect_error "-initrd without -kernel" "needs a Linux kernel" -initrd "$guests/hello.elf"
 expect_error "missing initrd" "nonexistent.img" -kernel "$tmp/short.bz" -initrd "$tmp/nonexistent.img"
 
+# Disks without -kernel: the BIOS boots the first one, if it is bootable.
+head -c 1024 /dev/zero >"$tmp/blank.img"
+expect_error "disk without a boot signature" \
+	"hda ($tmp/blank.img): not a bootable disk (no 0x55aa boot signature)" \
+	-hda "$tmp/blank.img"
+expect_error "-drive index=0 without a boot signature" \
+	"not a bootable disk (no 0x55aa boot signature)" \
+	-drive "file=$tmp/blank.img,index=0,media=disk,format=raw"
+expect_error "-boot d" "boots only from the first hard disk" -boot d \
+	-hda "$tmp/blank.img"
+expect_error "-boot order=cd" "boots only from the first hard disk" \
+	-boot order=cd -hda "$tmp/blank.img"
+
 # Good flags.
 if "$bt386" --help | grep -q -- "-kernel FILE"; then echo "ok - --help"; else
 	echo "not ok - --help"; fails=$((fails + 1)); fi
@@ -87,6 +100,34 @@ if [ $status -eq 1 ] && grep -q "insns_interp" "$tmp/err"; then
 else
 	echo "not ok - hello under --stats: status $status"; cat "$tmp/err"
 	fails=$((fails + 1))
+fi
+
+# A boot sector (mov al, 2Ah; out F4h, al; hlt, and 55AAh) boots from
+# -hda, from -drive index=0 with -boot c, and loses to -kernel.
+cp "$tmp/blank.img" "$tmp/boot.img"
+printf '\260\052\346\364\364' | dd of="$tmp/boot.img" conv=notrunc 2>/dev/null
+printf '\125\252' | dd of="$tmp/boot.img" bs=1 seek=510 conv=notrunc 2>/dev/null
+for args in "-hda $tmp/boot.img" \
+	"-boot order=c -drive file=$tmp/boot.img,index=0,media=disk,format=raw" \
+	"--engine=interp -hda $tmp/boot.img"; do
+	# shellcheck disable=SC2086
+	timeout -k 5 30 "$bt386" -nographic $args >"$tmp/out" 2>"$tmp/err" </dev/null
+	status=$?
+	if [ $status -eq $(((0x2a << 1) | 1)) ] && [ ! -s "$tmp/err" ]; then
+		echo "ok - a boot sector boots: $args"
+	else
+		echo "not ok - a boot sector with $args: status $status"
+		cat "$tmp/err"; fails=$((fails + 1))
+	fi
+done
+"$bt386" -nographic -no-reboot -m 64 -kernel "$guests/hello.elf" \
+	-append "guest=hello" -hda "$tmp/boot.img" >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+if [ $status -eq 1 ] && grep -q "^PASS" "$tmp/out"; then
+	echo "ok - -kernel wins over a bootable disk"
+else
+	echo "not ok - -kernel with a bootable disk: status $status"
+	cat "$tmp/err"; fails=$((fails + 1))
 fi
 
 # Console input from a pipe that ends: the I/O thread stops watching stdin

@@ -1,10 +1,11 @@
 # unit tests: devices (bus, PIC, local and I/O APIC, PIT, UART, CMOS,
-# i8042, port 0x80, debug exit, ATA disks, VGA registers, fw_cfg, PCI)
+# i8042, port 0x80, debug exit, ATA disks, VGA registers, fw_cfg, PCI,
+# the BIOS)
 # and the host timers and console they use
 DEVICE_TESTS = tests/unit/test_devices tests/unit/test_pic \
 	tests/unit/test_apic tests/unit/test_pit tests/unit/test_uart \
 	tests/unit/test_cmos tests/unit/test_ata tests/unit/test_vga \
-	tests/unit/test_fwcfg tests/unit/test_pci
+	tests/unit/test_fwcfg tests/unit/test_pci tests/unit/test_bios
 check_PROGRAMS += $(DEVICE_TESTS)
 TESTS += $(DEVICE_TESTS)
 
@@ -47,3 +48,7 @@ tests_unit_test_pci_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_apic_SOURCES = tests/unit/test_apic.c
 tests_unit_test_apic_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
 tests_unit_test_apic_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_test_bios_SOURCES = tests/unit/test_bios.c
+tests_unit_test_bios_LDADD = $(BT386_LIBS) $(CHECK_LIBS)
+tests_unit_test_bios_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

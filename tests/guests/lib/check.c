@@ -12,14 +12,15 @@
 
 #define DEBUG_EXIT_PORT 0xf4
 
-static unsigned nr_checks, nr_failed;
+static struct check_counts own_counts;
+struct check_counts *check_counts = &own_counts;
 
 void check(int ok, const char *name)
 {
-	nr_checks++;
+	check_counts->checks++;
 	if (!ok)
-		nr_failed++;
-	printf("%sok %u - %s\n", ok ? "" : "not ", nr_checks, name);
+		check_counts->failed++;
+	printf("%sok %u - %s\n", ok ? "" : "not ", check_counts->checks, name);
 }
 
 void check_eq(uint32_t got, uint32_t want, const char *name)
@@ -54,11 +55,12 @@ void debug_exit(uint8_t value)
 
 void checks_done(void)
 {
-	if (nr_failed)
-		printf("FAIL: %u of %u checks failed\n", nr_failed, nr_checks);
+	if (check_counts->failed)
+		printf("FAIL: %u of %u checks failed\n", check_counts->failed,
+		       check_counts->checks);
 	else
-		printf("PASS: %u checks\n", nr_checks);
-	debug_exit(nr_failed ? 1 : 0);
+		printf("PASS: %u checks\n", check_counts->checks);
+	debug_exit(check_counts->failed ? 1 : 0);
 }
 
 void panic(const char *fmt, ...)
@@ -70,6 +72,6 @@ void panic(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	printf("PANIC: %s\n", buf);
-	nr_failed++;
+	check_counts->failed++;
 	checks_done();
 }

@@ -93,6 +93,12 @@ static inline volatile uint8_t *phys8(uint32_t addr)
 }
 
 /* ---- checks ---- */
+/* The counters (a guest in several programs, such as the boot disk's
+ * stages, points this at counters they share). */
+struct check_counts {
+	unsigned checks, failed;
+};
+extern struct check_counts *check_counts;
 void check(int ok, const char *name);
 void check_eq(uint32_t got, uint32_t want, const char *name);
 #define CHECK(cond, name) check(!!(cond), name)
