@@ -40,6 +40,7 @@
 	X(interp_fpu_ferr, "x87 errors signalled on FERR# (IRQ 13)")           \
 	X(shadow_fills, "hidden page faults filled")                           \
 	X(shadow_fills_user, "of which in a user view")                        \
+	X(shadow_eager_fills, "pages mapped when their PTE was written")       \
 	X(shadow_guest_pf, "host faults that were guest page faults")          \
 	X(shadow_emulated, "host faults emulated (traced/code/MMIO)")          \
 	X(shadow_unmaps, "shadow pages dropped")                               \

@@ -72,11 +72,6 @@ static uint32_t pde_key(uint32_t pde)
 	return pde & PDE_KEY_PT;
 }
 
-static bool region_large(uint32_t j)
-{
-	return sh.paging && sh.pse && (sh.region_pde[j] & X86_PTE_PS);
-}
-
 /* RAM and no MMIO range overlapping the frame (e.g. VGA at 0xa0000). */
 static bool frame_mappable(uint32_t frame)
 {
@@ -424,6 +419,12 @@ static int fill(struct vcpu *cpu, uint32_t lpn, const struct mmu_walk_result *w,
 	uint8_t fl[SH_CLUSTER], hw;
 	uint32_t s;
 
+	/* Mapped to another frame (a refill after a PTE write): dropped
+	 * first, so that the region is linked again below if that was its
+	 * last page. */
+	s = sh.slot_of[lpn];
+	if (s && sh.slot[s].frame != frame)
+		sh_drop_page(lpn);
 	if (!sh_make_room(SH_CLUSTER))
 		return -1;
 	if (sh.paging)
@@ -442,8 +443,6 @@ static int fill(struct vcpu *cpu, uint32_t lpn, const struct mmu_walk_result *w,
 		sh_slot_touch(s);
 		return e->flags;
 	}
-	if (s)
-		sh_drop_page(lpn);
 
 	while (lo > group && neighbour(cpu, lo - 1, frame - (lpn - lo) - 1, acc,
 				       hw, &fl[lo - 1 - group]))
@@ -478,6 +477,51 @@ static int view_of(uint64_t a)
 	if (r >= SHADOW_USER_OFFSET && r - SHADOW_USER_OFFSET < (1ull << 32))
 		return (int)shadow_user_view(s);
 	return -1;
+}
+
+/*
+ * Is region j one guest code can use right now (the current space's
+ * views, the direct view while it follows CR3)? A page-table write then
+ * maps its new entries at once (sh_refill) instead of waiting for the
+ * fault.
+ */
+bool sh_region_live(uint32_t j)
+{
+	unsigned view = sh_region_view(j);
+
+	if (!sh.paging || unsupported_mode() || !sh.region_count[j])
+		return false;
+	if (view == SHADOW_DIRECT_VIEW)
+		return sh.direct && !sh.user_stale;
+	return sh_view_space(view) == sh.cur;
+}
+
+/*
+ * Entry i of live region j's page table was written: map what it says
+ * now, as a fault would, if the walk is free of side effects (present
+ * for the view, Accessed already set in both entries: a kernel mapping a
+ * page on a fault sets it, as Linux does); else drop the page. One host
+ * call instead of a drop, a host fault and a fill (bench ptedit and
+ * pagefault; Linux's exec and page faults).
+ */
+void sh_refill(uint32_t j, uint32_t i)
+{
+	struct vcpu *cpu = &sh.m->cpu;
+	unsigned view = sh_region_view(j);
+	unsigned acc = sh_view_user(view) ? MMU_ACC_USER : 0;
+	uint32_t lpn = j * SH_REGION_PAGES + i, err;
+	struct mmu_walk_result w;
+
+	if (lpn < sh.min_lpn)
+		return;
+	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
+		    0 ||
+	    w.large || !(w.pte & X86_PTE_A) || !(w.pde & X86_PTE_A) ||
+	    !frame_mappable(w.paddr >> 12) || fill(cpu, lpn, &w, acc) < 0) {
+		sh_drop_page(lpn);
+		return;
+	}
+	STAT_INC(shadow_eager_fills);
 }
 
 static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
@@ -567,24 +611,21 @@ void shadow_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
 	errno = saved;
 }
 
+/*
+ * Nothing to drop: every change to an entry a mapping was built from
+ * dropped or remapped it when it was written (the traces), so the shadow
+ * holds no translation a fresh walk would not give, which is all INVLPG
+ * promises. Dropping here cost a host call and a refault per edit (bench
+ * ptedit).
+ */
 void shadow_invlpg(struct vcpu *cpu, uint32_t lin)
 {
 	int saved = errno;
 
+	(void)lin;
 	if (!sh.slot)
 		return;
 	sync_mode(cpu);
-	for (unsigned i = 0; i < 3; i++) {
-		unsigned v = i == 0   ? SHADOW_DIRECT_VIEW
-			     : i == 1 ? shadow_kernel_view(sh.cur)
-				      : shadow_user_view(sh.cur);
-		uint32_t j = v * SH_PDES + (lin >> 22);
-
-		if (sh.region_count[j] && region_large(j))
-			sh_drop_region(j);
-		else
-			sh_drop_page(v * SH_VIEW_PAGES + (lin >> 12));
-	}
 	sh_settle();
 	errno = saved;
 }

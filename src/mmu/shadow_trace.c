@@ -41,6 +41,7 @@
 #include "mmu/shadow_priv.h"
 
 #define SH_HOT_WRITES 32
+#define SH_REFILL_MAX 4	  /* entries a write may remap at once */
 #define SH_EPOCH_SHIFT 10 /* an epoch is 1024 filled pages */
 
 void sh_region_link(uint32_t j, uint32_t pt_frame)
@@ -175,10 +176,17 @@ static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 		if (is_view_pd(frame, v))
 			for (uint32_t j = i0; j < i0 + n; j++)
 				sh_drop_region(v * SH_PDES + j);
-	/* Fetch `next` first: dropping a region's last page unlinks it. */
+	/* Fetch `next` first: dropping a region's last page unlinks it.
+	 * Regions in use now get the new entries mapped at once (a few
+	 * entries: a bulk write, a table cleared, drops with one call). */
 	for (uint32_t r = sh.pt_head[frame], next; r; r = next) {
 		next = sh.region_next[r - 1];
-		sh_drop_range((r - 1) * SH_REGION_PAGES + i0, n);
+		if (n <= SH_REFILL_MAX && sh_region_live(r - 1)) {
+			for (uint32_t i = i0; i < i0 + n; i++)
+				sh_refill(r - 1, i);
+		} else {
+			sh_drop_range((r - 1) * SH_REGION_PAGES + i0, n);
+		}
 	}
 }
 

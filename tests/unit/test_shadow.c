@@ -584,8 +584,9 @@ START_TEST(test_table_shared_by_two_pdes)
 	ck_assert(!can_read(r2 + 0x3000, NULL));
 	ck_assert(can_read(r1 + 0x5000, NULL));
 	ck_assert(can_read(r2 + 0x5000, NULL));
-	/* A write spanning entries 4..6 drops page 5 in both regions. */
-	poke32(pte3 + 8, peek32(pte3 + 8));
+	/* A write spanning entries 4..6 drops page 5 in both regions (its
+	 * Accessed bit cleared: no longer mapped at once). */
+	poke32(pte3 + 8, peek32(pte3 + 8) & ~A);
 	mmu_frame_written(m, pte3 + 4, 12);
 	ck_assert(!can_read(r1 + 0x5000, NULL));
 	ck_assert(!can_read(r2 + 0x5000, NULL));
@@ -610,11 +611,16 @@ START_TEST(test_self_mapped_directory)
 	ck_assert_int_eq(flt(0xfffff000u, WR, &err), SHADOW_EMULATE);
 	fill(lin, RD);
 	/* PDE 1 is both a directory entry and a table entry of region
-	 * 1023: writing it drops region 1 and page 0xffc01000. */
+	 * 1023: writing it drops region 1, and maps page 0xffc01000 again
+	 * as the entry now says (present, Accessed: the same table, for
+	 * the supervisor). */
 	guest_write32(PD + 4, peek32(PD + 4) & ~U);
 	ck_assert(!can_read(lin, NULL));
-	ck_assert(!can_read(0xffc01000u, NULL));
+	ck_assert_uint_eq(read_tag(0xffc01000u), peek32(pt1));
 	ck_assert(can_read(0xfffff000u, NULL));
+	/* Not Accessed: dropped. */
+	guest_write32(PD + 4, peek32(PD + 4) & ~A);
+	ck_assert(!can_read(0xffc01000u, NULL));
 }
 END_TEST
 
@@ -730,26 +736,74 @@ START_TEST(test_cr3_write_without_event_is_caught)
 }
 END_TEST
 
+/* INVLPG has nothing to drop: writes to the entries already did. */
 START_TEST(test_invlpg)
 {
 	uint32_t a = 0x40000000u, big = 0x80000000u;
+	uint32_t pte = map(PD, a, DATA, P | W);
 
-	map(PD, a, DATA, P | W);
 	map(PD, a + 0x1000, DATA + 0x5000, P | W);
 	fill(a, RD);
 	fill(a + 0x1000, RD);
 	shadow_invlpg(cpu, a + 0x123);
-	ck_assert(!can_read(a, NULL));
+	ck_assert_uint_eq(read_tag(a), tag(DATA >> 12));
 	ck_assert(can_read(a + 0x1000, NULL));
-	/* A 4 MiB page: invlpg anywhere in it drops all its pages. */
+	/* The entry changed (not Accessed: not mapped at once): the write
+	 * dropped the page, invlpg or not; the next access sees the new
+	 * frame. */
+	guest_write32(pte, (DATA + 0x9000) | P | W);
+	shadow_invlpg(cpu, a);
+	ck_assert(!can_read(a, NULL));
+	fill(a, RD);
+	ck_assert_uint_eq(read_tag(a), tag((DATA + 0x9000) >> 12));
+	/* A 4 MiB page stays too; a PDE write drops it. */
 	poke32(pde_addr(PD, big), 0x00800000u | PS | P | W);
 	fill(big + 0x1000, RD);
 	fill(big + 0x300000, RD);
-	ck_assert_uint_gt(info().pages_mapped, 2);
 	shadow_invlpg(cpu, big + 0x1000);
+	ck_assert(can_read(big + 0x300000, NULL));
+	guest_write32(pde_addr(PD, big), 0x00c00000u | PS | P | W);
 	ck_assert(!can_read(big + 0x1000, NULL));
 	ck_assert(!can_read(big + 0x300000, NULL));
-	ck_assert_uint_eq(info().pages_mapped, 1);
+}
+END_TEST
+
+/* A PTE write in a region in use maps the new entry at once when the
+ * walk has nothing to set (Accessed already), else drops the page. */
+START_TEST(test_pte_write_maps_at_once)
+{
+	uint32_t a = 0x40000000u, err;
+	uint32_t pte = map(PD, a, DATA, P | W | A | D);
+
+	fill(a, WR);
+	ck_assert(can_write(a));
+	/* Write-protected, as an mprotect does: read-only at once. */
+	guest_write32(pte, DATA | P | A | D);
+	ck_assert_uint_eq(stats.shadow_eager_fills, 1);
+	ck_assert(can_read(a, NULL));
+	ck_assert(!can_write(a));
+	ck_assert_int_eq(flt(a, WR, &err), SHADOW_GUEST_PF);
+	/* Writable again. */
+	guest_write32(pte, DATA | P | W | A | D);
+	ck_assert(can_write(a));
+	/* Another frame. */
+	guest_write32(pte, (DATA + 0x7000) | P | W | A | D);
+	ck_assert_uint_eq(read_tag(a), tag((DATA + 0x7000) >> 12));
+	/* Present but not Accessed: mapping it would set A; dropped. */
+	guest_write32(pte, (DATA + 0x8000) | P | W);
+	ck_assert(!can_read(a, NULL));
+	ck_assert(!(peek32(pte) & A));
+	/* A page never touched in a region in use: mapped too. */
+	map(PD, a + 0x2000, DATA + 0x2000, P | W);
+	fill(a + 0x2000, RD);
+	pte = map(PD, a + 0x5000, DATA + 0x5000, 0);
+	guest_write32(pte, (DATA + 0x5000) | P | W | A);
+	ck_assert_uint_eq(read_tag(a + 0x5000), tag((DATA + 0x5000) >> 12));
+	ck_assert(!can_write(a + 0x5000)); /* clean: D is set by a fault */
+	/* A user view shows only what ring 3 may see. */
+	set_view(true);
+	guest_write32(pte, (DATA + 0x5000) | P | W | A | D);
+	ck_assert(!can_read(a + 0x5000, NULL));
 }
 END_TEST
 
@@ -891,21 +945,21 @@ START_TEST(test_user_view_never_maps_supervisor_pages)
 	*host(upage + 16) = 0x600df00d;
 	set_view(false);
 	ck_assert_uint_eq(*host(upage + 16), 0x600df00d);
-	/* A PTE write drops the page from both views. */
+	/* A PTE write drops the page from both views (not Accessed). */
 	guest_write32(PT_BASE, DATA | P | U);
 	ck_assert(!can_read(upage, NULL));
 	set_view(true);
 	ck_assert(!can_read(upage, NULL));
-	/* So does invlpg... */
+	/* Accessed and still user: mapped again in both at once. */
 	set_view(false);
 	fill(upage, RD);
 	set_view(true);
 	fill(upage, RD);
-	shadow_invlpg(cpu, upage);
-	ck_assert(!can_read(upage, NULL));
+	guest_write32(PT_BASE, DATA | P | U | A);
+	ck_assert(can_read(upage, NULL));
 	set_view(false);
-	ck_assert(!can_read(upage, NULL));
-	/* ...and a PDE write. */
+	ck_assert(can_read(upage, NULL));
+	/* A PDE write drops both. */
 	fill(upage, RD);
 	set_view(true);
 	fill(upage, RD);
@@ -1349,12 +1403,12 @@ START_TEST(test_costs)
 	t1 = now_us();
 	fprintf(stderr, "shadow: fill (direct call)       %6.2f us/page\n",
 		(t1 - t0) / n);
-	/* Drop through a PTE write. */
+	/* Drop through a PTE write (Accessed cleared). */
 	t0 = now_us();
 	for (uint32_t p = 0; p < 4 * 30; p++) {
 		uint32_t pte = PT_BASE + (p % 4) * 4096 + (p / 4) * 4;
 
-		guest_write32(pte, peek32(pte));
+		guest_write32(pte, peek32(pte) & ~A);
 	}
 	t1 = now_us();
 	ck_assert_uint_eq(info().pages_mapped, n - 120);
@@ -1452,6 +1506,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_cr3_switch_keeps_identical_regions);
 	tcase_add_test(tc, test_cr3_write_without_event_is_caught);
 	tcase_add_test(tc, test_invlpg);
+	tcase_add_test(tc, test_pte_write_maps_at_once);
 	tcase_add_test(tc, test_pse_large_pages);
 	tcase_add_test(tc, test_paging_off);
 	tcase_add_test(tc, test_pge_toggle_keeps_mappings);
