@@ -61,12 +61,13 @@ bool bt_gs_switch_cheap(void)
  */
 static int sync_gs(struct vcpu *cpu, bool user)
 {
-	uint64_t base = shadow_current_base(user);
+	uint64_t base;
 
-	if (base == cpu->bt.gs_base)
-		return 0;
 	/* User code on the direct view needs no prefix (no gs:). */
 	if (user && shadow_direct_view())
+		return 0;
+	base = shadow_current_base(user);
+	if (base == cpu->bt.gs_base)
 		return 0;
 	if (gs_cheap)
 		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
