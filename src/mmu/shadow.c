@@ -156,26 +156,67 @@ static void reset_spaces(uint32_t pd)
 	sh.user_stale = false;
 }
 
-static void drop_view(unsigned view)
+/* Does a view with a directory (other than `space`'s) use page table
+ * pt? Then pt is one the guest's directories share (a kernel's). */
+static bool table_shared(uint32_t pt, unsigned space)
+{
+	for (uint32_t r = sh.pt_head[pt]; r; r = sh.region_next[r - 1]) {
+		unsigned v = sh_region_view(r - 1);
+
+		if (v != SHADOW_DIRECT_VIEW && sh_view_space(v) == space)
+			continue;
+		if (sh_view_pd(v) != SH_NO_PD)
+			return true;
+	}
+	return false;
+}
+
+/* Drop the view's regions that hang off a table no other directory
+ * shares (an orphan keeps the rest). */
+static void orphan_view(unsigned view)
 {
 	for (uint32_t w = view * SH_PDES / 32; w < (view + 1) * SH_PDES / 32;
 	     w++) {
 		uint32_t bits = sh.region_map[w];
 
 		while (bits) {
-			sh_drop_region(w * 32 + (uint32_t)__builtin_ctz(bits));
+			uint32_t j = w * 32 + (uint32_t)__builtin_ctz(bits);
+
 			bits &= bits - 1;
+			if (sh.region_pt[j] &&
+			    !table_shared(sh.region_pt[j] - 1,
+					  sh_view_space(view)))
+				sh_drop_region(j);
 		}
 	}
 }
 
-/* A space that is not the current one loses everything and its
- * directory (its directory was rewritten, or it is recycled). */
-void sh_drop_space(unsigned space)
+/*
+ * The directory of a space that is not the current one was rewritten (a
+ * dead process's directory reused): the space loses its directory and
+ * the regions only it used. What its directory shared with others stays,
+ * as an orphan: regions filled from 4 MiB PDEs depend on nothing but the
+ * PDE value they record (region_pde), and regions whose page table
+ * another space's directory also points to stay on that table's trace.
+ * When the orphan is recycled, switch_pd keeps those the new directory
+ * has too. That is a new Linux process's kernel half (its PDEs are copies
+ * of swapper_pg_dir's), which otherwise costs a fault per 64 KiB the
+ * kernel touches, for every fork and exec.
+ */
+void sh_orphan_space(unsigned space)
 {
-	drop_view(shadow_kernel_view(space));
-	drop_view(shadow_user_view(space));
+	orphan_view(shadow_kernel_view(space));
+	orphan_view(shadow_user_view(space));
 	sh.space_pd[space] = SH_NO_PD;
+}
+
+static bool view_has_pages(unsigned view)
+{
+	for (uint32_t w = view * SH_PDES / 32; w < (view + 1) * SH_PDES / 32;
+	     w++)
+		if (sh.region_map[w])
+			return true;
+	return false;
 }
 
 /*
@@ -218,6 +259,29 @@ static void switch_pd(unsigned view, uint32_t new_pd)
 }
 
 /*
+ * The space to recycle: an orphan (no directory, shared regions kept),
+ * else one never used, else the least recently used.
+ */
+static unsigned lru_victim(void)
+{
+	unsigned s, victim = SH_SPACES, lru = 0;
+
+	for (s = 0; s < SH_SPACES; s++) {
+		if (sh.space_pd[s] != SH_NO_PD) {
+			if (sh.space_used[s] < sh.space_used[lru])
+				lru = s;
+			continue;
+		}
+		if (view_has_pages(shadow_kernel_view(s)) ||
+		    view_has_pages(shadow_user_view(s)))
+			return s;
+		if (victim == SH_SPACES)
+			victim = s;
+	}
+	return victim < SH_SPACES ? victim : lru;
+}
+
+/*
  * CR3 now holds directory pd, which is not the current space's: go to the
  * space cached for it, or recycle the least recently used space for it.
  * Recycling keeps the regions whose PDE is the same in pd (a new process
@@ -225,7 +289,7 @@ static void switch_pd(unsigned view, uint32_t new_pd)
  */
 static void select_space(uint32_t pd)
 {
-	unsigned s, victim = 0;
+	unsigned s;
 
 	for (s = 0; s < SH_SPACES; s++)
 		if (sh.space_pd[s] == pd)
@@ -233,15 +297,7 @@ static void select_space(uint32_t pd)
 	if (s < SH_SPACES) {
 		STAT_INC(shadow_space_hits);
 	} else {
-		for (s = 0; s < SH_SPACES; s++) {
-			if (sh.space_pd[s] == SH_NO_PD) {
-				victim = s;
-				break;
-			}
-			if (sh.space_used[s] < sh.space_used[victim])
-				victim = s;
-		}
-		s = victim;
+		s = lru_victim();
 		STAT_INC(shadow_space_misses);
 		switch_pd(shadow_kernel_view(s), pd);
 		switch_pd(shadow_user_view(s), pd);
@@ -497,12 +553,15 @@ bool sh_region_live(uint32_t j)
 }
 
 /*
- * Entry i of live region j's page table was written: map what it says
- * now, as a fault would, if the walk is free of side effects (present
- * for the view, Accessed already set in both entries: a kernel mapping a
- * page on a fault sets it, as Linux does); else drop the page. One host
- * call instead of a drop, a host fault and a fill (bench ptedit and
- * pagefault; Linux's exec and page faults).
+ * Entry i of live region j's page table was written. A page mapped
+ * through it is remapped as the entry says now, as a fault would, if the
+ * walk is free of side effects (present for the view, Accessed already
+ * set in both entries); else it is dropped. One host call instead of a
+ * drop, a host fault and a fill (bench ptedit: a remap; Linux's fork
+ * write-protecting the parent's pages). A page not mapped stays so: a
+ * Linux fault maps up to 16 entries one write at a time (fault-around),
+ * one host call each here, where the first touch maps them all with one
+ * (the cluster); Linux fork+exec took 2x longer mapping them eagerly.
  */
 void sh_refill(uint32_t j, uint32_t i)
 {
@@ -512,7 +571,7 @@ void sh_refill(uint32_t j, uint32_t i)
 	uint32_t lpn = j * SH_REGION_PAGES + i, err;
 	struct mmu_walk_result w;
 
-	if (lpn < sh.min_lpn)
+	if (lpn < sh.min_lpn || !sh.slot_of[lpn])
 		return;
 	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
 		    0 ||
@@ -787,6 +846,41 @@ void shadow_destroy(struct machine *m)
 		}                                             \
 	} while (0)
 
+/* A page of an orphan against the PDE its region records. */
+static int check_orphan_page(const struct sh_slot *e, uint32_t j, bool user)
+{
+	uint32_t pde = sh.region_pde[j], lin = sh_page_lin(e->lpn);
+	uint32_t pte, frame;
+	int bad = 0;
+
+	CHECK(sh.paging && (pde & X86_PTE_P), "orphan page %#x, PDE %#x", lin,
+	      pde);
+	if ((pde & X86_PTE_PS) && sh.pse) {
+		CHECK(!sh.region_pt[j], "orphan 4 MiB region %#x on a chain",
+		      j);
+		pte = pde;
+		frame = (pde >> 22 << 10) + (lin >> 12 & 1023);
+	} else {
+		CHECK(sh.region_pt[j] == (pde >> 12) + 1 &&
+			      (mmu_frame_flags[pde >> 12] & FRAME_PT),
+		      "orphan region %#x not on its traced table %#x", j,
+		      pde >> 12);
+		pte = phys_read32((pde & X86_PTE_ADDR) | ((lin >> 10) & 0xffc));
+		frame = pte >> 12;
+		if (user)
+			CHECK(pte & X86_PTE_U,
+			      "supervisor page %#x in an orphan user view",
+			      lin);
+	}
+	CHECK((pte & X86_PTE_P) && e->frame == frame,
+	      "orphan page %#x maps frame %#x, its entry %#x", lin, e->frame,
+	      pte);
+	if (user)
+		CHECK((e->flags & SL_USER) && (pde & X86_PTE_U),
+		      "supervisor page %#x in an orphan user view", lin);
+	return bad;
+}
+
 /* One mapped page against the guest tables, with cpu->cr3 set to the
  * directory of the page's view. */
 static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
@@ -798,9 +892,9 @@ static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
 	bool user = sh_view_user(view);
 	int bad = 0;
 
-	CHECK(sh_view_pd(view) != SH_NO_PD, "page %#x in unused view %u", lin,
-	      view);
 	CHECK(sh.slot_of[e->lpn] == s, "slot_of[%#x] != %u", e->lpn, s);
+	if (sh_view_pd(view) == SH_NO_PD)
+		return bad + check_orphan_page(e, j, user);
 	if (user)
 		CHECK(mmu_walk(cpu, lin, MMU_ACC_NOSET | MMU_ACC_USER, &w,
 			       &err) == 0,

@@ -201,7 +201,7 @@ void sh_frame_unwp(uint32_t frame);
 /* shadow.c */
 void sh_flush(void);
 void sh_settle(void);
-void sh_drop_space(unsigned space);
+void sh_orphan_space(unsigned space);
 bool sh_region_live(uint32_t j);
 void sh_refill(uint32_t j, uint32_t i);
 

@@ -120,7 +120,7 @@ static void drop_other_spaces(uint32_t frame)
 {
 	for (unsigned s = 0; s < SH_SPACES; s++)
 		if (s != sh.cur && sh.space_pd[s] == frame)
-			sh_drop_space(s);
+			sh_orphan_space(s);
 }
 
 /* Drop every mapping that depends on the frame's entries, untrace it. */

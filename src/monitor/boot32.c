@@ -11,8 +11,8 @@
 /* Flat 4 GiB descriptor: base 0, limit 0xfffff pages, G and DB set. */
 static void put_flat_desc(uint8_t *d, uint8_t access)
 {
-	const uint32_t lo = 0x0000ffffu, hi = 0x00cf0000u | (uint32_t)access
-							       << 8;
+	const uint32_t lo = 0x0000ffffu,
+		       hi = 0x00cf0000u | (uint32_t)access << 8;
 
 	memcpy(d, &lo, 4);
 	memcpy(d + 4, &hi, 4);

@@ -793,17 +793,82 @@ START_TEST(test_pte_write_maps_at_once)
 	guest_write32(pte, (DATA + 0x8000) | P | W);
 	ck_assert(!can_read(a, NULL));
 	ck_assert(!(peek32(pte) & A));
-	/* A page never touched in a region in use: mapped too. */
+	ck_assert_uint_eq(stats.shadow_eager_fills, 3);
+	/* A page not mapped stays so (a fault-around writes 16 entries;
+	 * the first touch maps them with one host call). */
 	map(PD, a + 0x2000, DATA + 0x2000, P | W);
 	fill(a + 0x2000, RD);
 	pte = map(PD, a + 0x5000, DATA + 0x5000, 0);
 	guest_write32(pte, (DATA + 0x5000) | P | W | A);
-	ck_assert_uint_eq(read_tag(a + 0x5000), tag((DATA + 0x5000) >> 12));
-	ck_assert(!can_write(a + 0x5000)); /* clean: D is set by a fault */
-	/* A user view shows only what ring 3 may see. */
-	set_view(true);
-	guest_write32(pte, (DATA + 0x5000) | P | W | A | D);
 	ck_assert(!can_read(a + 0x5000, NULL));
+	ck_assert_uint_eq(stats.shadow_eager_fills, 3);
+	fill(a + 0x5000, RD);
+	ck_assert(!can_write(a + 0x5000)); /* clean: D is set by a fault */
+	/* A user view shows only what ring 3 may see: a page made
+	 * supervisor-only leaves it at once. */
+	set_view(true);
+	pte = map(PD, a + 0x6000, DATA + 0x6000, P | W | U | A | D);
+	fill(a + 0x6000, RD);
+	guest_write32(pte, (DATA + 0x6000) | P | W | A | D);
+	ck_assert(!can_read(a + 0x6000, NULL));
+	set_view(false);
+	fill(a + 0x6000, RD);
+	ck_assert_uint_eq(read_tag(a + 0x6000), tag((DATA + 0x6000) >> 12));
+}
+END_TEST
+
+/*
+ * A dead process's directory reused (written while another space runs)
+ * orphans its space: what it shared with other directories (a 4 MiB
+ * PDE, a page table another directory uses) stays, and the next new
+ * directory with the same PDEs gets it without a fault; what only it
+ * used goes.
+ */
+START_TEST(test_orphan_space_seeds_the_next)
+{
+	uint32_t big = 0xc0000000u, kern = 0xc0801000u, user = 0x00401000u;
+	uint32_t pd4 = 0x4000u, kpde, lpde, fills;
+
+	/* PD and PD2 share the kernel: a 4 MiB page and a table. */
+	poke32(pde_addr(PD, big), 0x00800000u | PS | P | W | A | D);
+	map(PD, kern, DATA + 0x1000, P | W | A | D);
+	map(PD, user, DATA + 0x2000, P | W | U | A | D);
+	kpde = peek32(pde_addr(PD, big));
+	lpde = peek32(pde_addr(PD, kern));
+	poke32(pde_addr(PD2, big), kpde);
+	poke32(pde_addr(PD2, kern), lpde);
+	fill(big + 0x5000, RD);
+	fill(kern, RD);
+	fill(user, RD);
+	cpu->cr3 = PD2;
+	shadow_cr3_written(cpu, PD);
+	fill(kern, RD);
+	cpu->cr3 = PD3;
+	shadow_cr3_written(cpu, PD2);
+
+	/* PD's process is gone; its directory is cleared for reuse. */
+	for (uint32_t i = 0; i < 1024; i += 256)
+		guest_write32(PD + i * 4, 0);
+	ck_assert_int_eq(shadow_check(cpu), 0);
+
+	/* A new process: its directory copies the kernel PDEs. */
+	poke32(pde_addr(pd4, big), kpde);
+	poke32(pde_addr(pd4, kern), lpde);
+	map(pd4, user, DATA + 0x3000, P | W | U | A | D);
+	fills = stats.shadow_fills;
+	cpu->cr3 = pd4;
+	shadow_cr3_written(cpu, PD3);
+	ck_assert_uint_eq(read_tag(big + 0x5000), tag((0x00805000u) >> 12));
+	ck_assert_uint_eq(read_tag(kern), tag((DATA + 0x1000) >> 12));
+	ck_assert(!can_read(user, NULL));
+	ck_assert_uint_eq(stats.shadow_fills, fills);
+	fill(user, RD);
+	ck_assert_uint_eq(read_tag(user), tag((DATA + 0x3000) >> 12));
+
+	/* The shared table still drops what depends on it. */
+	guest_write32(pt_of(pd4, kern, 0) + ((kern >> 12) & 0x3ff) * 4,
+		      (DATA + 0x4000) | P | W);
+	ck_assert(!can_read(kern, NULL));
 }
 END_TEST
 
@@ -1507,6 +1572,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_cr3_write_without_event_is_caught);
 	tcase_add_test(tc, test_invlpg);
 	tcase_add_test(tc, test_pte_write_maps_at_once);
+	tcase_add_test(tc, test_orphan_space_seeds_the_next);
 	tcase_add_test(tc, test_pse_large_pages);
 	tcase_add_test(tc, test_paging_off);
 	tcase_add_test(tc, test_pge_toggle_keeps_mappings);
