@@ -114,9 +114,14 @@ struct tc_page {
 	 * blocks are out of the lookup hash, the chains and the IBL, but
 	 * kept; a translation miss at (lin, frame) brings them back. */
 	bool detached;
+	/* The last check found the page global (G, CR4.PGE): a CR3 write
+	 * does not check it again, as it leaves global TLB entries. */
+	bool global;
 	struct tc_block *blocks;
-	struct tc_page *hash_next;
-	struct tc_page *all_next;
+	struct tc_page *hash_next;  /* pages at the same lin hash */
+	struct tc_page *frame_next; /* pages of the same frame hash */
+	struct tc_page *live_next, *live_prev;	   /* attached pages */
+	struct tc_page *region_next, *region_prev; /* ... of its 4 MiB */
 };
 
 /* Sizes. */
@@ -192,7 +197,7 @@ bool bt_adapt_is_marked(uint32_t eip);
 void bt_adapt_clear(void); /* with every cache flush */
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);
 /* Drop every block whose linear code page no longer maps to its frame. */
-void bt_revalidate_pages(struct vcpu *cpu);
+void bt_revalidate_pages(struct vcpu *cpu, bool keep_global);
 /* The same, for the 4 MiB region of `lin` only (invlpg). */
 void bt_revalidate_region(struct vcpu *cpu, uint32_t lin);
 void bt_flush_cache(struct machine *m, const char *why);

@@ -170,7 +170,7 @@ uint32_t bt_mode_key(const struct vcpu *cpu)
 
 void bt_cr3_written(struct vcpu *cpu)
 {
-	bt_revalidate_pages(cpu);
+	bt_revalidate_pages(cpu, true);
 }
 
 void bt_invlpg(struct vcpu *cpu, uint32_t lin)
@@ -180,7 +180,7 @@ void bt_invlpg(struct vcpu *cpu, uint32_t lin)
 
 void bt_paging_changed(struct vcpu *cpu)
 {
-	bt_revalidate_pages(cpu);
+	bt_revalidate_pages(cpu, false);
 }
 
 void bt_code_written(struct machine *m, uint32_t paddr, uint32_t len)

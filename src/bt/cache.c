@@ -36,8 +36,12 @@
 static uint8_t *cache_base, *cache_top, *cache_end, *blocks_start;
 static uint8_t *meta_base, *meta_top, *meta_end;
 static struct tc_block *hash[1u << HASH_BITS];
-static struct tc_page *pages[1u << PAGE_HASH_BITS];
-static struct tc_page *all_pages;
+static struct tc_page *pages[1u << PAGE_HASH_BITS];	  /* by lin */
+static struct tc_page *frame_pages[1u << PAGE_HASH_BITS]; /* by frame */
+/* Attached pages: [0] checked at every CR3 write, [1] found global;
+ * and by 4 MiB region (INVLPG). */
+static struct tc_page *live_pages[2];
+static struct tc_page *region_pages[1024];
 static struct tc_block **order; /* blocks by host address */
 static size_t nr_order, max_order;
 static struct machine *machine_of_cache;
@@ -152,6 +156,80 @@ static bool frame_has_blocks(uint32_t frame);
 static void detach_page(struct tc_page *p);
 static void reattach_page(struct tc_page *p);
 
+static void global_add(struct tc_page *p)
+{
+	struct tc_page **head = &live_pages[p->global];
+
+	p->live_prev = NULL;
+	p->live_next = *head;
+	if (*head)
+		(*head)->live_prev = p;
+	*head = p;
+}
+
+static void global_remove(struct tc_page *p)
+{
+	if (p->live_prev)
+		p->live_prev->live_next = p->live_next;
+	else
+		live_pages[p->global] = p->live_next;
+	if (p->live_next)
+		p->live_next->live_prev = p->live_prev;
+	p->live_next = p->live_prev = NULL;
+}
+
+/* An attached page is on a live list and its region's list. */
+static void live_add(struct tc_page *p)
+{
+	struct tc_page **head = &region_pages[p->lin >> 10];
+
+	global_add(p);
+	p->region_prev = NULL;
+	p->region_next = *head;
+	if (*head)
+		(*head)->region_prev = p;
+	*head = p;
+}
+
+static void live_remove(struct tc_page *p)
+{
+	global_remove(p);
+	if (p->region_prev)
+		p->region_prev->region_next = p->region_next;
+	else
+		region_pages[p->lin >> 10] = p->region_next;
+	if (p->region_next)
+		p->region_next->region_prev = p->region_prev;
+	p->region_next = p->region_prev = NULL;
+}
+
+static void set_global(struct tc_page *p, bool global)
+{
+	if (p->global == global)
+		return;
+	global_remove(p);
+	p->global = global;
+	global_add(p);
+}
+
+static void frame_add(struct tc_page *p)
+{
+	struct tc_page **head = &frame_pages[page_hash(p->frame)];
+
+	p->frame_next = *head;
+	*head = p;
+}
+
+static void frame_remove(struct tc_page *p)
+{
+	struct tc_page **pp = &frame_pages[page_hash(p->frame)];
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->frame_next;
+	if (*pp)
+		*pp = p->frame_next;
+}
+
 /*
  * The code page (lin, frame), created if asked. Another page attached at
  * lin maps a frame the guest no longer maps there (it changed the entry
@@ -179,8 +257,8 @@ static struct tc_page *page_get(uint32_t lin, uint32_t frame, bool create)
 	p->frame = frame;
 	p->hash_next = *head;
 	*head = p;
-	p->all_next = all_pages;
-	all_pages = p;
+	frame_add(p);
+	live_add(p);
 	return p;
 }
 
@@ -274,11 +352,19 @@ void bt_unlink_block(struct tc_block *b)
 			patch_rel32(b->exit[i].site, b->exit[i].stub);
 }
 
-/* Take a block out of everything that can reach it: the lookup hash,
- * chained jumps in and out, the indirect-branch tables. */
-static void unhook_block(struct tc_block *b)
+/*
+ * Take a block out of everything that can reach it: the lookup hash,
+ * chained jumps in and out, the indirect-branch tables. With
+ * keep_page_links, chained jumps between blocks of its own page stay: a
+ * detached page is entered only through the hash (the only way back in),
+ * so they cannot run before the page is attached again, and reattaching
+ * does not have to chain them again (Linux's fork+exec detaches and
+ * reattaches a shell's text pages at every process switch).
+ */
+static void unhook_block(struct tc_block *b, bool keep_page_links)
 {
 	struct tc_block **pp;
+	struct tc_exit **xp;
 
 	bt_generation++;
 	for (pp = &hash[hash_of(b->eip, b->key)]; *pp; pp = &(*pp)->hash_next)
@@ -287,9 +373,21 @@ static void unhook_block(struct tc_block *b)
 			break;
 		}
 	for (unsigned i = 0; i < b->n_exits; i++)
-		unlink_exit(&b->exit[i]);
-	while (b->incoming)
-		unlink_exit(b->incoming);
+		if (!keep_page_links || !b->exit[i].linked ||
+		    b->exit[i].linked->page != b->page)
+			unlink_exit(&b->exit[i]);
+	for (xp = &b->incoming; *xp;) {
+		struct tc_exit *x = *xp;
+
+		if (keep_page_links && x->owner->page == b->page) {
+			xp = &x->next_in;
+			continue;
+		}
+		patch_rel32(x->site, x->stub);
+		*xp = x->next_in;
+		x->linked = NULL;
+		x->next_in = NULL;
+	}
 	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
 		struct bt_ibl_entry *e;
 
@@ -311,22 +409,27 @@ void bt_invalidate_block(struct tc_block *b)
 		return;
 	b->dead = true;
 	STAT_INC(bt_invalidations);
-	if (!b->page || !b->page->detached)
-		unhook_block(b);
-	if (b->page)
-		for (pp = &b->page->blocks; *pp; pp = &(*pp)->page_next)
-			if (*pp == b) {
-				*pp = b->page_next;
-				break;
-			}
+	unhook_block(b, false);
+	if (!b->page)
+		return;
+	for (pp = &b->page->blocks; *pp; pp = &(*pp)->page_next)
+		if (*pp == b) {
+			*pp = b->page_next;
+			break;
+		}
+	/* An empty page leaves the lists CR3 writes walk. */
+	if (!b->page->blocks && !b->page->detached)
+		detach_page(b->page);
 }
 
 static void detach_page(struct tc_page *p)
 {
 	STAT_INC(bt_page_detaches);
 	for (struct tc_block *b = p->blocks; b; b = b->page_next)
-		unhook_block(b);
+		unhook_block(b, true);
 	p->detached = true;
+	live_remove(p);
+	p->global = false;
 }
 
 static void reattach_page(struct tc_page *p)
@@ -335,6 +438,7 @@ static void reattach_page(struct tc_page *p)
 	for (struct tc_block *b = p->blocks; b; b = b->page_next)
 		hash_insert(b);
 	p->detached = false;
+	live_add(p);
 }
 
 static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
@@ -369,7 +473,9 @@ static struct tc_page *rebind(uint32_t lin, uint32_t frame)
 		if (p->lin != lin || !p->detached || !p->blocks ||
 		    !same_code(p, frame))
 			continue;
+		frame_remove(p);
 		p->frame = frame;
+		frame_add(p);
 		for (struct tc_block *b = p->blocks; b; b = b->page_next)
 			b->frame = frame;
 		shadow_protect_code(machine_of_cache, frame);
@@ -410,7 +516,8 @@ bool bt_reattach(struct vcpu *cpu, uint32_t lin, uint32_t frame)
 
 static bool frame_has_blocks(uint32_t frame)
 {
-	for (struct tc_page *p = all_pages; p; p = p->all_next)
+	for (struct tc_page *p = frame_pages[page_hash(frame)]; p;
+	     p = p->frame_next)
 		if (p->frame == frame && p->blocks)
 			return true;
 	return false;
@@ -421,7 +528,8 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len)
 	uint32_t frame = paddr >> 12;
 	uint32_t lo = paddr & 0xfff, hi = lo + len; /* within the frame */
 
-	for (struct tc_page *p = all_pages; p; p = p->all_next) {
+	for (struct tc_page *p = frame_pages[page_hash(frame)]; p;
+	     p = p->frame_next) {
 		struct tc_block *b, *next;
 
 		if (p->frame != frame)
@@ -449,16 +557,18 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len)
 
 /*
  * Does linear page `lin` still map `frame` (with user access, for a page
- * with CPL 3 blocks)? A 4 MiB page answers from its PDE alone (one
- * physmap read: Linux's kernel text), anything else takes a full walk.
- * Nothing is set in the guest's tables.
+ * with CPL 3 blocks)? *global says whether the translation is global.
+ * A 4 MiB page answers from its PDE alone (one physmap read: Linux's
+ * kernel text), anything else takes a full walk. Nothing is set in the
+ * guest's tables.
  */
-static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
-			    bool user)
+static bool still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
+		       bool user, bool *global)
 {
 	struct mmu_walk_result r;
 	uint32_t err, pde;
 
+	*global = false;
 	if (!user && (cpu->cr0 & X86_CR0_PG) && (cpu->cr4 & X86_CR4_PSE) &&
 	    !(cpu->cr4 & X86_CR4_PAE)) {
 		uint32_t pa = (cpu->cr3 & ~0xfffu) + (lin >> 22) * 4;
@@ -466,49 +576,81 @@ static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
 		if (mem_is_ram(&cpu->machine->mem, pa, 4)) {
 			memcpy(&pde, mem_ptr(&cpu->machine->mem, pa), 4);
 			if ((pde & (X86_PTE_P | X86_PTE_PS)) ==
-			    (X86_PTE_P | X86_PTE_PS))
+			    (X86_PTE_P | X86_PTE_PS)) {
+				*global = (pde & X86_PTE_G) &&
+					  (cpu->cr4 & X86_CR4_PGE);
 				return ((pde >> 12) & ~0x3ffu) +
 					       ((lin >> 12) & 0x3ff) ==
 				       frame;
+			}
 		}
 	}
-	return mmu_walk(cpu, lin, MMU_ACC_NOSET | (user ? MMU_ACC_USER : 0), &r,
-			&err) == 0 &&
-	       (r.paddr >> 12) == frame;
+	if (mmu_walk(cpu, lin, MMU_ACC_NOSET | (user ? MMU_ACC_USER : 0), &r,
+		     &err) < 0 ||
+	    (r.paddr >> 12) != frame)
+		return false;
+	*global = r.global;
+	return true;
+}
+
+static bool page_still_maps(struct vcpu *cpu, uint32_t lin, uint32_t frame,
+			    bool user)
+{
+	bool global;
+
+	return still_maps(cpu, lin, frame, user, &global);
+}
+
+/* Is attached page p still mapped as translated? Detach it if not. */
+static void revalidate_page(struct vcpu *cpu, struct tc_page *p)
+{
+	bool global;
+
+	STAT_INC(bt_page_revalidations);
+	if (still_maps(cpu, p->lin << 12, p->frame, p->user, &global)) {
+		set_global(p, global);
+		return;
+	}
+	/* Kept for when the page maps the frame again (the next process
+	 * switch, the next exec of the same program); the frame stays
+	 * protected meanwhile, so a write to it still invalidates them. */
+	detach_page(p);
 }
 
 /*
- * Drop the blocks of every translated page whose linear page no longer
- * maps its frame; with `region` >= 0 only the pages of that 4 MiB
- * region (invlpg: one entry, or one 4 MiB page, changed).
+ * Detach every attached page whose linear page no longer maps its frame;
+ * with `region` >= 0 only the pages of that 4 MiB region (invlpg: one
+ * entry, or one 4 MiB page, changed). With keep_global (a CR3 write),
+ * pages last found global are not checked: hardware keeps their TLB
+ * entries too (Linux's kernel text, most of what a process switch would
+ * otherwise check).
  */
-static void revalidate(struct vcpu *cpu, int64_t region)
+static void revalidate(struct vcpu *cpu, int64_t region, bool keep_global)
 {
-	for (struct tc_page *p = all_pages; p; p = p->all_next) {
-		uint32_t frame = p->frame;
+	struct tc_page *p, *next;
 
-		if (!p->blocks || p->detached ||
-		    (region >= 0 && (p->lin >> 10) != region))
-			continue;
-		STAT_INC(bt_page_revalidations);
-		if (page_still_maps(cpu, p->lin << 12, frame, p->user))
-			continue;
-		/* Kept for when the page maps the frame again (the next
-		 * process switch, the next exec of the same program); the
-		 * frame stays protected meanwhile, so a write to it still
-		 * invalidates them. */
-		detach_page(p);
+	if (region >= 0) {
+		for (p = region_pages[region]; p; p = next) {
+			next = p->region_next;
+			revalidate_page(cpu, p);
+		}
+		return;
 	}
+	for (unsigned g = 0; g < (keep_global ? 1u : 2u); g++)
+		for (p = live_pages[g]; p; p = next) {
+			next = p->live_next;
+			revalidate_page(cpu, p);
+		}
 }
 
-void bt_revalidate_pages(struct vcpu *cpu)
+void bt_revalidate_pages(struct vcpu *cpu, bool keep_global)
 {
-	revalidate(cpu, -1);
+	revalidate(cpu, -1, keep_global);
 }
 
 void bt_revalidate_region(struct vcpu *cpu, uint32_t lin)
 {
-	revalidate(cpu, lin >> 22);
+	revalidate(cpu, lin >> 22, false);
 }
 
 static void ibl_clear_table(struct bt_ibl_entry *t)
@@ -572,12 +714,15 @@ void bt_flush_cache(struct machine *m, const char *why)
 	(void)why;
 	STAT_INC(bt_cache_flushes);
 	bt_generation++;
-	for (struct tc_page *p = all_pages; p; p = p->all_next)
-		if (p->blocks)
-			shadow_unprotect_code(m, p->frame);
+	for (unsigned i = 0; i < 1u << PAGE_HASH_BITS; i++)
+		for (struct tc_page *p = frame_pages[i]; p; p = p->frame_next)
+			if (p->blocks)
+				shadow_unprotect_code(m, p->frame);
 	memset(hash, 0, sizeof(hash));
 	memset(pages, 0, sizeof(pages));
-	all_pages = NULL;
+	memset(frame_pages, 0, sizeof(frame_pages));
+	memset(live_pages, 0, sizeof(live_pages));
+	memset(region_pages, 0, sizeof(region_pages));
 	nr_order = 0;
 	cache_top = blocks_start;
 	meta_top = meta_base;

@@ -228,6 +228,79 @@ static void test_tlb(void)
 		 "with CR4.PGE clear, a CR3 reload flushes everything");
 }
 
+/* Code at CODE_VA comes from CODE_A or CODE_B: `mov $value, %eax; ret`.
+ * The translator keeps blocks per code page, so a remap must be seen by
+ * translated code as by data accesses. */
+#define CODE_A 0xd03000u
+#define CODE_B 0xd04000u
+#define CODE_VA 0x20400000u
+
+static void put_code(uint32_t frame, uint32_t value)
+{
+	volatile uint8_t *c = (volatile uint8_t *)frame;
+
+	c[0] = 0xb8; /* mov $value, %eax */
+	for (unsigned i = 0; i < 4; i++)
+		c[1 + i] = (uint8_t)(value >> (8 * i));
+	c[5] = 0xc3; /* ret */
+}
+
+static uint32_t call_code(void)
+{
+	uint32_t v = 0;
+
+	/* Twice: the second call runs what the first translated. */
+	for (unsigned i = 0; i < 2; i++)
+		v = ((uint32_t(*)(void))CODE_VA)();
+	return v;
+}
+
+static void test_tlb_code(void)
+{
+	uint32_t *pte;
+
+	section("TLB maintenance and translated code");
+	put_code(CODE_A, 0xaaaa);
+	put_code(CODE_B, 0xbbbb);
+	map_page(pd, CODE_VA, CODE_A, PTE_P | PTE_W);
+	invlpg(CODE_VA);
+	pte = pte_ptr(pd, CODE_VA);
+	CHECK_EQ(call_code(), 0xaaaa, "code in frame A");
+	*pte = CODE_B | PTE_P | PTE_W;
+	invlpg(CODE_VA);
+	CHECK_EQ(call_code(), 0xbbbb, "remapped to B: seen after invlpg");
+	*pte = CODE_A | PTE_P | PTE_W;
+	reload_cr3();
+	CHECK_EQ(call_code(), 0xaaaa, "remapped to A: seen after a CR3 reload");
+
+	write_cr4(read_cr4() | CR4_PGE);
+	*pte = CODE_B | PTE_P | PTE_W | PTE_G;
+	invlpg(CODE_VA);
+	CHECK_EQ(call_code(), 0xbbbb, "global code page B");
+	reload_cr3();
+	CHECK_EQ(call_code(), 0xbbbb, "global code page B after a CR3 reload");
+	*pte = CODE_A | PTE_P | PTE_W | PTE_G;
+	invlpg(CODE_VA + 0x123);
+	CHECK_EQ(call_code(), 0xaaaa, "invlpg flushes a global code page");
+	*pte = CODE_B | PTE_P | PTE_W | PTE_G;
+	write_cr4(read_cr4() & ~CR4_PGE);
+	write_cr4(read_cr4() | CR4_PGE);
+	CHECK_EQ(call_code(), 0xbbbb,
+		 "toggling CR4.PGE flushes global code pages");
+	/* Made non-global (invlpg drops the global entry): from now on a
+	 * CR3 reload flushes it again. */
+	*pte = CODE_A | PTE_P | PTE_W;
+	invlpg(CODE_VA);
+	CHECK_EQ(call_code(), 0xaaaa, "no longer global: code page A");
+	*pte = CODE_B | PTE_P | PTE_W;
+	reload_cr3();
+	CHECK_EQ(call_code(), 0xbbbb,
+		 "no longer global: seen after a CR3 reload");
+	write_cr4(read_cr4() & ~CR4_PGE);
+	*pte = 0;
+	invlpg(CODE_VA);
+}
+
 static void test_recursive(void)
 {
 	volatile uint32_t *self_pd = (volatile uint32_t *)0xfffff000u;
@@ -362,6 +435,7 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_alias();
 	test_accessed_dirty();
 	test_tlb();
+	test_tlb_code();
 	test_recursive();
 	test_error_codes();
 	paging_disable();
