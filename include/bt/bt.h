@@ -43,6 +43,16 @@ void bt_paging_changed(struct vcpu *cpu);
 
 /* Signal context: a kick arrived; make translated code return soon. */
 void bt_kick_from_signal(struct vcpu *cpu, void *ucontext);
+/* Signal context (the profiler): what the interrupted vCPU thread runs
+ * for the translator, with the guest EIP (of the block, or of the
+ * callout's instruction) and whether it is CPL 3 code. */
+enum bt_sample {
+	BT_SAMPLE_NONE,	   /* not translated code's: the loop, the devices */
+	BT_SAMPLE_CACHE,   /* translated code */
+	BT_SAMPLE_FAULT,   /* a host fault of translated code (shadow fills) */
+	BT_SAMPLE_CALLOUT, /* a callout (sensitive instruction, MMIO, ...) */
+};
+enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user);
 /* Signal context: a host fault; true if it was handled (the context is
  * redirected to the exit path or the access restarts). */
 bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,

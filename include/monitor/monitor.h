@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "monitor/machine.h"
 
@@ -40,6 +41,11 @@ int machine_boot(struct machine *m, char *err, size_t errlen);
 /* The I/O thread (events.c). */
 int mon_events_start(struct machine *m);
 void mon_events_stop(void);
+
+/* profile.c: with --stats, sample the vCPU thread's time by guest EIP
+ * (call on the vCPU thread, before the sandbox); print the top. */
+int profile_start(struct machine *m);
+void profile_print(FILE *out);
 /* vCPU thread: sleep until a host event or an interrupt may be pending. */
 void mon_events_wait(void);
 /* vCPU thread: watch `fd` until it is readable once: then the vCPU is

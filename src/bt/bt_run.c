@@ -255,6 +255,11 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
 
 /* ---- callouts (called from the callout trampoline) -------------------- */
 
+/* For the profiler: the host address of the translated code whose host
+ * fault is being handled, and the callout being run (or NULL). */
+static volatile uintptr_t faulting_rip;
+static const struct bt_callout *volatile running_callout;
+
 /*
  * After a callout: must the code cache stop (1), or may the block go on
  * (0)? It stops when the callout changed what the block was translated
@@ -293,6 +298,7 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	bool sensitive;
 
 	cpu->bt.in_cache = 0;
+	running_callout = co;
 	if (co->cat == BT_CAT_STEP) {
 		/* An instruction across two pages, fetched afresh; the
 		 * block goes on through the IBL at the new EIP. */
@@ -318,6 +324,7 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		r = bt_interp_exec(cpu, &co->insn, co->eip);
 	}
 	cpu->bt.in_cache = 1;
+	running_callout = NULL;
 	if (r != VCPU_EXIT_NONE) {
 		cpu->bt.pending_exit = r;
 		return 1;
@@ -340,6 +347,34 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 static bool in_range(uintptr_t rip, const uint8_t *lo, const uint8_t *hi)
 {
 	return rip >= (uintptr_t)lo && rip < (uintptr_t)hi;
+}
+
+enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user)
+{
+	ucontext_t *uc = ucontext;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t rip = (uintptr_t)g[REG_RIP];
+	const struct bt_callout *co = running_callout;
+	enum bt_sample where = BT_SAMPLE_CACHE;
+	struct tc_block *b;
+
+	if (co) {
+		*eip = co->eip;
+		*user = BT_KEY_USER(co->block->key);
+		return BT_SAMPLE_CALLOUT;
+	}
+	if (!bt_cache_contains((void *)rip)) {
+		rip = faulting_rip;
+		where = BT_SAMPLE_FAULT;
+	} else if (in_range(rip, bt_tramps.callout, bt_tramps.callout_end)) {
+		rip = *(uintptr_t *)(uintptr_t)g[REG_RSP];
+	}
+	b = rip ? bt_block_at((void *)rip) : NULL;
+	if (!b)
+		return BT_SAMPLE_NONE;
+	*eip = b->eip;
+	*user = BT_KEY_USER(b->key);
+	return where;
 }
 
 void bt_kick_from_signal(struct vcpu *cpu, void *ucontext)
@@ -378,8 +413,23 @@ static unsigned insn_at(const struct tc_block *b, uint32_t off)
 	return i;
 }
 
+static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
+			      void *ucontext);
+
 bool bt_fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 			  void *ucontext)
+{
+	ucontext_t *uc = ucontext;
+	bool handled;
+
+	faulting_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	handled = fault_from_signal(cpu, sig, siginfo, ucontext);
+	faulting_rip = 0;
+	return handled;
+}
+
+static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
+			      void *ucontext)
 {
 	siginfo_t *si = siginfo;
 	ucontext_t *uc = ucontext;

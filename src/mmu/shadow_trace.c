@@ -137,8 +137,13 @@ void sh_untrace(uint32_t frame)
 	}
 	while (sh.pt_head[frame])
 		sh_drop_region(sh.pt_head[frame] - 1u);
+	/* The mappings of the frame stay read-only: a write that faults on
+	 * one makes it writable (fill), one at a time. Giving them all back
+	 * here cost a host call each, for frames Linux often traces again
+	 * soon (a table written in bursts) or writes only through callouts
+	 * (an instruction adapted to a traced frame): about half of the host
+	 * calls of bench/linux fork+exec. */
 	mmu_frame_flags[frame] &= (uint8_t)~FRAME_PT;
-	sh_frame_unwp(frame);
 }
 
 /* Count a write to a page table; is it now written too often? */

@@ -9,7 +9,7 @@ libbt386_a_SOURCES += src/monitor/machine.c src/monitor/stats.c \
 	src/monitor/log.c src/monitor/multiboot.c src/monitor/bzimage.c \
 	src/monitor/signals.c src/monitor/sandbox.c src/monitor/file.c \
 	src/monitor/boot32.c src/monitor/gdbstub.c src/monitor/gdbstub_target.c \
-	src/monitor/memmap.c
+	src/monitor/memmap.c src/monitor/profile.c
 
 # The built-in demo guest is embedded in the bt386 binary.
 bt386_SOURCES += src/monitor/demo_image.S

@@ -569,6 +569,9 @@ int main(int argc, char **argv)
 	console_init();
 	if (mon_events_start(&m) < 0)
 		return MON_EXIT_ERROR;
+	if (m.opt.stats && !m.opt.direct_exec && profile_start(&m) < 0)
+		fprintf(stderr, "bt386: --stats: no time profile (%s)\n",
+			strerror(errno));
 	/* Everything is open and every thread runs: confine the process
 	 * before the first guest instruction (monitor/sandbox.h). */
 	if (!m.opt.no_sandbox && sandbox_confine(err, sizeof(err)) < 0) {
@@ -579,7 +582,9 @@ int main(int argc, char **argv)
 	console_flush();
 	mon_events_stop();
 	console_restore();
-	if (m.opt.stats)
+	if (m.opt.stats) {
 		stats_print(stderr);
+		profile_print(stderr);
+	}
 	return status;
 }

@@ -101,6 +101,17 @@ else
 	echo "not ok - hello under --stats: status $status"; cat "$tmp/err"
 	fails=$((fails + 1))
 fi
+# The time profile: samples placed at guest EIPs, translated code first.
+"$bt386" -nographic -no-reboot -m 64 --stats -kernel "$guests/procs.elf" \
+	-append "guest=procs" >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+if [ $status -eq 1 ] && grep -q "vCPU time by guest code" "$tmp/err" &&
+	grep -Eq "^    [0-9a-f]{8}   [03] " "$tmp/err"; then
+	echo "ok - --stats samples the vCPU time by guest code"
+else
+	echo "not ok - procs under --stats: status $status, no profile"
+	cat "$tmp/err"; fails=$((fails + 1))
+fi
 
 # A boot sector (mov al, 2Ah; out F4h, al; hlt, and 55AAh) boots from
 # -hda, from -drive index=0 with -boot c, and loses to -kernel.

@@ -1088,6 +1088,35 @@ START_TEST(test_unused_table_untraced_on_write)
 }
 END_TEST
 
+/* An untraced table's mappings stay read-only (no host call at the
+ * untrace); a write that faults on one makes it writable. */
+START_TEST(test_untraced_alias_writable_on_write)
+{
+	uint32_t user = 0x00401000u, alias = 0xc0100000u;
+	uint32_t pte = map(PD, user, DATA, P | W | U | A | D);
+	uint32_t pt = pte & X86_PTE_ADDR;
+	uint64_t calls;
+	unsigned i;
+
+	map(PD, alias, pt, P | W | D | A);
+	fill(alias, RD);
+	fill(user, RD);
+	ck_assert(!can_write(alias));
+	/* Written in a burst (an entry nothing maps): hot, untraced. */
+	for (i = 0; i < 1000 && (mmu_frame_flags[pt >> 12] & FRAME_PT); i++)
+		guest_write32(pte + 8, (DATA + (i % 16) * 0x1000) | P | U);
+	ck_assert(!(mmu_frame_flags[pt >> 12] & FRAME_PT));
+	ck_assert(!can_read(user, NULL));
+	ck_assert(can_read(alias, NULL));
+	ck_assert(!can_write(alias));
+	calls = info().host_calls;
+	ck_assert_int_eq(flt(alias, WR, NULL), SHADOW_FILLED);
+	ck_assert(can_write(alias));
+	ck_assert_uint_eq(info().host_calls, calls + 1);
+	ck_assert_uint_eq(peek32(pte + 8) >> 12, (DATA >> 12) + (i - 1) % 16);
+}
+END_TEST
+
 START_TEST(test_hot_table_untraced)
 {
 	uint32_t user = 0x00401000u;
@@ -1581,6 +1610,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_guard_between_views);
 	tcase_add_test(tc, test_unused_table_untraced_on_write);
 	tcase_add_test(tc, test_hot_table_untraced);
+	tcase_add_test(tc, test_untraced_alias_writable_on_write);
 	tcase_add_test(tc, test_hot_allowance_grows_with_pages);
 	tcase_add_test(tc, test_directory_never_hot);
 	tcase_add_test(tc, test_pae_not_mapped);

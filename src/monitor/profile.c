@@ -1,0 +1,184 @@
+/*
+ * profile.c - where the vCPU's time goes, by guest code address.
+ *
+ * With --stats, the vCPU thread's CPU time (user and system: host calls
+ * and faults count) is sampled PROFILE_HZ times a second by a POSIX CPU
+ * timer whose signal (SIGPROF) goes to that thread. Each sample is
+ * credited to a guest EIP and to what the thread did for it: translated
+ * code (the EIP of the block), a host fault of translated code (shadow
+ * fills, emulated writes: the faulting block), a callout (its
+ * instruction), or the rest of the monitor (the loop, the interpreter,
+ * translation, devices: the EIP the vCPU holds). profile_print() lists
+ * the addresses with the most samples; a guest's symbol table (Linux:
+ * /proc/kallsyms) names them.
+ *
+ * The handler runs in signal context: it reads the vCPU and the code
+ * cache's block index (signal-safe) and bumps counters in a fixed table.
+ * Not with --direct-exec, whose signal handling owns every signal.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bt/bt.h"
+#include "monitor/monitor.h"
+
+#define PROFILE_HZ 1000
+#define SLOTS 8192u /* power of two */
+#define PROBES 32u
+#define TOP 25u
+
+enum { IN_CACHE, IN_FAULT, IN_CALLOUT, IN_MONITOR, NR_WHERE };
+
+struct slot {
+	uint32_t eip;
+	bool used, user;
+	uint32_t n[NR_WHERE];
+};
+
+static struct slot slots[SLOTS];
+static struct machine *prof_machine;
+static volatile uint64_t samples, lost, by_where[NR_WHERE];
+
+static void record(uint32_t eip, bool user, unsigned where)
+{
+	uint32_t h = (eip * 0x9e3779b1u) >> 19;
+
+	samples++;
+	by_where[where]++;
+	for (uint32_t i = 0; i < PROBES; i++) {
+		struct slot *s = &slots[(h + i) & (SLOTS - 1)];
+
+		if (s->used && (s->eip != eip || s->user != user))
+			continue;
+		s->used = true;
+		s->eip = eip;
+		s->user = user;
+		s->n[where]++;
+		return;
+	}
+	lost++;
+}
+
+static void on_prof(int sig, siginfo_t *si, void *uc)
+{
+	struct machine *m = prof_machine;
+	uint32_t eip = 0;
+	bool user = false;
+
+	(void)sig;
+	(void)si;
+	if (!m)
+		return;
+	switch (m->bt_on ? bt_sample_at(uc, &eip, &user) : BT_SAMPLE_NONE) {
+	case BT_SAMPLE_CACHE:
+		record(eip, user, IN_CACHE);
+		break;
+	case BT_SAMPLE_FAULT:
+		record(eip, user, IN_FAULT);
+		break;
+	case BT_SAMPLE_CALLOUT:
+		record(eip, user, IN_CALLOUT);
+		break;
+	case BT_SAMPLE_NONE:
+		record(m->cpu.eip, m->cpu.cpl == 3, IN_MONITOR);
+		break;
+	}
+}
+
+int profile_start(struct machine *m)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+	struct sigaction sa;
+	timer_t t;
+
+	prof_machine = m;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sa.sa_sigaction = on_prof;
+	if (sigaction(SIGPROF, &sa, NULL) < 0)
+		return -1;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGPROF;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t) < 0)
+		return -1;
+	its.it_interval.tv_sec = 0;
+	its.it_interval.tv_nsec = 1000000000L / PROFILE_HZ;
+	its.it_value = its.it_interval;
+	return timer_settime(t, 0, &its, NULL);
+}
+
+static uint32_t total_of(const struct slot *s)
+{
+	uint32_t n = 0;
+
+	for (unsigned w = 0; w < NR_WHERE; w++)
+		n += s->n[w];
+	return n;
+}
+
+static double pct(uint64_t n)
+{
+	return 100.0 * (double)n / (double)samples;
+}
+
+/* The slot with the most samples after `after` in the order (most
+ * first, then table order). Not qsort: glibc's asks the kernel how much
+ * memory there is, which the sandbox refuses. */
+static const struct slot *next_best(const struct slot *after)
+{
+	const struct slot *best = NULL;
+	uint32_t below = after ? total_of(after) : UINT32_MAX;
+
+	for (uint32_t i = 0; i < SLOTS; i++) {
+		const struct slot *s = &slots[i];
+		uint32_t n = total_of(s);
+
+		if (!s->used || n > below ||
+		    (after && n == below && s <= after))
+			continue;
+		if (!best || n > total_of(best))
+			best = s;
+	}
+	return best;
+}
+
+void profile_print(FILE *out)
+{
+	const struct slot *s = NULL;
+	uint64_t user = 0;
+
+	if (!samples)
+		return;
+	for (uint32_t i = 0; i < SLOTS; i++)
+		if (slots[i].user)
+			user += total_of(&slots[i]);
+	fprintf(out,
+		"  vCPU time by guest code (%llu samples at %u Hz, %.1f%% at "
+		"CPL 3, %llu not placed): translated code %.1f%%, host faults "
+		"of translated code %.1f%%, callouts %.1f%%, rest of the "
+		"monitor %.1f%%\n"
+		"    %-10s %-4s %8s %8s %8s %8s\n",
+		(unsigned long long)samples, PROFILE_HZ, pct(user),
+		(unsigned long long)lost, pct(by_where[IN_CACHE]),
+		pct(by_where[IN_FAULT]), pct(by_where[IN_CALLOUT]),
+		pct(by_where[IN_MONITOR]), "eip", "cpl", "code", "faults",
+		"callouts", "monitor");
+	for (uint32_t i = 0; i < TOP; i++) {
+		s = next_best(s);
+		if (!s)
+			break;
+		fprintf(out, "    %08x   %-4u %7.2f%% %7.2f%% %7.2f%% %7.2f%%\n",
+			s->eip, s->user ? 3u : 0u, pct(s->n[IN_CACHE]),
+			pct(s->n[IN_FAULT]), pct(s->n[IN_CALLOUT]),
+			pct(s->n[IN_MONITOR]));
+	}
+}
