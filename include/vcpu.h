@@ -127,6 +127,11 @@ struct vcpu {
 		uint64_t insns; /* guest instructions executed (--stats) */
 		uint64_t ibl_lookups; /* indirect branches executed (--stats) */
 		uint64_t gs_base;     /* host GS base: the shadow view in use */
+		/* A constant MMIO register (the local APIC's ID) read by
+		 * translated kernel code: -(its linear address + 1), 0 for
+		 * none; and its value (translate.c, cached MMIO loads). */
+		uint64_t mmio_key;
+		uint32_t mmio_value;
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 	} bt;
 

@@ -314,6 +314,9 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		stats.bt_callouts_by_op[X86_OP_MOV]++;
 		r = VCPU_EXIT_NONE;
 	} else {
+		/* Anything but a plain mov may change what a constant MMIO
+		 * register reads (the APIC base MSR, a mode change). */
+		cpu->bt.mmio_key = 0;
 		if (co->cat == BT_CAT_INTERP) {
 			STAT_INC(bt_interp_fallbacks);
 			stats.bt_interp_by_op[co->insn.info->op]++;
@@ -683,6 +686,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))
 			continue;
 		reason = bt_tramps.enter(cpu);
+		cpu->bt.mmio_key = 0; /* the loop may change anything */
 		STAT_INC(bt_exits);
 		if (bt_count_blocks)
 			sync_counters(cpu);

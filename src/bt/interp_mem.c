@@ -19,6 +19,7 @@
 
 #include "bt/debug.h"
 #include "bt/interp_priv.h"
+#include "devices/devices.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
 
@@ -523,11 +524,26 @@ bool bt_interp_fast_mov(struct vcpu *cpu, const struct x86_insn *in,
 	if (!e)
 		return false;
 	STAT_INC(bt_fast_movs);
-	if (store)
+	if (store) {
+		/* A device register may change: no constant is cached. */
+		if (!e->host)
+			cpu->bt.mmio_key = 0;
 		phys_write(cpu, e, lin, size,
 			   imm ? in->imm : interp_reg_get(cpu, reg, size));
-	else
-		interp_reg_put(cpu, reg, size, phys_read(cpu, e, lin, size));
+	} else {
+		uint32_t v = phys_read(cpu, e, lin, size);
+
+		interp_reg_put(cpu, reg, size, v);
+		/* Kernel code reading a constant register (xv6's mycpu()
+		 * reads the APIC ID at every spinlock operation): later reads
+		 * by translated code take the value inline (translate.c). */
+		if (!e->host && size == 4 && !user &&
+		    dev_lapic_reg_constant(cpu->machine,
+					   (e->ppage << 12) | (lin & 0xfff))) {
+			cpu->bt.mmio_key = ~(uint64_t)lin;
+			cpu->bt.mmio_value = v;
+		}
+	}
 	cpu->eflags &= ~X86_FL_RF;
 	cpu->eip = next_eip;
 	STAT_INC(insns_interp);

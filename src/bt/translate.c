@@ -756,6 +756,79 @@ static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	emit_call(&x->e, bt_tramps.callout);
 }
 
+/*
+ * A `mov r32, [mem]` of kernel code that was adapted to a callout (it
+ * faults: an MMIO access, a watched frame) may read a device register
+ * whose value cannot change while translated code runs (the local APIC's
+ * ID: xv6 and JOS read it at every spinlock operation, 95 M times in
+ * xv6's usertests, a third of the run as callouts). The callout caches
+ * such a read (bt_interp_fast_mov: cpu->bt.mmio_key / mmio_value); this
+ * sequence takes the cached value when the address is the same, without
+ * touching the guest's flags, and calls out otherwise:
+ *
+ *	lea r13d, [guest address]	; 67: wraps at 4 GiB
+ *	mov r11, rcx
+ *	mov rcx, [r15 + mmio_key]	; ~address, or 0
+ *	lea rcx, [rcx + r13 + 1]	; zero iff the address matches
+ *	jrcxz hit
+ *	mov rcx, r11
+ *	<callout>
+ *	jmp done
+ * hit:	mov rcx, r11
+ *	mov reg, [r15 + mmio_value]
+ * done:
+ *
+ * The cache is dropped whenever the value could change or the address
+ * stop mapping the register: any exit to the loop, any callout but a
+ * plain mov, an MMIO write (bt_run.c, interp_mem.c). Kernel code only:
+ * the linear address was checked with CPL 0's rights.
+ */
+static bool cached_mmio_load_ok(const struct xlate *x,
+				const struct x86_insn *in, uint32_t eip)
+{
+	return !BT_KEY_USER(x->key) && (x->key & BT_KEY_FLAT) &&
+	       x->cat[in - x->insn] == BT_CAT_CALLOUT &&
+	       bt_adapt_is_marked(eip) && in->info->op == X86_OP_MOV &&
+	       in->enc == X86_ENC_LEGACY && in->map == 0 &&
+	       in->opcode == 0x8b && in->opsize == 4 && in->mod != 3 &&
+	       in->addrsize == 4 &&
+	       (in->seg == X86_DS || in->seg == X86_SS || in->seg == X86_ES);
+}
+
+static void emit_cached_mmio_load(struct xlate *x, unsigned i, uint32_t eip,
+				  const uint8_t *bytes)
+{
+	struct emit *e = &x->e;
+	const struct x86_insn *in = &x->insn[i];
+	uint8_t *jrcxz_disp, *jmp_disp;
+
+	emit_u8(e, 0x67);
+	if (!emit_with_guest_mem(x, in, bytes, 0x8d, HR_R13)) {
+		e->overflow = true;
+		return;
+	}
+	emit_mov_rr64(e, HR_R11, HR_RCX);
+	emit_load64(e, HR_RCX, HR_VCPU, OFF(bt.mmio_key));
+	/* lea rcx, [rcx + r13 + 1] */
+	emit_bytes(e, (const uint8_t[]){0x4a, 0x8d, 0x4c, 0x29, 0x01}, 5);
+	emit_u8(e, 0xe3); /* jrcxz hit */
+	jrcxz_disp = e->p;
+	emit_u8(e, 0);
+	emit_mov_rr64(e, HR_RCX, HR_R11);
+	emit_callout(x, i, eip, BT_CAT_CALLOUT);
+	emit_u8(e, 0xeb); /* jmp done */
+	jmp_disp = e->p;
+	emit_u8(e, 0);
+	if (e->p >= e->end)
+		return;
+	*jrcxz_disp = (uint8_t)(e->p - (jrcxz_disp + 1));
+	emit_mov_rr64(e, HR_RCX, HR_R11);
+	emit_load32(e, host_reg_of(in->reg), HR_VCPU, OFF(bt.mmio_value));
+	if (e->p >= e->end)
+		return;
+	*jmp_disp = (uint8_t)(e->p - (jmp_disp + 1));
+}
+
 static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
@@ -788,7 +861,10 @@ static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 			return true;
 		break;
 	default:
-		emit_callout(x, i, eip, (enum bt_cat)x->cat[i]);
+		if (cached_mmio_load_ok(x, in, eip))
+			emit_cached_mmio_load(x, i, eip, bytes);
+		else
+			emit_callout(x, i, eip, (enum bt_cat)x->cat[i]);
 		return true;
 	}
 	return false;

@@ -571,6 +571,15 @@ static uint32_t lapic_mmio_read(void *opaque, uint32_t offset, unsigned size)
 	return reg_read(l, offset >> 4) >> (8 * sub);
 }
 
+bool dev_lapic_reg_constant(const struct machine *m, uint32_t paddr)
+{
+	const struct dev_lapic *l = m->lapic;
+	uint32_t off = paddr - LAPIC_BASE;
+
+	return l && hw_enabled(l) && paddr >= LAPIC_BASE &&
+	       (off == REG_ID << 4 || off == REG_VER << 4);
+}
+
 static void lapic_mmio_write(void *opaque, uint32_t offset, unsigned size,
 			     uint32_t value)
 {

@@ -176,7 +176,8 @@ void profile_print(FILE *out)
 		s = next_best(s);
 		if (!s)
 			break;
-		fprintf(out, "    %08x   %-4u %7.2f%% %7.2f%% %7.2f%% %7.2f%%\n",
+		fprintf(out,
+			"    %08x   %-4u %7.2f%% %7.2f%% %7.2f%% %7.2f%%\n",
 			s->eip, s->user ? 3u : 0u, pct(s->n[IN_CACHE]),
 			pct(s->n[IN_FAULT]), pct(s->n[IN_CALLOUT]),
 			pct(s->n[IN_MONITOR]));

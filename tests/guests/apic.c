@@ -343,6 +343,36 @@ static void test_lapic_registers(void)
 	CHECK_EQ(lapic_read(L_ISR + 0x10 * 2), 0, "nothing in service");
 }
 
+/* The ID register read as xv6's mycpu() and JOS's cpunum() do, over and
+ * over from one instruction (translators may cache it: a write must show
+ * at once). */
+static uint32_t read_id(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("movl 0x20(%1), %0"
+			 : "=r"(v)
+			 : "r"(phys8(LAPIC_ADDR))
+			 : "memory");
+	return v;
+}
+
+static void test_lapic_id(void)
+{
+	uint32_t id = read_id();
+	int same = 1;
+
+	section("the APIC ID, read as a kernel's mycpu() does");
+	for (int i = 0; i < 1000; i++)
+		same &= read_id() == id;
+	CHECK(same, "the ID reads the same 1000 times");
+	CHECK_EQ(id, lapic_read(L_ID), "and as a plain read");
+	*reg32(LAPIC_ADDR + L_ID) = id ^ (1u << 24);
+	CHECK_EQ(read_id(), id ^ (1u << 24), "a new ID reads back at once");
+	*reg32(LAPIC_ADDR + L_ID) = id;
+	CHECK_EQ(read_id(), id, "the old one again");
+}
+
 static void test_self_ipi(void)
 {
 	section("self-IPI, IRR, ISR and EOI");
@@ -546,6 +576,7 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 		trap_set_handler(v, record_handler);
 	test_mp_tables();
 	test_lapic_registers();
+	test_lapic_id();
 	test_self_ipi();
 	test_priority();
 	test_lapic_timer();
