@@ -558,10 +558,12 @@ bool sh_region_live(uint32_t j)
  * walk is free of side effects (present for the view, Accessed already
  * set in both entries); else it is dropped. One host call instead of a
  * drop, a host fault and a fill (bench ptedit: a remap; Linux's fork
- * write-protecting the parent's pages). A page not mapped stays so: a
+ * write-protecting the parent's pages). A page not mapped stays so
+ * unless it is the one the guest's last page fault was for (CR2: its
+ * handler is mapping it, and the retry comes next; bench pagefault): a
  * Linux fault maps up to 16 entries one write at a time (fault-around),
  * one host call each here, where the first touch maps them all with one
- * (the cluster); Linux fork+exec took 2x longer mapping them eagerly.
+ * (the cluster); Linux fork+exec took 2x longer mapping them all eagerly.
  */
 void sh_refill(uint32_t j, uint32_t i)
 {
@@ -571,7 +573,8 @@ void sh_refill(uint32_t j, uint32_t i)
 	uint32_t lpn = j * SH_REGION_PAGES + i, err;
 	struct mmu_walk_result w;
 
-	if (lpn < sh.min_lpn || !sh.slot_of[lpn])
+	if (lpn < sh.min_lpn ||
+	    (!sh.slot_of[lpn] && sh_page_lin(lpn) >> 12 != cpu->cr2 >> 12))
 		return;
 	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
 		    0 ||

@@ -804,6 +804,14 @@ START_TEST(test_pte_write_maps_at_once)
 	ck_assert_uint_eq(stats.shadow_eager_fills, 3);
 	fill(a + 0x5000, RD);
 	ck_assert(!can_write(a + 0x5000)); /* clean: D is set by a fault */
+	/* ... unless the guest's last page fault was for it (its handler is
+	 * mapping it; the retry comes next). */
+	pte = map(PD, a + 0x9000, DATA + 0x9000, 0);
+	cpu->cr2 = a + 0x9123;
+	guest_write32(pte, (DATA + 0x9000) | P | W | A);
+	ck_assert_uint_eq(stats.shadow_eager_fills, 4);
+	ck_assert_uint_eq(read_tag(a + 0x9000), tag((DATA + 0x9000) >> 12));
+	cpu->cr2 = 0;
 	/* A user view shows only what ring 3 may see: a page made
 	 * supervisor-only leaves it at once. */
 	set_view(true);
