@@ -37,6 +37,9 @@
 typedef uint32_t (*bus_read_fn)(void *opaque, uint32_t offset, unsigned size);
 typedef void (*bus_write_fn)(void *opaque, uint32_t offset, unsigned size,
 			     uint32_t value);
+/* Does a 4-byte read at offset return what the last one did until the
+ * device is written (or reconfigured by the CPU: an MSR, a mode)? */
+typedef bool (*bus_constant_fn)(void *opaque, uint32_t offset);
 
 struct bus_range {
 	const char *name;
@@ -51,6 +54,9 @@ struct bus_range {
 	 * does, so callbacks only ever see size 1.
 	 */
 	bool byte_wide;
+	/* MMIO: registers whose reads the translator may cache (NULL:
+	 * none; bus_mmio_set_constant). */
+	bus_constant_fn constant;
 };
 
 #define BUS_MAX_PIO_RANGES 64
@@ -129,6 +135,11 @@ void bus_register_mmio(struct bus *bus, const char *name, uint32_t base,
 uint32_t bus_pio_read(struct bus *bus, uint16_t port, unsigned size);
 void bus_pio_write(struct bus *bus, uint16_t port, unsigned size,
 		   uint32_t value);
+
+/* The MMIO range at base tells which of its registers read as constants;
+ * bus_mmio_constant() asks it (the translator's cached MMIO loads). */
+void bus_mmio_set_constant(struct bus *bus, uint32_t base, bus_constant_fn fn);
+bool bus_mmio_constant(const struct bus *bus, uint32_t paddr, unsigned size);
 
 /* The MMIO range that holds a physical address, or NULL. */
 const struct bus_range *bus_mmio_find(const struct bus *bus, uint32_t paddr);

@@ -126,9 +126,6 @@ bool dev_lapic_deliver(struct dev_lapic *l, unsigned mode, uint8_t vector,
 		       bool level, bool logical, uint8_t dest);
 /* IA32_APIC_BASE changed (the MSR lives in the vCPU: cpu->apic_base). */
 void dev_lapic_base_changed(struct dev_lapic *l);
-/* Is a 4-byte read at paddr a local APIC register that only a write to
- * the APIC or to its base MSR changes (ID, version)? */
-bool dev_lapic_reg_constant(const struct machine *m, uint32_t paddr);
 /* The local APIC's EOI of a level-triggered vector: clear remote IRR. */
 void dev_ioapic_eoi(struct dev_ioapic *io, uint8_t vector);
 

@@ -104,6 +104,11 @@ struct tc_block {
 	struct tc_insn_map *map; /* n_insns entries */
 };
 
+/* A place on a doubly linked list of code pages (cache.c). */
+struct tc_link {
+	struct tc_page *next, *prev;
+};
+
 /* A guest linear code page with translations, and the frame it mapped
  * to when they were made. */
 struct tc_page {
@@ -120,8 +125,8 @@ struct tc_page {
 	struct tc_block *blocks;
 	struct tc_page *hash_next;  /* pages at the same lin hash */
 	struct tc_page *frame_next; /* pages of the same frame hash */
-	struct tc_page *live_next, *live_prev;	   /* attached pages */
-	struct tc_page *region_next, *region_prev; /* ... of its 4 MiB */
+	/* Attached pages: on live_pages[global] and on their region's list. */
+	struct tc_link live, region;
 };
 
 /* Sizes. */

@@ -16,6 +16,7 @@
  *  - every frame with a live block is FRAME_CODE-protected in the shadow;
  *  - blocks never span a page, so one code page owns each block.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,60 +157,58 @@ static bool frame_has_blocks(uint32_t frame);
 static void detach_page(struct tc_page *p);
 static void reattach_page(struct tc_page *p);
 
-static void global_add(struct tc_page *p)
-{
-	struct tc_page **head = &live_pages[p->global];
+#define LIVE offsetof(struct tc_page, live)
+#define REGION offsetof(struct tc_page, region)
 
-	p->live_prev = NULL;
-	p->live_next = *head;
+static struct tc_link *link_of(struct tc_page *p, size_t link)
+{
+	return (struct tc_link *)((char *)p + link);
+}
+
+static void list_push(struct tc_page **head, struct tc_page *p, size_t link)
+{
+	struct tc_link *l = link_of(p, link);
+
+	l->prev = NULL;
+	l->next = *head;
 	if (*head)
-		(*head)->live_prev = p;
+		link_of(*head, link)->prev = p;
 	*head = p;
 }
 
-static void global_remove(struct tc_page *p)
+static void list_unlink(struct tc_page **head, struct tc_page *p, size_t link)
 {
-	if (p->live_prev)
-		p->live_prev->live_next = p->live_next;
+	struct tc_link *l = link_of(p, link);
+
+	if (l->prev)
+		link_of(l->prev, link)->next = l->next;
 	else
-		live_pages[p->global] = p->live_next;
-	if (p->live_next)
-		p->live_next->live_prev = p->live_prev;
-	p->live_next = p->live_prev = NULL;
+		*head = l->next;
+	if (l->next)
+		link_of(l->next, link)->prev = l->prev;
+	l->next = l->prev = NULL;
 }
 
 /* An attached page is on a live list and its region's list. */
 static void live_add(struct tc_page *p)
 {
-	struct tc_page **head = &region_pages[p->lin >> 10];
-
-	global_add(p);
-	p->region_prev = NULL;
-	p->region_next = *head;
-	if (*head)
-		(*head)->region_prev = p;
-	*head = p;
+	list_push(&live_pages[p->global], p, LIVE);
+	list_push(&region_pages[p->lin >> 10], p, REGION);
 }
 
 static void live_remove(struct tc_page *p)
 {
-	global_remove(p);
-	if (p->region_prev)
-		p->region_prev->region_next = p->region_next;
-	else
-		region_pages[p->lin >> 10] = p->region_next;
-	if (p->region_next)
-		p->region_next->region_prev = p->region_prev;
-	p->region_next = p->region_prev = NULL;
+	list_unlink(&live_pages[p->global], p, LIVE);
+	list_unlink(&region_pages[p->lin >> 10], p, REGION);
 }
 
 static void set_global(struct tc_page *p, bool global)
 {
 	if (p->global == global)
 		return;
-	global_remove(p);
+	list_unlink(&live_pages[p->global], p, LIVE);
 	p->global = global;
-	global_add(p);
+	list_push(&live_pages[p->global], p, LIVE);
 }
 
 static void frame_add(struct tc_page *p)
@@ -631,14 +630,14 @@ static void revalidate(struct vcpu *cpu, int64_t region, bool keep_global)
 
 	if (region >= 0) {
 		for (p = region_pages[region]; p; p = next) {
-			next = p->region_next;
+			next = p->region.next;
 			revalidate_page(cpu, p);
 		}
 		return;
 	}
 	for (unsigned g = 0; g < (keep_global ? 1u : 2u); g++)
 		for (p = live_pages[g]; p; p = next) {
-			next = p->live_next;
+			next = p->live.next;
 			revalidate_page(cpu, p);
 		}
 }

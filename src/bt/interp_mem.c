@@ -19,7 +19,7 @@
 
 #include "bt/debug.h"
 #include "bt/interp_priv.h"
-#include "devices/devices.h"
+#include "devices/bus.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
 
@@ -537,9 +537,9 @@ bool bt_interp_fast_mov(struct vcpu *cpu, const struct x86_insn *in,
 		/* Kernel code reading a constant register (xv6's mycpu()
 		 * reads the APIC ID at every spinlock operation): later reads
 		 * by translated code take the value inline (translate.c). */
-		if (!e->host && size == 4 && !user &&
-		    dev_lapic_reg_constant(cpu->machine,
-					   (e->ppage << 12) | (lin & 0xfff))) {
+		if (!e->host && !user &&
+		    bus_mmio_constant(&cpu->machine->bus,
+				      (e->ppage << 12) | (lin & 0xfff), size)) {
 			cpu->bt.mmio_key = ~(uint64_t)lin;
 			cpu->bt.mmio_value = v;
 		}

@@ -187,6 +187,22 @@ const struct bus_range *bus_mmio_find(const struct bus *bus, uint32_t paddr)
 	return NULL;
 }
 
+void bus_mmio_set_constant(struct bus *bus, uint32_t base, bus_constant_fn fn)
+{
+	for (unsigned i = 0; i < bus->nr_mmio; i++)
+		if (bus->mmio[i].base == base)
+			bus->mmio[i].constant = fn;
+}
+
+bool bus_mmio_constant(const struct bus *bus, uint32_t paddr, unsigned size)
+{
+	const struct bus_range *r = bus_mmio_find(bus, paddr);
+
+	return r && r->constant && size == 4 && !(paddr & 3) &&
+	       paddr - r->base + size <= r->len &&
+	       r->constant(r->opaque, paddr - r->base);
+}
+
 /* MMIO registers are naturally aligned; a straddling access is split. */
 uint32_t bus_mmio_read(struct bus *bus, uint32_t paddr, unsigned size)
 {

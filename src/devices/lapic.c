@@ -571,13 +571,14 @@ static uint32_t lapic_mmio_read(void *opaque, uint32_t offset, unsigned size)
 	return reg_read(l, offset >> 4) >> (8 * sub);
 }
 
-bool dev_lapic_reg_constant(const struct machine *m, uint32_t paddr)
+/* ID and version change only when written or when IA32_APIC_BASE turns
+ * the page off (bus_constant_fn). */
+static bool lapic_mmio_constant(void *opaque, uint32_t offset)
 {
-	const struct dev_lapic *l = m->lapic;
-	uint32_t off = paddr - LAPIC_BASE;
+	const struct dev_lapic *l = opaque;
 
-	return l && hw_enabled(l) && paddr >= LAPIC_BASE &&
-	       (off == REG_ID << 4 || off == REG_VER << 4);
+	return hw_enabled(l) &&
+	       (offset == REG_ID << 4 || offset == REG_VER << 4);
 }
 
 static void lapic_mmio_write(void *opaque, uint32_t offset, unsigned size,
@@ -676,6 +677,7 @@ int dev_lapic_init(struct machine *m)
 	mon_timer_init(&l->timer, "lapic-timer", timer_fire, l);
 	bus_register_mmio(&m->bus, "lapic", LAPIC_BASE, 0x1000, lapic_mmio_read,
 			  lapic_mmio_write, l);
+	bus_mmio_set_constant(&m->bus, LAPIC_BASE, lapic_mmio_constant);
 	lapic_power_on(l);
 	bus_set_local_apic(&m->bus, lapic_lines_changed, lapic_intr_ack, l);
 	return 0;

@@ -262,7 +262,7 @@ static void switch_pd(unsigned view, uint32_t new_pd)
  * The space to recycle: an orphan (no directory, shared regions kept),
  * else one never used, else the least recently used.
  */
-static unsigned lru_victim(void)
+static unsigned space_to_recycle(void)
 {
 	unsigned s, victim = SH_SPACES, lru = 0;
 
@@ -297,7 +297,7 @@ static void select_space(uint32_t pd)
 	if (s < SH_SPACES) {
 		STAT_INC(shadow_space_hits);
 	} else {
-		s = lru_victim();
+		s = space_to_recycle();
 		STAT_INC(shadow_space_misses);
 		switch_pd(shadow_kernel_view(s), pd);
 		switch_pd(shadow_user_view(s), pd);

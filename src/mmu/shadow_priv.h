@@ -32,7 +32,9 @@
  *  - In a user view, every mapped page is one the guest's tables give
  *    user access to (U at both levels): no supervisor page, ever.
  *  - Only the views in use have pages: the direct view only with `direct`,
- *    a space's views only while it has a directory (space_pd).
+ *    a space's views while it has a directory (space_pd), or, as an
+ *    orphan without one, regions filled from 4 MiB PDEs or still on a
+ *    traced table's chain, each mapping what its recorded PDE gives.
  */
 #ifndef BT386_MMU_SHADOW_PRIV_H
 #define BT386_MMU_SHADOW_PRIV_H

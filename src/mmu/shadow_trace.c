@@ -10,9 +10,9 @@
  * mappings built from the entries written:
  *  - entry j of a view's directory: region j of that view (the direct
  *    view's directory may be an earlier CR3 until user code runs); a
- *    cached space that is not the current one loses everything instead
- *    (a process's directory rewritten while it does not run is rare,
- *    and a dead process's directory reused as data must stop trapping);
+ *    cached space that is not the current one loses its directory
+ *    instead and becomes an orphan (sh_orphan_space: a dead process's
+ *    directory reused, as data or as the next process's directory);
  *  - entry i of a page table: page (j << 10) | i for every region j whose
  *    PDE points to that table (the back-map: pt_head[frame] heads a chain
  *    of regions, usually one; a table shared by several PDEs, or a
@@ -115,8 +115,8 @@ static bool is_current_pd(uint32_t frame)
 }
 
 /* Cached spaces other than the current one whose directory the frame is
- * lose everything. */
-static void drop_other_spaces(uint32_t frame)
+ * become orphans. */
+static void orphan_other_spaces(uint32_t frame)
 {
 	for (unsigned s = 0; s < SH_SPACES; s++)
 		if (s != sh.cur && sh.space_pd[s] == frame)
@@ -129,7 +129,7 @@ void sh_untrace(uint32_t frame)
 	if (!(mmu_frame_flags[frame] & FRAME_PT))
 		return;
 	sh.info.untraces++;
-	drop_other_spaces(frame);
+	orphan_other_spaces(frame);
 	if (is_current_pd(frame)) {
 		/* Everything hangs off the directory; this untraces all. */
 		sh_flush();
@@ -171,7 +171,7 @@ static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 	uint32_t i0 = lo / 4, n = (hi - 1) / 4 - i0 + 1;
 	bool pd;
 
-	drop_other_spaces(frame);
+	orphan_other_spaces(frame);
 	pd = is_current_pd(frame);
 	if (!pd && (!sh.pt_head[frame] || hot(frame))) {
 		sh_untrace(frame);

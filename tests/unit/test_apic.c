@@ -161,6 +161,16 @@ START_TEST(test_lapic_registers)
 	/* Divide configuration keeps bits 0, 1 and 3. */
 	lw(0x3e0, 0xff);
 	ck_assert_uint_eq(lr(0x3e0), 0xb);
+	/* ID and version may be cached by the translator; nothing else,
+	 * and nothing once the APIC is off. */
+	ck_assert(bus_mmio_constant(&m->bus, LAPIC + 0x020, 4));
+	ck_assert(bus_mmio_constant(&m->bus, LAPIC + 0x030, 4));
+	ck_assert(!bus_mmio_constant(&m->bus, LAPIC + 0x020, 2));
+	ck_assert(!bus_mmio_constant(&m->bus, LAPIC + 0x390, 4));
+	ck_assert(!bus_mmio_constant(&m->bus, LAPIC + 0x080, 4));
+	m->cpu.apic_base &= ~BT_APIC_BASE_EN;
+	ck_assert(!bus_mmio_constant(&m->bus, LAPIC + 0x020, 4));
+	m->cpu.apic_base |= BT_APIC_BASE_EN;
 }
 END_TEST
 
