@@ -207,13 +207,7 @@ static void op_invlpg(struct vcpu *cpu, const struct x86_insn *in)
 	need_cpl0(cpu);
 	lin = cpu->seg[in->seg].base + interp_ea(cpu, in);
 	mmu_invlpg(cpu, lin);
-	if (!(cpu->cr4 & X86_CR4_PSE)) {
-		interp_tlb_flush_page(cpu, lin);
-		return;
-	}
-	lin &= X86_PDE_4M_ADDR;
-	for (uint32_t i = 0; i < 1024; i++)
-		interp_tlb_flush_page(cpu, lin + (i << 12));
+	interp_tlb_flush_page(cpu, lin);
 }
 
 void interp_register_cr(interp_fn *table)
