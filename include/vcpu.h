@@ -132,6 +132,8 @@ struct vcpu {
 		 * none; and its value (translate.c, cached MMIO loads). */
 		uint64_t mmio_key;
 		uint32_t mmio_value;
+		/* Segment loads of kernel code (bt/sreg_cache.h). */
+		uint64_t sreg_table;
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 	} bt;
 

@@ -215,6 +215,8 @@ struct shadow_info {
 	uint64_t host_calls;	/* mmap/mprotect calls made */
 };
 void shadow_get_info(struct shadow_info *info);
+/* Host mmap/mprotect/munmap calls made so far (info.host_calls). */
+uint64_t shadow_host_calls(void);
 
 /* Check the internal invariants against the guest tables (tests; not
  * signal-safe: it may print). Returns the number of violations. */

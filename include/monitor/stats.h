@@ -82,6 +82,7 @@
 	X(bt_kicks, "kicks while in the code cache")                           \
 	X(bt_gs_switches, "host GS base changes (shadow view switches)")       \
 	X(bt_fast_movs, "callouts done by the fast mov path")                  \
+	X(bt_sreg_cache_fills, "segment loads cached for translated code")     \
 	X(bt_adaptations, "instructions retranslated as callouts")             \
 	X(de_runs, "direct execution: entries")                                \
 	X(de_cycles, "direct execution: TSC cycles (entry to exit)")           \

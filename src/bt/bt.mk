@@ -1,4 +1,6 @@
 # The binary translator: code cache, trampolines, translation, engine.
-noinst_HEADERS += include/bt/bt.h src/bt/bt_priv.h src/bt/emit.h src/bt/bt_trace.h
+noinst_HEADERS += include/bt/bt.h src/bt/bt_priv.h src/bt/emit.h src/bt/bt_trace.h \
+	src/bt/sreg_cache.h
 libbt386_a_SOURCES += src/bt/cache.c src/bt/trampoline.c \
-	src/bt/translate.c src/bt/bt_run.c src/bt/bt_trace.c
+	src/bt/translate.c src/bt/bt_run.c src/bt/bt_trace.c \
+	src/bt/sreg_cache.c

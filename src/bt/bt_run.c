@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bt/bt_priv.h"
+#include "bt/sreg_cache.h"
 #include "bt/emit.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
@@ -78,6 +79,17 @@ static int sync_gs(struct vcpu *cpu, bool user)
 	return 0;
 }
 
+/* The parts of cpu->bt that translated code reads and that hold no
+ * guest state: set by bt_init() and again after every vcpu_reset(). */
+static void vcpu_bt_setup(struct vcpu *cpu)
+{
+	cpu->bt.gs_base = ~0ull; /* unknown: the next sync_gs() sets it */
+	for (unsigned i = 0; i < 256; i++)
+		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
+	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
+	bt_sreg_cache_attach(cpu);
+}
+
 int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 {
 	struct vcpu *cpu = &m->cpu;
@@ -90,12 +102,11 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	/* Translated code reaches the shadow's views through gs:
 	 * (mmu/shadow.h); sync_gs() sets the base before blocks run. */
 	gs_cheap = bt_gs_switch_cheap();
-	cpu->bt.gs_base = ~0ull;
+	if (bt_sreg_cache_init() < 0)
+		return -1;
+	vcpu_bt_setup(cpu);
 	if (sync_gs(cpu, false) < 0)
 		return -1;
-	for (unsigned i = 0; i < 256; i++)
-		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
-	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
 	m->bt_on = true;
 	return 0;
 }
@@ -104,6 +115,8 @@ void bt_reset(struct machine *m)
 {
 	bt_flush_cache(m, "reset");
 	current_key = ~0u;
+	/* vcpu_reset() cleared what translated code reads through r15. */
+	vcpu_bt_setup(&m->cpu);
 }
 
 /* ---- modes ----------------------------------------------------------- */
@@ -325,6 +338,10 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 			stats.bt_callouts_by_op[co->insn.info->op]++;
 		}
 		r = bt_interp_exec(cpu, &co->insn, co->eip);
+		if (r == VCPU_EXIT_NONE && cpu->eip == co->next_eip &&
+		    (co->insn.info->op == X86_OP_MOV_TO_SREG ||
+		     co->insn.info->op == X86_OP_POP_SREG))
+			bt_sreg_cache_note(cpu, bt_sreg_operand(&co->insn));
 	}
 	cpu->bt.in_cache = 1;
 	running_callout = NULL;

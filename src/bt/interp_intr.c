@@ -19,6 +19,7 @@
  */
 #include "bt/interp_int.h"
 #include "bt/interp_prot.h"
+#include "monitor/opcost.h"
 
 #define FL_DELIVERY_CLEAR (X86_FL_TF | X86_FL_NT | X86_FL_RF | X86_FL_VM)
 
@@ -217,10 +218,24 @@ static void deliver_prot(struct vcpu *cpu, int vector, bool soft, bool has_err,
 	}
 }
 
+/* What a delivery from user mode counts as (--stats, monitor/opcost.h). */
+static enum opcost_kind entry_kind(int vector, bool soft)
+{
+	if (soft && vector != X86_EXC_BP && vector != X86_EXC_OF)
+		return OPCOST_SYSCALL;
+	if (vector == X86_EXC_PF)
+		return OPCOST_PAGEFAULT;
+	if (vector < 32 && vector != X86_EXC_NMI)
+		return OPCOST_EXCEPTION;
+	return OPCOST_INTERRUPT;
+}
+
 void interp_deliver(struct vcpu *cpu, int vector, bool soft, bool has_err,
 		    uint32_t err)
 {
 	cpu->halted = false;
+	if (cpu->cpl == 3)
+		opcost_kernel_entry(entry_kind(vector, soft));
 	if (!vcpu_protected(cpu))
 		deliver_real(cpu, vector);
 	else

@@ -8,6 +8,7 @@
  */
 #include "bt/cpu_model.h"
 #include "bt/interp_prot.h"
+#include "monitor/opcost.h"
 
 static void need_cpl0(struct vcpu *cpu)
 {
@@ -108,6 +109,8 @@ static void op_sysenter(struct vcpu *cpu, const struct x86_insn *in)
 	(void)in;
 	if (!vcpu_protected(cpu) || sel_is_null(cs))
 		interp_gp0(cpu);
+	if (cpu->cpl == 3)
+		opcost_kernel_entry(OPCOST_SYSCALL);
 	cpu->eflags &= ~(X86_FL_VM | X86_FL_IF | X86_FL_RF);
 	flat_seg(&cpu->seg[X86_CS], cs, true, 0);
 	flat_seg(&cpu->seg[X86_SS], (uint16_t)(cs + 8), false, 0);

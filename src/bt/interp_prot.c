@@ -7,6 +7,7 @@
  * (interp_*_lin with sys = true), whatever the CPL, as on hardware.
  */
 #include "bt/interp_prot.h"
+#include "monitor/opcost.h"
 
 _Noreturn void prot_fault(struct vcpu *cpu, int vector, uint16_t sel, bool ext)
 {
@@ -102,6 +103,8 @@ void prot_load_cs(struct vcpu *cpu, uint16_t sel, uint32_t lo, uint32_t hi,
 {
 	interp_seg_from_desc(&cpu->seg[X86_CS], (uint16_t)((sel & ~3u) | cpl),
 			     lo, hi);
+	if (cpl == 3 && cpu->cpl != 3)
+		opcost_user_return();
 	cpu->cpl = (int)cpl;
 }
 

@@ -14,6 +14,8 @@
  */
 #include "bt/interp_int.h"
 #include "bt/interp_prot.h"
+#include "monitor/opcost.h"
+#include "bt/sreg_cache.h"
 #include "mmu/walk.h"
 
 static unsigned iopl(const struct vcpu *cpu)
@@ -27,7 +29,7 @@ static unsigned iopl(const struct vcpu *cpu)
  * after mov cr0 sets PE with a real-mode CS value whose low bits are not
  * zero (hardware is at CPL 0 there until the far jump).
  */
-void interp_mode_changed(struct vcpu *cpu)
+static void interp_set_cpl_from_mode(struct vcpu *cpu)
 {
 	if (!vcpu_protected(cpu))
 		cpu->cpl = 0;
@@ -35,6 +37,15 @@ void interp_mode_changed(struct vcpu *cpu)
 		cpu->cpl = 3;
 	else
 		cpu->cpl = (cpu->seg[X86_SS].attr >> X86_DESC_DPL_SHIFT) & 3;
+}
+
+void interp_mode_changed(struct vcpu *cpu)
+{
+	int old = cpu->cpl;
+
+	interp_set_cpl_from_mode(cpu);
+	if (cpu->cpl == 3 && old != 3)
+		opcost_user_return();
 }
 
 /*
@@ -209,6 +220,7 @@ static void store_dtr(struct vcpu *cpu, const struct x86_insn *in,
 static void op_lgdt(struct vcpu *cpu, const struct x86_insn *in)
 {
 	load_dtr(cpu, in, &cpu->gdtr);
+	bt_sreg_cache_flush(cpu);
 }
 
 static void op_lidt(struct vcpu *cpu, const struct x86_insn *in)

@@ -24,6 +24,7 @@
 #include "bt/bt_priv.h"
 #include "bt/bt_trace.h"
 #include "bt/emit.h"
+#include "bt/sreg_cache.h"
 #include "bt/fpu.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
@@ -537,6 +538,24 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		emit_esp_add(e, -4);
 		return true;
 	}
+	case X86_OP_PUSH_SREG: {
+		/*
+		 * A 4-byte slot of which only the low 16 bits are written
+		 * (as the interpreter and recent CPUs do): read the slot,
+		 * put the selector in its low half (a 16-bit load into r14w
+		 * keeps the rest), store all 4 bytes, so that a fault comes
+		 * first and the whole slot is checked for writing.
+		 */
+		static const uint8_t mov = 0x8b;
+
+		emit_stack_load(e, HR_R14, -4);
+		emit_u8(e, 0x66);
+		emit_op_mem(e, false, &mov, 1, HR_R14, HR_R15,
+			    OFF(seg[bt_sreg_operand(in)].sel));
+		emit_stack_store(e, HR_R14, -4);
+		emit_esp_add(e, -4);
+		return true;
+	}
 	case X86_OP_MOV_FROM_SREG: {
 		static const uint8_t movzxw[] = {0x0f, 0xb7};
 
@@ -644,6 +663,9 @@ static bool inline_op(const struct x86_insn *in, uint32_t key)
 		return in->mod == 3 && in->opsize == 4;
 	case X86_OP_PUSHF:
 		return in->opsize == 4 && (key & BT_KEY_FLAT);
+	case X86_OP_PUSH_SREG:
+		return in->opsize == 4 && (key & BT_KEY_FLAT) &&
+		       bt_sreg_operand(in) < X86_NR_SREGS;
 	default:
 		return false;
 	}
@@ -829,6 +851,123 @@ static void emit_cached_mmio_load(struct xlate *x, unsigned i, uint32_t eip,
 	*jmp_disp = (uint8_t)(e->p - (jmp_disp + 1));
 }
 
+/*
+ * mov DS/ES/FS/GS, r16 and pop DS/ES/FS/GS in kernel code, through the
+ * table of repeatable loads (sreg_cache.c). With the selector in r13d:
+ *
+ *	rorx r14d, r13d, 3; movzx r14d, r14w; lea r14, [r14 * 8]
+ *	mov r11d, [r15 + gdtr.base]; lea r11d, [r11 + r14]
+ *	mov r9, gs:[r11d]		(the descriptor; may fault)
+ *	mov r8, [r15 + sreg_table]; lea r8, [r8 + r14 * 4 + class]
+ *	mov r10, rcx; mov rcx, [r8]; lea rcx, [rcx + r9]; jrcxz 1f; jmp miss
+ *   1: mov ecx, [r8 + 8]; lea ecx, [rcx + r13]; jrcxz hit
+ * miss: mov rcx, r10; <callout>; jmp done
+ * hit:	mov rcx, r10; copy the entry's segment register; (pop: esp += 4)
+ * done:
+ *
+ * No host flag changes (rorx, lea, jrcxz); the only faulting access
+ * comes before any guest state changes. rorx is BMI2: without it, the
+ * callout.
+ */
+static bool sreg_load_inline_ok(const struct xlate *x,
+				const struct x86_insn *in)
+{
+	unsigned sreg;
+
+	if (!bt_host_bmi2 || BT_KEY_USER(x->key) || in->enc != X86_ENC_LEGACY)
+		return false;
+	if (in->info->op == X86_OP_MOV_TO_SREG) {
+		if (in->mod != 3)
+			return false;
+	} else if (in->info->op != X86_OP_POP_SREG || in->opsize != 4 ||
+		   !(x->key & BT_KEY_FLAT)) {
+		return false;
+	}
+	sreg = bt_sreg_operand(in);
+	switch (sreg) {
+	case X86_DS:
+	case X86_ES:
+		return x->key & BT_KEY_FLAT;
+	case X86_FS:
+		return x->key & 0x10;
+	case X86_GS:
+		return x->key & 0x20;
+	default:
+		return false;
+	}
+}
+
+static void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip)
+{
+	struct emit *e = &x->e;
+	const struct x86_insn *in = &x->insn[i];
+	unsigned sreg = bt_sreg_operand(in);
+	bool pop = in->info->op == X86_OP_POP_SREG;
+	int32_t cls = (sreg == X86_DS || sreg == X86_ES) ? BT_SREG_FLAT
+							 : BT_SREG_INLINE;
+	static const uint8_t mov = 0x8b;
+	uint8_t *to_miss, *to_hit, *to_done, *skip;
+
+	if (pop) {
+		emit_stack_load(e, HR_R13, 0);
+		/* movzx r13d, r13w */
+		emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0xed}, 4);
+	} else {
+		unsigned src = host_reg_of(in->rm);
+
+		/* movzx r13d, r16 */
+		emit_rex(e, false, HR_R13, 0, src, false);
+		emit_bytes(e, (const uint8_t[]){0x0f, 0xb7}, 2);
+		emit_u8(e, (uint8_t)(0xc0 | ((HR_R13 & 7) << 3) | (src & 7)));
+	}
+	/* rorx r14d, r13d, 3; movzx r14d, r14w; lea r14, [r14 * 8] */
+	emit_bytes(e, (const uint8_t[]){0xc4, 0x43, 0x7b, 0xf0, 0xf5, 0x03}, 6);
+	emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0xf6}, 4);
+	emit_bytes(e, (const uint8_t[]){0x4e, 0x8d, 0x34, 0xf5, 0, 0, 0, 0}, 8);
+	emit_load32(e, HR_R11, HR_VCPU, OFF(gdtr.base));
+	/* lea r11d, [r11 + r14] */
+	emit_bytes(e, (const uint8_t[]){0x47, 0x8d, 0x1c, 0x33}, 4);
+	emit_guest_mem_prefix(e);
+	emit_op_mem(e, true, &mov, 1, HR_R9, HR_R11, 0);
+	emit_load64(e, HR_R8, HR_VCPU, OFF(bt.sreg_table));
+	/* lea r8, [r8 + r14 * 4 + class * entries * 32] */
+	emit_bytes(e, (const uint8_t[]){0x4f, 0x8d, 0x84, 0xb0}, 4);
+	emit_u32(e, (uint32_t)(cls * BT_SREG_ENTRIES *
+			       (int32_t)sizeof(struct bt_sreg_entry)));
+	emit_mov_rr64(e, HR_R10, HR_RCX);
+	emit_load64(e, HR_RCX, HR_R8, 0);
+	/* lea rcx, [rcx + r9]; jrcxz 1f; jmp miss */
+	emit_bytes(e, (const uint8_t[]){0x4a, 0x8d, 0x0c, 0x09}, 4);
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x02, 0xeb, 0x00}, 4);
+	to_miss = e->p - 1;
+	/* 1: mov ecx, [r8 + 8]; lea ecx, [rcx + r13]; jrcxz hit */
+	emit_load32(e, HR_RCX, HR_R8, 8);
+	emit_bytes(e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x00}, 2);
+	to_hit = e->p - 1;
+	skip = e->p;
+	emit_mov_rr64(e, HR_RCX, HR_R10);
+	emit_callout(x, i, eip, BT_CAT_CALLOUT);
+	emit_bytes(e, (const uint8_t[]){0xeb, 0x00}, 2);
+	to_done = e->p - 1;
+	if (e->p >= e->end)
+		return;
+	*to_miss = (uint8_t)(skip - (to_miss + 1));
+	*to_hit = (uint8_t)(e->p - (to_hit + 1));
+	emit_mov_rr64(e, HR_RCX, HR_R10);
+	emit_load64(e, HR_R9, HR_R8,
+		    (int32_t)offsetof(struct bt_sreg_entry, seg));
+	emit_store64(e, HR_R9, HR_VCPU, OFF(seg[sreg]));
+	emit_load32(e, HR_R9, HR_R8,
+		    (int32_t)offsetof(struct bt_sreg_entry, seg) + 8);
+	emit_store32(e, HR_R9, HR_VCPU, OFF(seg[sreg]) + 8);
+	if (pop)
+		emit_esp_add(e, 4);
+	if (e->p >= e->end)
+		return;
+	*to_done = (uint8_t)(e->p - (to_done + 1));
+}
+
 static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
@@ -863,6 +1002,9 @@ static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 	default:
 		if (cached_mmio_load_ok(x, in, eip))
 			emit_cached_mmio_load(x, i, eip, bytes);
+		else if (x->cat[i] == BT_CAT_CALLOUT &&
+			 sreg_load_inline_ok(x, in))
+			emit_sreg_load(x, i, eip);
 		else
 			emit_callout(x, i, eip, (enum bt_cat)x->cat[i]);
 		return true;

@@ -7,13 +7,18 @@
 #include "bt/bt.h"
 #include "mmu/shadow.h"
 #include "monitor/machine.h"
+#include "monitor/opcost.h"
 
 void mmu_cr3_written(struct vcpu *cpu, uint32_t old_cr3)
 {
 	struct machine *m = cpu->machine;
 
-	if (m->shadow_on)
+	if (m->shadow_on) {
+		uint64_t cost = opcost_begin();
+
 		shadow_cr3_written(cpu, old_cr3);
+		opcost_end(OPCOST_CR3_WRITE, cost);
+	}
 	if (m->bt_on)
 		bt_cr3_written(cpu);
 }

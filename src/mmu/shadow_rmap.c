@@ -354,6 +354,11 @@ bool sh_make_room(uint32_t pages)
 	return fits(pages);
 }
 
+uint64_t shadow_host_calls(void)
+{
+	return sh.info.host_calls;
+}
+
 void shadow_get_info(struct shadow_info *info)
 {
 	*info = sh.info;

@@ -37,6 +37,7 @@
 #include <errno.h>
 
 #include "monitor/machine.h"
+#include "monitor/opcost.h"
 #include "monitor/stats.h"
 #include "mmu/shadow_priv.h"
 
@@ -198,6 +199,8 @@ static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 void mmu_frame_written(struct machine *m, uint32_t paddr, uint32_t len)
 {
 	uint64_t a = paddr, end = (uint64_t)paddr + len;
+	uint64_t cost = opcost_begin();
+	bool page_table = false;
 	int saved = errno;
 
 	if (!sh.slot)
@@ -216,11 +219,14 @@ void mmu_frame_written(struct machine *m, uint32_t paddr, uint32_t len)
 		if (flags & FRAME_PT) {
 			STAT_INC(trace_hits);
 			pt_written(frame, lo, hi);
+			page_table = true;
 		}
 		if ((flags & FRAME_CODE) && sh.code_hook)
 			sh.code_hook(m, (frame << 12) | lo, hi - lo);
 	}
 	sh_settle();
+	if (page_table)
+		opcost_end(OPCOST_PTE_WRITE, cost);
 	errno = saved;
 }
 

@@ -2,6 +2,7 @@
  * stats.c - the counters of --stats and their report.
  */
 #include "monitor/stats.h"
+#include "monitor/opcost.h"
 
 #include "bt/decode.h"
 #include "mmu/shadow.h"
@@ -94,6 +95,7 @@ void stats_print(FILE *out)
 				(double)(stats.bt_ibl_lookups -
 					 stats.bt_ibl_misses) /
 				(double)stats.bt_ibl_lookups);
+	opcost_print(out);
 	if (stats.shadow_fills || stats.shadow_pages_peak) {
 		struct shadow_info si;
 

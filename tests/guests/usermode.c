@@ -332,6 +332,32 @@ static void test_faults(void)
 	CHECK(!(u_flags_after & FL_IF), "cli at IOPL 3 clears IF");
 }
 
+/*
+ * cli in ring 0 clears IF only: IOPL survives (translated kernel code
+ * computes the new flags through a table that a machine reset once
+ * left empty, clearing IOPL with IF).
+ */
+static void test_kernel_cli(void)
+{
+	uint32_t after;
+
+	section("cli in ring 0");
+	__asm__ volatile("pushf\n\t"
+			 "orl $0x3000, (%%esp)\n\t"
+			 "popf\n\t"
+			 "cli\n\t"
+			 "pushf\n\t"
+			 "popl %0\n\t"
+			 "pushf\n\t"
+			 "andl $~0x3000, (%%esp)\n\t"
+			 "popf"
+			 : "=r"(after)
+			 :
+			 : "memory", "cc");
+	CHECK_EQ(after & FL_IOPL, FL_IOPL, "cli keeps IOPL");
+	CHECK(!(after & FL_IF), "cli clears IF");
+}
+
 static volatile uint32_t irq_from_user, irq_frame_ok;
 
 static void timer_handler(struct trap_frame *f)
@@ -371,6 +397,7 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	setup_address_space();
 	test_syscalls();
 	test_faults();
+	test_kernel_cli();
 	test_interrupts_in_user();
 	paging_disable();
 }
