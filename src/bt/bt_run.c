@@ -369,6 +369,16 @@ static bool in_range(uintptr_t rip, const uint8_t *lo, const uint8_t *hi)
 	return rip >= (uintptr_t)lo && rip < (uintptr_t)hi;
 }
 
+/* Index of the guest instruction whose host code holds `off`. */
+static unsigned insn_at(const struct tc_block *b, uint32_t off)
+{
+	unsigned i = 0;
+
+	while (i + 1 < b->n_insns && b->map[i + 1].host_off <= off)
+		i++;
+	return i;
+}
+
 enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user)
 {
 	ucontext_t *uc = ucontext;
@@ -387,12 +397,16 @@ enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user)
 		rip = faulting_rip;
 		where = BT_SAMPLE_FAULT;
 	} else if (in_range(rip, bt_tramps.callout, bt_tramps.callout_end)) {
-		rip = *(uintptr_t *)(uintptr_t)g[REG_RSP];
+		/* The call's last byte: inside the calling instruction. */
+		rip = *(uintptr_t *)(uintptr_t)g[REG_RSP] - 1;
 	}
 	b = rip ? bt_block_at((void *)rip) : NULL;
 	if (!b)
 		return BT_SAMPLE_NONE;
-	*eip = b->eip;
+	/* The guest instruction, not only its block (a block's body map
+	 * also covers its exit stubs: they count for the last one). */
+	*eip = b->eip + b->map[insn_at(b, (uint32_t)(rip - (uintptr_t)b->host))]
+				.guest_off;
 	*user = BT_KEY_USER(b->key);
 	return where;
 }
@@ -421,16 +435,6 @@ void bt_kick_from_signal(struct vcpu *cpu, void *ucontext)
 	b = bt_block_at((void *)rip);
 	if (b)
 		bt_unlink_block(b);
-}
-
-/* Index of the guest instruction whose host code holds `off`. */
-static unsigned insn_at(const struct tc_block *b, uint32_t off)
-{
-	unsigned i = 0;
-
-	while (i + 1 < b->n_insns && b->map[i + 1].host_off <= off)
-		i++;
-	return i;
 }
 
 static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,

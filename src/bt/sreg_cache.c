@@ -86,10 +86,10 @@ static uint64_t descriptor_of(const struct x86_seg *s)
 {
 	uint32_t raw_limit = (s->attr & X86_DESC_G) ? s->limit >> 12 : s->limit;
 	uint32_t lo = (raw_limit & 0xffff) | (s->base << 16);
-	uint32_t hi = ((s->base >> 16) & 0xff) | ((uint32_t)(s->attr & 0xff) << 8) |
-		      (raw_limit & 0xf0000u) |
-		      ((uint32_t)(s->attr & 0xf00) << 12) |
-		      (s->base & 0xff000000u);
+	uint32_t hi =
+		((s->base >> 16) & 0xff) | ((uint32_t)(s->attr & 0xff) << 8) |
+		(raw_limit & 0xf0000u) | ((uint32_t)(s->attr & 0xf00) << 12) |
+		(s->base & 0xff000000u);
 
 	return (uint64_t)hi << 32 | lo;
 }

@@ -89,13 +89,13 @@ void opcost_print(FILE *out)
 		if (!s->ops)
 			continue;
 		if (!header)
-			fprintf(out, "  host cost per guest operation (signals, "
-				     "host calls, callouts; from user mode to "
-				     "the return to it):\n");
+			fprintf(out,
+				"  host cost per guest operation (signals, "
+				"host calls, callouts; from user mode to "
+				"the return to it):\n");
 		header = true;
 		if (k == OPCOST_PTE_WRITE || k == OPCOST_CR3_WRITE)
-			fprintf(out,
-				"    %-32s %10llu  %6s  %6.2f calls\n",
+			fprintf(out, "    %-32s %10llu  %6s  %6.2f calls\n",
 				kind_names[k], (unsigned long long)s->ops, "",
 				(double)s->calls / n);
 		else
