@@ -79,6 +79,9 @@ enum shadow_result {
 
 /* The views and where they live in the host. */
 #define SHADOW_SPACES 8u
+/* Dropped pages kept mapped without access, for a cheap refill of the
+ * same frame (ghosts, shadow_rmap.c); each may cost two host VMAs. */
+#define SHADOW_GHOSTS 4096u
 #define SHADOW_DIRECT_VIEW 0u /* host [0, 4 GiB), --direct-exec only */
 #define SHADOW_SPACE_BASE (2ull << 32)
 #define SHADOW_SPACE_STRIDE (4ull << 32)
@@ -213,6 +216,7 @@ struct shadow_info {
 	uint64_t evictions;	/* pages evicted for the budget */
 	uint64_t untraces;	/* page tables untraced (unused or hot) */
 	uint64_t host_calls;	/* mmap/mprotect calls made */
+	uint64_t ghost_hits;	/* fills that found their frame still mapped */
 };
 void shadow_get_info(struct shadow_info *info);
 /* Host mmap/mprotect/munmap calls made so far (info.host_calls). */

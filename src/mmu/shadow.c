@@ -742,6 +742,8 @@ static void free_state(void)
 	free(mmu_frame_flags);
 	if (sh.slot_of)
 		munmap(sh.slot_of, SH_PAGES * sizeof(*sh.slot_of));
+	if (sh.ghost_of)
+		munmap(sh.ghost_of, SH_PAGES * sizeof(*sh.ghost_of));
 	mmu_frame_flags = NULL;
 	memset(&sh, 0, sizeof(sh));
 }
@@ -782,17 +784,20 @@ int shadow_init(struct machine *m, bool direct)
 	p = mmap(NULL, SH_PAGES * sizeof(*sh.slot_of), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	sh.slot_of = p == MAP_FAILED ? NULL : p;
+	p = mmap(NULL, SH_PAGES * sizeof(*sh.ghost_of), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	sh.ghost_of = p == MAP_FAILED ? NULL : p;
 	if (!sh.slot || !sh.rmap || !sh.pt_head || !sh.wcount || !sh.wepoch ||
-	    !mmu_frame_flags || !sh.slot_of) {
+	    !mmu_frame_flags || !sh.slot_of || !sh.ghost_of) {
 		free_state();
 		errno = ENOMEM;
 		return -1;
 	}
 	/* A flush rewrites both views: nothing of ours may live there. */
 	if (!above_views(sh.slot) || !above_views(sh.rmap) ||
-	    !above_views(sh.slot_of) || !above_views(mmu_frame_flags) ||
-	    !above_views(sh.pt_head) || !above_views(sh.wcount) ||
-	    !above_views(sh.wepoch)) {
+	    !above_views(sh.slot_of) || !above_views(sh.ghost_of) ||
+	    !above_views(mmu_frame_flags) || !above_views(sh.pt_head) ||
+	    !above_views(sh.wcount) || !above_views(sh.wepoch)) {
 		free_state();
 		errno = EADDRINUSE;
 		return -1;
@@ -939,7 +944,7 @@ static int check_page(struct vcpu *cpu, const struct sh_slot *e, uint32_t s)
 
 int shadow_check(struct vcpu *cpu)
 {
-	uint32_t count = 0, runs = 0, prev_s = 0;
+	uint32_t count = 0, runs = 0, prev_s = 0, ghosts = 0;
 	static uint32_t region_count[SH_REGIONS];
 	uint32_t cr3 = cpu->cr3;
 	int bad = 0;
@@ -966,9 +971,18 @@ int shadow_check(struct vcpu *cpu)
 		CHECK(region_count[j] == sh.region_count[j],
 		      "region %#x counts %u pages, has %u", j,
 		      sh.region_count[j], region_count[j]);
+	memset(region_count, 0, sizeof(region_count));
 	for (uint32_t p = 0; p < SH_PAGES; p++) {
-		uint32_t s = sh.slot_of[p];
+		uint32_t s = sh.slot_of[p], g = sh.ghost_of[p];
 
+		/* A ghost is an unmapped page's frame, still mapped. */
+		if (g) {
+			CHECK(!s, "lpn %#x is mapped and a ghost", p);
+			CHECK(g - 1 < sh.nframes, "lpn %#x: ghost frame %#x", p,
+			      g - 1);
+			region_count[p / SH_REGION_PAGES]++;
+			ghosts++;
+		}
 		if (p % SH_VIEW_PAGES == 0)
 			prev_s = 0; /* the views are 8 GiB apart */
 		if (s &&
@@ -978,5 +992,11 @@ int shadow_check(struct vcpu *cpu)
 		prev_s = s;
 	}
 	CHECK(runs == sh.runs, "runs %u, counted %u", sh.runs, runs);
+	CHECK(ghosts == sh.ghost_count && ghosts <= SH_GHOSTS,
+	      "%u ghosts counted, %u recorded", ghosts, sh.ghost_count);
+	for (uint32_t j = 0; j < SH_REGIONS; j++)
+		CHECK(region_count[j] == sh.region_ghosts[j],
+		      "region %#x has %u ghosts, counts %u", j, region_count[j],
+		      sh.region_ghosts[j]);
 	return bad;
 }

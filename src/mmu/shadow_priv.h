@@ -49,6 +49,7 @@
 #define SH_VIEWS (1u + 2u * SH_SPACES) /* the direct view, then spaces */
 #define SH_PAGES (SH_VIEWS * SH_VIEW_PAGES)
 #define SH_PDES 1024u /* 4 MiB regions of one view */
+#define SH_GHOSTS SHADOW_GHOSTS
 #define SH_REGIONS (SH_VIEWS * SH_PDES)
 #define SH_NO_PD 0xffffffffu /* a space without a directory */
 #define SH_REGION_PAGES 1024u
@@ -80,9 +81,15 @@ struct shadow {
 	uint32_t free_head, nfree;
 	uint32_t old_head, old_tail; /* fill order */
 	uint32_t *slot_of;	     /* [SH_PAGES] lpn -> slot */
-	uint32_t *rmap;		     /* [nframes] frame -> first slot */
-	uint32_t mapped;	     /* pages mapped */
-	uint32_t runs; /* maximal runs the kernel merges into one VMA */
+	/* Ghosts (shadow_rmap.c): an unmapped page whose host mapping is
+	 * still memfd page ghost_of[lpn] - 1, with PROT_NONE; 0: anonymous.
+	 * At most SH_GHOSTS live; region_ghosts counts them by region. */
+	uint32_t *ghost_of; /* [SH_PAGES] */
+	uint16_t region_ghosts[SH_REGIONS];
+	uint32_t ghost_count, ghost_cursor;
+	uint32_t *rmap;	 /* [nframes] frame -> first slot */
+	uint32_t mapped; /* pages mapped */
+	uint32_t runs;	 /* maximal runs the kernel merges into one VMA */
 	uint32_t max_pages, max_vmas; /* budget */
 	uint32_t vma_ceiling;	      /* vm.max_map_count minus a reserve */
 

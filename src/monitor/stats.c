@@ -103,12 +103,14 @@ void stats_print(FILE *out)
 		fprintf(out,
 			"  shadow: %u pages mapped in about %u host VMAs "
 			"(budget %u / %u), %u frames traced, %llu untraced, "
-			"%llu evicted, %llu host mmap/mprotect calls\n",
+			"%llu evicted, %llu host mmap/mprotect calls "
+			"(%llu of them refills of a dropped page's frame)\n",
 			si.pages_mapped, si.vmas_estimate, si.max_pages,
 			si.max_vmas, si.frames_traced,
 			(unsigned long long)si.untraces,
 			(unsigned long long)si.evictions,
-			(unsigned long long)si.host_calls);
+			(unsigned long long)si.host_calls,
+			(unsigned long long)si.ghost_hits);
 	}
 	if (stats.de_runs) {
 		/* No portable instruction counter: direct execution is

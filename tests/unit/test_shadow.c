@@ -737,6 +737,52 @@ START_TEST(test_cr3_write_without_event_is_caught)
 END_TEST
 
 /* INVLPG has nothing to drop: writes to the entries already did. */
+/* A dropped page keeps its frame mapped without access (a ghost): the
+ * same frame at the same place comes back with one mprotect, another
+ * frame replaces it, and ghosts are bounded (each may split VMAs). */
+START_TEST(test_dropped_page_comes_back_as_ghost)
+{
+	uint32_t a = 0x40000000u, far = 0x50000000u, n = SHADOW_GHOSTS + 500;
+	uint32_t pte = map(PD, a, DATA, P | W | D);
+	uint64_t hits;
+
+	fill(a, RD);
+	guest_write32(pte, peek32(pte) & ~A); /* a change: dropped */
+	ck_assert(!can_read(a, NULL));
+	hits = info().ghost_hits;
+	fill(a, RD);
+	ck_assert_uint_eq(info().ghost_hits, hits + 1);
+	ck_assert_uint_eq(read_tag(a), tag(DATA >> 12));
+	/* Another frame at the same place: a new mapping. */
+	guest_write32(pte, (DATA + 0x3000) | P | W | D);
+	ck_assert(!can_read(a, NULL));
+	fill(a, RD);
+	ck_assert_uint_eq(info().ghost_hits, hits + 1);
+	ck_assert_uint_eq(read_tag(a), tag((DATA + 0x3000) >> 12));
+	/* More drops than ghosts are kept (pages apart: no two merge). */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lin = far + i * 0x2000;
+		uint32_t p = map(PD, lin, DATA + i * 0x1000, P | W | D);
+
+		fill(lin, RD);
+		guest_write32(p, peek32(p) & ~A);
+		ck_assert(!can_read(lin, NULL));
+	}
+	ck_assert_uint_le(low_vmas(), 2 * SHADOW_GHOSTS + 64);
+	/* Whole regions of ghosts were dropped for real to stay under the
+	 * bound (the first of them), the last page is a ghost: both come
+	 * back with their own frame. */
+	hits = info().ghost_hits;
+	fill(far, RD);
+	ck_assert_uint_eq(read_tag(far), tag(DATA >> 12));
+	ck_assert_uint_eq(info().ghost_hits, hits);
+	fill(far + (n - 1) * 0x2000, RD);
+	ck_assert_uint_eq(read_tag(far + (n - 1) * 0x2000),
+			  tag((DATA + (n - 1) * 0x1000) >> 12));
+	ck_assert_uint_eq(info().ghost_hits, hits + 1);
+}
+END_TEST
+
 START_TEST(test_invlpg)
 {
 	uint32_t a = 0x40000000u, big = 0x80000000u;
@@ -1608,6 +1654,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_cr3_switch_keeps_identical_regions);
 	tcase_add_test(tc, test_cr3_write_without_event_is_caught);
 	tcase_add_test(tc, test_invlpg);
+	tcase_add_test(tc, test_dropped_page_comes_back_as_ghost);
 	tcase_add_test(tc, test_pte_write_maps_at_once);
 	tcase_add_test(tc, test_orphan_space_seeds_the_next);
 	tcase_add_test(tc, test_pse_large_pages);
