@@ -96,6 +96,9 @@ struct tc_block {
 	uint16_t n_insns;
 	uint8_t n_exits;
 	bool dead;
+	/* Detached with an indirect-branch table entry: reattaching puts
+	 * it back (cache.c). */
+	bool ibl_was;
 	struct tc_exit exit[2];
 	struct tc_exit *incoming; /* exits of other blocks chained to us */
 	struct tc_block *hash_next;

@@ -396,6 +396,7 @@ static void unhook_block(struct tc_block *b, bool keep_page_links)
 		if (e->host == b->host) {
 			e->neg_eip = 0;
 			e->host = bt_tramps.ibl_miss;
+			b->ibl_was = keep_page_links;
 		}
 	}
 }
@@ -421,6 +422,25 @@ void bt_invalidate_block(struct tc_block *b)
 		detach_page(b->page);
 }
 
+/* Put back the indirect-branch entry a detached block had (in its key's
+ * table, if that table still exists and the slot is free). */
+static void ibl_reinsert(struct tc_block *b)
+{
+	b->ibl_was = false;
+	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
+		struct bt_ibl_entry *e;
+
+		if (!ibl[t].table || ibl[t].key != b->key)
+			continue;
+		e = &ibl[t].table[b->eip & (BT_IBL_SIZE - 1)];
+		if (e->host == bt_tramps.ibl_miss) {
+			e->neg_eip = (uint32_t)-b->eip;
+			e->key = b->key;
+			e->host = b->host;
+		}
+	}
+}
+
 static void detach_page(struct tc_page *p)
 {
 	STAT_INC(bt_page_detaches);
@@ -434,8 +454,11 @@ static void detach_page(struct tc_page *p)
 static void reattach_page(struct tc_page *p)
 {
 	STAT_INC(bt_page_reattaches);
-	for (struct tc_block *b = p->blocks; b; b = b->page_next)
+	for (struct tc_block *b = p->blocks; b; b = b->page_next) {
 		hash_insert(b);
+		if (b->ibl_was)
+			ibl_reinsert(b);
+	}
 	p->detached = false;
 	live_add(p);
 }
