@@ -135,6 +135,7 @@ struct vcpu {
 		/* Segment loads of kernel code (bt/sreg_cache.h). */
 		uint64_t sreg_table;
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
+		uint8_t sti_table[256]; /* byte 1 of EFLAGS -> with IF set */
 	} bt;
 
 	/* x87 errors with CR0.NE clear (src/bt/interp_fpu.c): FERR# drives

@@ -84,8 +84,10 @@ static int sync_gs(struct vcpu *cpu, bool user)
 static void vcpu_bt_setup(struct vcpu *cpu)
 {
 	cpu->bt.gs_base = ~0ull; /* unknown: the next sync_gs() sets it */
-	for (unsigned i = 0; i < 256; i++)
+	for (unsigned i = 0; i < 256; i++) {
 		cpu->bt.cli_table[i] = (uint8_t)(i & ~(X86_FL_IF >> 8));
+		cpu->bt.sti_table[i] = (uint8_t)(i | (X86_FL_IF >> 8));
+	}
 	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
 	bt_sreg_cache_attach(cpu);
 }

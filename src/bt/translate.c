@@ -292,6 +292,9 @@ static bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
 
 /* ---- INLINE sequences ---------------------------------------------- */
 
+static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
+			 enum bt_cat cat);
+
 /* mov [r12d + disp], r32 / mov r32, [r12d + disp] (32-bit address) */
 static void emit_stack_store(struct emit *e, unsigned reg, int32_t disp)
 {
@@ -505,6 +508,65 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 			    OFF(eflags) + 1);
 		return true;
 	}
+	case X86_OP_STI: {
+		/*
+		 * Kernel sti (Linux: local_irq_enable, 1.2 M times in a
+		 * fork+exec run; xv6: popcli). When an interrupt, an NMI or
+		 * a kick is waiting, the callout (it leaves the cache for
+		 * the delivery, after the shadow); else IF is set through a
+		 * table as cli clears it. The shadow needs nothing more: the
+		 * cache runs the next instruction before it can stop (as
+		 * callout_leaves() says for the callout).
+		 *
+		 *	movzx r13d, byte [r15 + bus.intr]
+		 *	movzx r14d, byte [r15 + nmi_pending]; lea r13, [r13 + r14]
+		 *	mov r14d, [r15 + kick]; lea r13, [r13 + r14]
+		 *	mov r10, rcx; mov ecx, r13d; jrcxz 1f
+		 *	mov rcx, r10; <callout>; jmp 2f
+		 * 1:	mov rcx, r10; <IF through sti_table>
+		 * 2:
+		 */
+		static const uint8_t movzx[] = {0x0f, 0xb6};
+		static const uint8_t movb = 0x88;
+		int32_t intr = (int32_t)(offsetof(struct machine, bus) +
+					 offsetof(struct bus, intr) -
+					 offsetof(struct machine, cpu));
+		uint8_t *to_fast, *to_done;
+
+		emit_op_mem(e, false, movzx, 2, HR_R13, HR_R15, intr);
+		emit_op_mem(e, false, movzx, 2, HR_R14, HR_R15,
+			    OFF(nmi_pending));
+		/* lea r13, [r13 + r14] */
+		emit_bytes(e, (const uint8_t[]){0x4f, 0x8d, 0x6c, 0x35, 0x00},
+			   5);
+		emit_load32(e, HR_R14, HR_R15, OFF(kick));
+		emit_bytes(e, (const uint8_t[]){0x4f, 0x8d, 0x6c, 0x35, 0x00},
+			   5);
+		emit_mov_rr64(e, HR_R10, HR_RCX);
+		emit_mov_rr32(e, HR_RCX, HR_R13);
+		emit_bytes(e, (const uint8_t[]){0xe3, 0x00}, 2);
+		to_fast = e->p - 1;
+		emit_mov_rr64(e, HR_RCX, HR_R10);
+		emit_callout(x, (unsigned)(in - x->insn), eip, BT_CAT_CALLOUT);
+		emit_bytes(e, (const uint8_t[]){0xeb, 0x00}, 2);
+		to_done = e->p - 1;
+		if (e->p >= e->end)
+			return true;
+		*to_fast = (uint8_t)(e->p - (to_fast + 1));
+		emit_mov_rr64(e, HR_RCX, HR_R10);
+		emit_op_mem(e, false, movzx, 2, HR_R13, HR_R15,
+			    OFF(eflags) + 1);
+		/* movzx r13d, byte [r15 + r13 + sti_table] */
+		emit_bytes(e, (const uint8_t[]){0x47, 0x0f, 0xb6, 0xac, 0x2f},
+			   5);
+		emit_u32(e, (uint32_t)OFF(bt.sti_table));
+		emit_op_mem(e, false, &movb, 1, HR_R13, HR_R15,
+			    OFF(eflags) + 1);
+		if (e->p >= e->end)
+			return true;
+		*to_done = (uint8_t)(e->p - (to_done + 1));
+		return true;
+	}
 	case X86_OP_PUSHF: {
 		/*
 		 * EFLAGS image: the arithmetic flags and DF from the host,
@@ -654,6 +716,7 @@ static bool inline_op(const struct x86_insn *in, uint32_t key)
 	case X86_OP_POPA:
 		return in->opsize == 4;
 	case X86_OP_CLI:
+	case X86_OP_STI:
 		/* At CPL 3, IOPL decides (a callout). */
 		return !BT_KEY_USER(key);
 	case X86_OP_RDTSC:

@@ -203,7 +203,10 @@ int bd_setup(char *err, size_t errlen)
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sa.sa_sigaction = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
+	/* As machine_boot(): the translator's part of the vcpu (tables that
+	 * translated cli and sti read) is set again after the reset. */
 	vcpu_reset(&mach->cpu);
+	bt_reset(mach);
 	bd_img_reset();
 	return 0;
 }
