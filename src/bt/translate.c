@@ -618,6 +618,15 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		emit_esp_add(e, -4);
 		return true;
 	}
+	case X86_OP_MOV_FROM_CR: {
+		/* Kernel reads of CR0/CR2/CR3/CR4 (a page-fault handler's
+		 * CR2, Linux's CR3 at every switch_mm): the vcpu's copy. */
+		static const int32_t cr_off[5] = {OFF(cr0), 0, OFF(cr2),
+						  OFF(cr3), OFF(cr4)};
+
+		emit_load32(e, host_reg_of(in->rm), HR_R15, cr_off[in->reg]);
+		return true;
+	}
 	case X86_OP_MOV_FROM_SREG: {
 		static const uint8_t movzxw[] = {0x0f, 0xb7};
 
@@ -724,6 +733,10 @@ static bool inline_op(const struct x86_insn *in, uint32_t key)
 		return !BT_KEY_USER(key) || !(key & BT_KEY_TSD);
 	case X86_OP_MOV_FROM_SREG:
 		return in->mod == 3 && in->opsize == 4;
+	case X86_OP_MOV_FROM_CR:
+		/* At CPL 3 #GP; CR1, CR5-CR7 and the LOCK form #UD. */
+		return !BT_KEY_USER(key) && in->reg <= 4 && in->reg != 1 &&
+		       !(in->prefixes & X86_P_LOCK);
 	case X86_OP_PUSHF:
 		return in->opsize == 4 && (key & BT_KEY_FLAT);
 	case X86_OP_PUSH_SREG:

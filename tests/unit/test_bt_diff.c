@@ -861,7 +861,11 @@ START_TEST(test_system)
 {
 	static const struct spec s[] = {
 		{"cli", "fa", -1, M_NONE, .x = X_NAT},
-		{"sti", "fb", -1, M_NONE},
+		{"sti", "fb", -1, M_NONE, .x = X_NAT},
+		{"mov r, cr0", "0f 20", 0, M_REG, .x = X_NAT},
+		{"mov r, cr2", "0f 20", 2, M_REG, .x = X_NAT},
+		{"mov r, cr3", "0f 20", 3, M_REG, .x = X_NAT},
+		{"mov r, cr4", "0f 20", 4, M_REG, .x = X_NAT},
 		{"popf o32", "9d", -1, M_NONE, 0, 0, 4, 0, pre_popf,
 		 .cases = 2000},
 		{"int3", "cc", -1, M_NONE},
