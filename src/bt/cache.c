@@ -360,6 +360,14 @@ void bt_unlink_block(struct tc_block *b)
  * does not have to chain them again (Linux's fork+exec detaches and
  * reattaches a shell's text pages at every process switch).
  */
+/* Block b's slot in indirect-branch table t, if t is for b's key. */
+static struct bt_ibl_entry *ibl_slot(unsigned t, const struct tc_block *b)
+{
+	if (!ibl[t].table || ibl[t].key != b->key)
+		return NULL;
+	return &ibl[t].table[b->eip & (BT_IBL_SIZE - 1)];
+}
+
 static void unhook_block(struct tc_block *b, bool keep_page_links)
 {
 	struct tc_block **pp;
@@ -388,12 +396,9 @@ static void unhook_block(struct tc_block *b, bool keep_page_links)
 		x->next_in = NULL;
 	}
 	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
-		struct bt_ibl_entry *e;
+		struct bt_ibl_entry *e = ibl_slot(t, b);
 
-		if (!ibl[t].table || ibl[t].key != b->key)
-			continue;
-		e = &ibl[t].table[b->eip & (BT_IBL_SIZE - 1)];
-		if (e->host == b->host) {
+		if (e && e->host == b->host) {
 			e->neg_eip = 0;
 			e->host = bt_tramps.ibl_miss;
 			b->ibl_was = keep_page_links;
@@ -428,12 +433,9 @@ static void ibl_reinsert(struct tc_block *b)
 {
 	b->ibl_was = false;
 	for (unsigned t = 0; t < BT_IBL_TABLES; t++) {
-		struct bt_ibl_entry *e;
+		struct bt_ibl_entry *e = ibl_slot(t, b);
 
-		if (!ibl[t].table || ibl[t].key != b->key)
-			continue;
-		e = &ibl[t].table[b->eip & (BT_IBL_SIZE - 1)];
-		if (e->host == bt_tramps.ibl_miss) {
+		if (e && e->host == bt_tramps.ibl_miss) {
 			e->neg_eip = (uint32_t)-b->eip;
 			e->key = b->key;
 			e->host = b->host;

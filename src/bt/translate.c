@@ -372,6 +372,22 @@ static bool load_target(struct xlate *x, const struct x86_insn *in,
 	return emit_with_guest_mem(x, in, bytes, 0x8b, HR_R13);
 }
 
+/* Byte 1 of EFLAGS (IF, IOPL, NT...) replaced through a 256-byte table in
+ * the vcpu (cli, sti): no host flag changes.
+ *	movzx r13d, byte [r15 + eflags + 1]
+ *	movzx r13d, byte [r15 + r13 + table]
+ *	mov [r15 + eflags + 1], r13b */
+static void emit_eflags_byte1_through(struct emit *e, int32_t table)
+{
+	static const uint8_t movzx[] = {0x0f, 0xb6};
+	static const uint8_t movb = 0x88;
+
+	emit_op_mem(e, false, movzx, 2, HR_R13, HR_R15, OFF(eflags) + 1);
+	emit_bytes(e, (const uint8_t[]){0x47, 0x0f, 0xb6, 0xac, 0x2f}, 5);
+	emit_u32(e, (uint32_t)table);
+	emit_op_mem(e, false, &movb, 1, HR_R13, HR_R15, OFF(eflags) + 1);
+}
+
 static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 			const uint8_t *bytes, uint32_t eip)
 {
@@ -493,21 +509,9 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		emit_mov_rr32(e, HR_RBP, HR_R13);
 		return true;
 	}
-	case X86_OP_CLI: {
-		/* Byte 1 of EFLAGS through a table: no host flag changes. */
-		static const uint8_t movzx[] = {0x0f, 0xb6};
-		static const uint8_t movb = 0x88;
-
-		emit_op_mem(e, false, movzx, 2, HR_R13, HR_R15,
-			    OFF(eflags) + 1);
-		/* movzx r13d, byte [r15 + r13 + cli_table] */
-		emit_bytes(e, (const uint8_t[]){0x47, 0x0f, 0xb6, 0xac, 0x2f},
-			   5);
-		emit_u32(e, (uint32_t)OFF(bt.cli_table));
-		emit_op_mem(e, false, &movb, 1, HR_R13, HR_R15,
-			    OFF(eflags) + 1);
+	case X86_OP_CLI:
+		emit_eflags_byte1_through(e, OFF(bt.cli_table));
 		return true;
-	}
 	case X86_OP_STI: {
 		/*
 		 * Kernel sti (Linux: local_irq_enable, 1.2 M times in a
@@ -527,7 +531,6 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		 * 2:
 		 */
 		static const uint8_t movzx[] = {0x0f, 0xb6};
-		static const uint8_t movb = 0x88;
 		int32_t intr = (int32_t)(offsetof(struct machine, bus) +
 					 offsetof(struct bus, intr) -
 					 offsetof(struct machine, cpu));
@@ -554,14 +557,7 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 			return true;
 		*to_fast = (uint8_t)(e->p - (to_fast + 1));
 		emit_mov_rr64(e, HR_RCX, HR_R10);
-		emit_op_mem(e, false, movzx, 2, HR_R13, HR_R15,
-			    OFF(eflags) + 1);
-		/* movzx r13d, byte [r15 + r13 + sti_table] */
-		emit_bytes(e, (const uint8_t[]){0x47, 0x0f, 0xb6, 0xac, 0x2f},
-			   5);
-		emit_u32(e, (uint32_t)OFF(bt.sti_table));
-		emit_op_mem(e, false, &movb, 1, HR_R13, HR_R15,
-			    OFF(eflags) + 1);
+		emit_eflags_byte1_through(e, OFF(bt.sti_table));
 		if (e->p >= e->end)
 			return true;
 		*to_done = (uint8_t)(e->p - (to_done + 1));
