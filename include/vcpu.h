@@ -136,6 +136,20 @@ struct vcpu {
 		uint64_t sreg_table;
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 		uint8_t sti_table[256]; /* byte 1 of EFLAGS -> with IF set */
+					/*
+		 * The user TLB: what translated user code of a space that
+		 * runs without host mappings reads (bt/utlb.h). Entry i
+		 * mirrors the interpreter's TLB entry i for CPL 3 accesses:
+		 * -(linear page << 12) in read/write when that access is
+		 * allowed and goes straight to RAM, BT_UTLB_INVALID
+		 * otherwise; addend = physmap address of the page minus
+		 * its linear address.
+		 */
+#define BT_UTLB_INVALID (1ull << 40)	/* never matches (translate.c) */
+		uint64_t utlb_read[256];
+		uint64_t utlb_write[256];
+		uint64_t utlb_addend[256];
+		uint32_t utlb_lin; /* the access that missed */
 	} bt;
 
 	/* x87 errors with CR0.NE clear (src/bt/interp_fpu.c): FERR# drives

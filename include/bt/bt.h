@@ -27,6 +27,10 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks);
  */
 bool bt_gs_switch_cheap(void);
 
+/* --user-tlb=auto: start the per-space policy's CPU-time tick, on the
+ * vCPU thread (bt/utlb_policy.c). Without it every space keeps the user
+ * TLB. */
+int bt_user_tlb_start(struct machine *m);
 /* Forget every translation (reboot). */
 void bt_reset(struct machine *m);
 

@@ -49,5 +49,14 @@ enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector, bool has_err,
 
 /* Forget every cached translation of linear addresses (TLB flush). */
 void bt_interp_flush_tlb(struct vcpu *cpu);
+/* The user TLB of translated code (cpu->bt.utlb_*): all entries empty
+ * (after a vcpu reset); and write tags of `frame` dropped (it has just
+ * become a watched frame: a page table or translated code). */
+void bt_interp_utlb_reset(struct vcpu *cpu);
+void bt_interp_frame_watched(struct vcpu *cpu, uint32_t frame);
+/* A user TLB miss (bt/translate_utlb.c): fill the entry; true if an
+ * access of `size` bytes at `lin` now hits it. */
+bool bt_interp_utlb_fill(struct vcpu *cpu, uint32_t lin, unsigned size,
+			 bool write);
 
 #endif

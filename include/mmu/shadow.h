@@ -119,6 +119,27 @@ static inline uint64_t shadow_host_addr(unsigned view, uint32_t lin)
 uint64_t shadow_current_base(bool user);
 /* The current space (tests, --stats). */
 unsigned shadow_current_space(void);
+
+/*
+ * How a space's user code reaches guest memory: through its user view
+ * (host mappings: a fill is a host fault and a host call), or through the
+ * translator's user TLB (bt/translate_utlb.c), in which case nothing
+ * fills its user view and guest PTE changes cost no host call. The
+ * translator's policy (bt/utlb_policy.c) decides per space from the
+ * counters here; a recycled space starts with the default
+ * (shadow_set_user_tlb_default) and zero counters.
+ */
+struct shadow_space_policy {
+	volatile uint32_t ticks; /* CPU-time ticks charged (signal handler) */
+	uint32_t misses;	 /* user TLB misses */
+	uint32_t user_faults;	 /* host faults in its user view */
+	bool user_tlb;		 /* its user code uses the user TLB */
+};
+struct shadow_space_policy *shadow_space_policy(void); /* current space */
+/* Switch the current space's user code to the user TLB (its user view is
+ * emptied) or back to host mappings; counters restart. */
+void shadow_set_user_tlb(bool on);
+void shadow_set_user_tlb_default(bool on);
 /* Does user code use the direct view (--direct-exec, or a host without
  * FSGSBASE: see shadow_init)? Fixed from shadow_init on. */
 bool shadow_direct_view(void);
@@ -197,6 +218,9 @@ void shadow_unprotect_code(struct machine *m, uint32_t frame);
 /* Translator: called for writes to FRAME_CODE frames. */
 void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
 					     uint32_t len));
+/* Translator: called when a frame becomes watched (FRAME_PT or
+ * FRAME_CODE), so that no cached write permission outlives it. */
+void shadow_set_watch_hook(void (*hook)(uint32_t frame));
 
 /*
  * Budget: at most max_pages pages mapped and about max_vmas host VMAs in

@@ -21,6 +21,14 @@ enum engine {
 	ENGINE_BT,
 };
 
+/* --user-tlb: how translated user code reaches guest memory
+ * (docs/user-code-engine.md). */
+enum user_tlb {
+	USER_TLB_AUTO, /* per address space, from what its faults cost */
+	USER_TLB_ON,   /* always the software TLB */
+	USER_TLB_OFF,  /* always host mappings (the user views) */
+};
+
 /* A disk image on the IDE channels (-drive, -hda..-hdd). */
 struct machine_drive {
 	const char *file; /* NULL: no disk at this index */
@@ -30,16 +38,17 @@ struct machine_drive {
 #define MACHINE_MAX_DRIVES 4 /* primary master/slave, secondary master/slave */
 
 struct machine_options {
-	const char *kernel;  /* -kernel FILE (NULL: the built-in demo) */
-	const char *append;  /* -append STR */
-	const char *initrd;  /* -initrd FILE */
-	uint64_t mem_size;   /* -m SIZE, bytes */
-	bool no_reboot;	     /* -no-reboot: triple fault / reset ends the run */
-	bool stats;	     /* --stats */
-	bool no_sandbox;     /* --no-sandbox: no seccomp allowlist */
-	bool direct_exec;    /* --direct-exec: user code natively (trusted) */
-	enum engine engine;  /* --engine */
-	const char *trace;   /* --trace=CHANNELS */
+	const char *kernel; /* -kernel FILE (NULL: the built-in demo) */
+	const char *append; /* -append STR */
+	const char *initrd; /* -initrd FILE */
+	uint64_t mem_size;  /* -m SIZE, bytes */
+	bool no_reboot;	    /* -no-reboot: triple fault / reset ends the run */
+	bool stats;	    /* --stats */
+	bool no_sandbox;    /* --no-sandbox: no seccomp allowlist */
+	bool direct_exec;   /* --direct-exec: user code natively (trusted) */
+	enum user_tlb user_tlb; /* --user-tlb */
+	enum engine engine;	/* --engine */
+	const char *trace;	/* --trace=CHANNELS */
 	uint64_t cache_size; /* --cache-size: code cache bytes (0: default) */
 	/* -drive index=N / -hda..-hdd: N = channel * 2 + (slave ? 1 : 0) */
 	struct machine_drive drive[MACHINE_MAX_DRIVES];

@@ -5,6 +5,7 @@
 #ifndef BT386_MONITOR_MONITOR_H
 #define BT386_MONITOR_MONITOR_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,11 @@ int machine_boot(struct machine *m, char *err, size_t errlen);
 /* The I/O thread (events.c). */
 int mon_events_start(struct machine *m);
 void mon_events_stop(void);
+
+/* signals.c: call `handler` for signal `signo` on this thread every
+ * interval_ns of its CPU time (the profiler, the user TLB policy). */
+int mon_cpu_timer_start(int signo, void (*handler)(int, siginfo_t *, void *),
+			long interval_ns);
 
 /* profile.c: with --stats, sample the vCPU thread's time by guest EIP
  * (call on the vCPU thread, before the sandbox); print the top. */

@@ -67,6 +67,13 @@
 	X(bt_callouts, "callouts executed")                                    \
 	X(bt_interp_fallbacks, "instructions declined to the interpreter")     \
 	X(bt_interp_slices, "interpreter runs for modes BT cannot run")        \
+	X(bt_utlb_fills, "user TLB misses filled by a page walk")              \
+	X(bt_utlb_misses,                                                      \
+	  "user TLB misses run by the interpreter (faults, MMIO, ...)")        \
+	X(utlb_to_mapped,                                                      \
+	  "address spaces moved from the user TLB to host mappings")           \
+	X(utlb_from_mapped,                                                    \
+	  "address spaces moved from host mappings to the user TLB")           \
 	X(bt_kernel_interp_steps,                                              \
 	  "instructions interpreted outside the cache")                        \
 	X(bt_declined, "blocks not translated (fault, MMIO, interp-only)")     \

@@ -50,6 +50,9 @@ enum bt_cat {
 	 * fetches and runs it afresh each time (the block depends on its
 	 * first page only), then the block always exits. */
 	BT_CAT_STEP,
+	/* A user TLB block's miss path (translate_utlb.c): the interpreter
+	 * runs the instruction, then the block goes on or exits. */
+	BT_CAT_UTLB_MISS,
 	BT_NR_CATS,
 };
 
@@ -75,7 +78,11 @@ struct bt_callout {
 	struct x86_insn insn;
 	uint32_t eip;	   /* guest EIP of the instruction */
 	uint32_t next_eip; /* EIP after it */
-	uint8_t cat;	   /* BT_CAT_CALLOUT, _INTERP or _STEP */
+	uint8_t cat;	   /* BT_CAT_CALLOUT, _INTERP, _STEP, _UTLB_MISS */
+	/* BT_CAT_UTLB_MISS: the access that missed (its linear address
+	 * is in cpu->bt.utlb_lin). */
+	uint8_t utlb_write;
+	uint16_t utlb_size;
 	struct tc_block *block;
 };
 
@@ -245,6 +252,9 @@ uint32_t bt_mode_key(const struct vcpu *cpu);
 #define BT_KEY_USER(key) (BT_KEY_CPL(key) == 3)
 /* Mode key bit: CR4.OSFXSR is clear (SSE instructions are #UD). */
 #define BT_KEY_NOFXSR 0x100
+/* Mode key bit: CPL 3 code of an address space without a user view; its
+ * guest accesses go through the user TLB (translate_utlb.c). */
+#define BT_KEY_UTLB 0x200
 
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);
@@ -256,6 +266,16 @@ void bt_code_written(struct machine *m, uint32_t paddr, uint32_t len);
 uint32_t bt_callout_c(struct vcpu *cpu);
 
 extern bool bt_count_blocks;
+
+/* ---- utlb_policy.c: user TLB or host mappings, per space ------------ */
+
+/* Start the CPU-time tick (--user-tlb=auto), on the vCPU thread. */
+int bt_utlb_policy_start(struct vcpu *cpu);
+/* A user TLB miss of the current space. */
+void bt_utlb_note_miss(void);
+/* In the loop: take a decision the tick asked for; true if the current
+ * space changed engines. */
+bool bt_utlb_policy_poll(void);
 
 /* ---- bt_trace.c ---------------------------------------------------- */
 

@@ -41,7 +41,8 @@
 #include "monitor/stats.h"
 
 static uint32_t current_key = ~0u;
-static struct bt_ibl_entry *ibl_table; /* of current_key */
+static enum user_tlb utlb_policy = USER_TLB_OFF; /* --user-tlb, resolved */
+static struct bt_ibl_entry *ibl_table;		 /* of current_key */
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE (1 << 1)
@@ -90,6 +91,16 @@ static void vcpu_bt_setup(struct vcpu *cpu)
 	}
 	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
 	bt_sreg_cache_attach(cpu);
+	bt_interp_utlb_reset(cpu);
+}
+
+/* Shadow hook: no user TLB write tag may outlive a frame's watching. */
+static struct vcpu *watch_cpu;
+
+static void frame_watched(uint32_t frame)
+{
+	if (watch_cpu)
+		bt_interp_frame_watched(watch_cpu, frame);
 }
 
 int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
@@ -106,11 +117,26 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	gs_cheap = bt_gs_switch_cheap();
 	if (bt_sreg_cache_init() < 0)
 		return -1;
+	/* The user TLB's check needs rorx (BMI2); directly executed user
+	 * code has host mappings anyway. */
+	utlb_policy = m->opt.user_tlb;
+	if (!bt_host_bmi2 || m->opt.direct_exec)
+		utlb_policy = USER_TLB_OFF;
+	shadow_set_user_tlb_default(utlb_policy != USER_TLB_OFF);
+	watch_cpu = cpu;
+	shadow_set_watch_hook(frame_watched);
 	vcpu_bt_setup(cpu);
 	if (sync_gs(cpu, false) < 0)
 		return -1;
 	m->bt_on = true;
 	return 0;
+}
+
+int bt_user_tlb_start(struct machine *m)
+{
+	if (utlb_policy != USER_TLB_AUTO)
+		return 0;
+	return bt_utlb_policy_start(&m->cpu);
 }
 
 void bt_reset(struct machine *m)
@@ -169,9 +195,20 @@ static bool flat_data_segments(const struct vcpu *cpu)
  * 4 GiB limit, present and writable, lets FS/GS-relative accesses run
  * inline without limit and rights checks.
  */
+/*
+ * Does CPL 3 code of the current address space reach memory through the
+ * user TLB (BT_KEY_UTLB) rather than the space's user view?
+ */
+static bool utlb_in_use(const struct vcpu *cpu)
+{
+	(void)cpu;
+	return utlb_policy != USER_TLB_OFF && shadow_space_policy()->user_tlb;
+}
+
 uint32_t bt_mode_key(const struct vcpu *cpu)
 {
-	return ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
+	return ((cpu->cpl == 3 && utlb_in_use(cpu)) ? BT_KEY_UTLB : 0) |
+	       ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
 	       ((cpu->cr4 & X86_CR4_OSFXSR) ? 0 : BT_KEY_NOFXSR) |
 	       ((uint32_t)cpu->cpl << 2) |
@@ -303,6 +340,35 @@ static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
 	return 0;
 }
 
+/*
+ * Fill the user TLB entry a miss stub asks for. Two accesses of one
+ * instruction whose pages share an entry would evict each other on every
+ * try: an instruction that keeps missing (more fills in a row than it has
+ * checks) goes to the interpreter instead.
+ */
+static bool utlb_fill(struct vcpu *cpu, const struct bt_callout *co)
+{
+	static const struct tc_block *last_block;
+	static uint32_t last_eip;
+	static unsigned streak;
+
+	/* The instruction, not the stub: each of its checks has one. */
+	if (co->block != last_block || co->eip != last_eip) {
+		last_block = co->block;
+		last_eip = co->eip;
+		streak = 0;
+	}
+	if (++streak > 4 ||
+	    !bt_interp_utlb_fill(cpu, cpu->bt.utlb_lin, co->utlb_size,
+				 co->utlb_write)) {
+		last_block = NULL;
+		return false;
+	}
+	STAT_INC(bt_utlb_fills);
+	bt_utlb_note_miss();
+	return true;
+}
+
 uint32_t bt_callout_c(struct vcpu *cpu)
 {
 	const struct bt_callout *co =
@@ -312,6 +378,10 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	enum vcpu_exit r;
 	bool sensitive;
 
+	/* A user TLB miss that a fill fixes: the block starts the
+	 * instruction again (translate_utlb.c). */
+	if (co->cat == BT_CAT_UTLB_MISS && utlb_fill(cpu, co))
+		return 0;
 	cpu->bt.in_cache = 0;
 	running_callout = co;
 	if (co->cat == BT_CAT_STEP) {
@@ -335,6 +405,9 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		if (co->cat == BT_CAT_INTERP) {
 			STAT_INC(bt_interp_fallbacks);
 			stats.bt_interp_by_op[co->insn.info->op]++;
+		} else if (co->cat == BT_CAT_UTLB_MISS) {
+			STAT_INC(bt_utlb_misses);
+			bt_utlb_note_miss();
 		} else {
 			STAT_INC(bt_callouts);
 			stats.bt_callouts_by_op[co->insn.info->op]++;
@@ -351,6 +424,9 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		cpu->bt.pending_exit = r;
 		return 1;
 	}
+	/* After a miss stub the block would start the instruction again. */
+	if (co->cat == BT_CAT_UTLB_MISS)
+		return 1;
 	if (co->cat != BT_CAT_STEP &&
 	    ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip))
 		return 1;
@@ -638,6 +714,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		r = take_kick(cpu);
 		if (r != VCPU_EXIT_NONE)
 			return r;
+		bt_utlb_policy_poll();
 		if (cpu->bt.pending_exit) {
 			r = (enum vcpu_exit)cpu->bt.pending_exit;
 			cpu->bt.pending_exit = 0;

@@ -53,6 +53,13 @@ struct emit {
 	/* Segment prefix that reaches the guest's shadow view (0x65, gs:,
 	 * the current space's views) or 0 (the direct view, at host 0). */
 	uint8_t guest_seg;
+	/* User TLB blocks (translate_utlb.c): guest accesses go through the
+	 * software TLB to host addresses; within an INLINE instruction, the
+	 * host register with the address of its stack window (0: none) and
+	 * the window's start relative to ESP. */
+	bool utlb;
+	uint8_t stack_host;
+	int32_t stack_lo;
 };
 
 static inline void emit_u8(struct emit *e, uint8_t b)

@@ -25,13 +25,12 @@
 #include "bt/bt_trace.h"
 #include "bt/emit.h"
 #include "bt/sreg_cache.h"
+#include "bt/translate_priv.h"
 #include "bt/fpu.h"
 #include "mmu/shadow.h"
 #include "mmu/walk.h"
 #include "monitor/machine.h"
 #include "monitor/stats.h"
-
-#define OFF(field) ((int32_t)offsetof(struct vcpu, field))
 
 bool bt_count_blocks;
 bool bt_trace_on;
@@ -39,7 +38,7 @@ bool bt_trace_on;
 static const char *const cat_names[BT_NR_CATS] = {
 	[BT_CAT_IDENT] = "IDENT",     [BT_CAT_INLINE] = "INLINE",
 	[BT_CAT_CALLOUT] = "CALLOUT", [BT_CAT_INTERP] = "INTERP",
-	[BT_CAT_STEP] = "STEP",
+	[BT_CAT_STEP] = "STEP",	      [BT_CAT_UTLB_MISS] = "UTLB",
 };
 
 static void trace_block(const struct tc_block *b, const uint8_t *guest,
@@ -55,24 +54,6 @@ static void trace_block(const struct tc_block *b, const uint8_t *guest,
 	bt_trace_print(b->eip, guest, b->guest_len, b->host, b->host_len, t,
 		       b->n_insns);
 }
-
-struct xlate {
-	struct vcpu *cpu;
-	struct emit e;
-	struct tc_block *b;
-	const uint8_t *page; /* physmap address of the guest code page */
-	uint32_t eip;	     /* block start */
-	unsigned n;
-	uint32_t key;	     /* the mode key (BT_KEY_*) */
-	bool ends_with_flow; /* the last instruction leaves the block */
-	uint32_t step_len;   /* a STEP block: its bytes in this page */
-	unsigned n_exits;
-	uint8_t *exit_site[2];
-	uint32_t exit_target[2];
-	/* Not cleared between blocks (filled by scan). */
-	struct x86_insn insn[BT_MAX_BLOCK_INSNS];
-	uint8_t cat[BT_MAX_BLOCK_INSNS];
-};
 
 static bool is_gpr_operand(const struct x86_insn *in, unsigned i)
 {
@@ -105,10 +86,8 @@ static unsigned gpr_number(const struct x86_insn *in, unsigned i)
 /* ---- IDENT: re-encode the guest instruction for the host ----------- */
 
 /*
- * Emit `in` as a host instruction. With mem_base >= 0, the memory operand
- * is replaced by [mem_base + 0] (a host register holding the address).
- * Returns false if the instruction cannot be expressed (the caller falls
- * back): 16-bit addressing, a REX prefix needed next to AH..BH, ...
+ * emit_ident (translate_priv.h) cannot express 16-bit addressing or a REX
+ * prefix next to AH..BH, among others: the caller then falls back.
  */
 static bool emit_view_string(struct xlate *x, const struct x86_insn *in,
 			     const uint8_t *bytes);
@@ -128,8 +107,8 @@ static void emit_guest_prefixes(struct emit *e, const struct x86_insn *in,
 	}
 }
 
-static bool emit_ident(struct xlate *x, const struct x86_insn *in,
-		       const uint8_t *bytes, int mem_base)
+bool emit_ident(struct xlate *x, const struct x86_insn *in,
+		const uint8_t *bytes, int mem_base)
 {
 	struct emit *e = &x->e;
 	unsigned oplen = in->map == 0 ? 1 : (in->map == 1 ? 2 : 3);
@@ -138,14 +117,18 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 	bool mem = has_modrm && in->mod != 3;
 	bool sib = mem && in->rm == 4;
 	bool rex_r = false, rex_b = false, byte_hi = false;
+	bool host_addr = mem_base >= 0 && (mem_base & MEM_HOST);
 	unsigned tail;
 	uint8_t op0 = bytes[in->prefix_len];
+
+	if (host_addr)
+		mem_base &= ~MEM_HOST;
 
 	if (in->enc != X86_ENC_LEGACY)
 		return false;
 	if (in->has_mem && in->addrsize != 4)
 		return false;
-	if (e->guest_seg &&
+	if (e->guest_seg && !host_addr &&
 	    (in->info->op == X86_OP_MOVS || in->info->op == X86_OP_STOS ||
 	     in->info->op == X86_OP_CMPS || in->info->op == X86_OP_SCAS))
 		return emit_view_string(x, in, bytes);
@@ -181,7 +164,7 @@ static bool emit_ident(struct xlate *x, const struct x86_insn *in,
 	/* Prefixes: the view's segment and 0x67 first (32-bit addresses on
 	 * the host), then the guest's own, without segment overrides (flat)
 	 * and 0x67. */
-	if (in->has_mem)
+	if (in->has_mem && !host_addr)
 		emit_guest_mem_prefix(e);
 	emit_guest_prefixes(e, in, bytes);
 	if (rex_r || rex_b)
@@ -259,9 +242,9 @@ static bool emit_view_string(struct xlate *x, const struct x86_insn *in,
  * lea/mov host_reg, <the guest's memory operand>: `opcode` with ModRM.reg
  * = host_reg and the operand re-encoded (32-bit address size).
  */
-static bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
-				const uint8_t *bytes, uint8_t opcode,
-				unsigned host_reg)
+bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
+			 const uint8_t *bytes, uint8_t opcode,
+			 unsigned host_reg)
 {
 	struct emit *e = &x->e;
 	unsigned modrm_pos =
@@ -292,33 +275,52 @@ static bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
 
 /* ---- INLINE sequences ---------------------------------------------- */
 
-static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
-			 enum bt_cat cat);
-
-/* mov [r12d + disp], r32 / mov r32, [r12d + disp] (32-bit address) */
-static void emit_stack_store(struct emit *e, unsigned reg, int32_t disp)
+/*
+ * op reg, [ESP + disp]: through the view, [r12d + disp] with 32-bit
+ * addresses; in a user TLB block, [stack_host + disp - stack_lo], the host
+ * address of the window the prologue checked.
+ */
+static void emit_stack_op(struct emit *e, uint8_t op, unsigned reg,
+			  int32_t disp)
 {
-	static const uint8_t op = 0x89;
-
+	if (e->stack_host) {
+		emit_op_mem(e, false, &op, 1, reg, e->stack_host,
+			    disp - e->stack_lo);
+		return;
+	}
 	emit_guest_mem_prefix(e);
 	emit_op_mem(e, false, &op, 1, reg, HR_R12, disp);
+}
+
+/* mov [ESP + disp], r32 / mov r32, [ESP + disp] */
+static void emit_stack_store(struct emit *e, unsigned reg, int32_t disp)
+{
+	emit_stack_op(e, 0x89, reg, disp);
 }
 
 static void emit_stack_load(struct emit *e, unsigned reg, int32_t disp)
 {
-	static const uint8_t op = 0x8b;
-
-	emit_guest_mem_prefix(e);
-	emit_op_mem(e, false, &op, 1, reg, HR_R12, disp);
+	emit_stack_op(e, 0x8b, reg, disp);
 }
 
 static void emit_stack_store_imm(struct emit *e, int32_t disp, uint32_t imm)
 {
-	static const uint8_t op = 0xc7;
-
-	emit_guest_mem_prefix(e);
-	emit_op_mem(e, false, &op, 1, 0, HR_R12, disp);
+	emit_stack_op(e, 0xc7, 0, disp);
 	emit_u32(e, imm);
+}
+
+/* The guest memory operand of an INLINE instruction as the source or
+ * destination of `opcode` (mov) with host_reg: through the view, or in a
+ * user TLB block through r14, which the prologue set to its host address. */
+static bool emit_inline_mem(struct xlate *x, const struct x86_insn *in,
+			    const uint8_t *bytes, uint8_t opcode,
+			    unsigned host_reg)
+{
+	if (x->e.utlb) {
+		emit_op_mem(&x->e, false, &opcode, 1, host_reg, HR_R14, 0);
+		return true;
+	}
+	return emit_with_guest_mem(x, in, bytes, opcode, host_reg);
 }
 
 static void emit_esp_add(struct emit *e, int32_t delta)
@@ -369,7 +371,7 @@ static bool load_target(struct xlate *x, const struct x86_insn *in,
 	if (in->prefixes & X86_P_SEG &&
 	    (in->seg == X86_FS || in->seg == X86_GS))
 		return false;
-	return emit_with_guest_mem(x, in, bytes, 0x8b, HR_R13);
+	return emit_inline_mem(x, in, bytes, 0x8b, HR_R13);
 }
 
 /* Byte 1 of EFLAGS (IF, IOPL, NT...) replaced through a 256-byte table in
@@ -388,8 +390,8 @@ static void emit_eflags_byte1_through(struct emit *e, int32_t table)
 	emit_op_mem(e, false, &movb, 1, HR_R13, HR_R15, OFF(eflags) + 1);
 }
 
-static bool emit_inline(struct xlate *x, const struct x86_insn *in,
-			const uint8_t *bytes, uint32_t eip)
+static bool emit_inline_body(struct xlate *x, const struct x86_insn *in,
+			     const uint8_t *bytes, uint32_t eip)
 {
 	struct emit *e = &x->e;
 	uint32_t next = eip + in->len;
@@ -454,7 +456,7 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		} else if (is_gpr_operand(in, 0)) {
 			emit_stack_store(e, host_reg_of(gpr_number(in, 0)), -4);
 		} else {
-			if (!emit_with_guest_mem(x, in, bytes, 0x8b, HR_R13))
+			if (!emit_inline_mem(x, in, bytes, 0x8b, HR_R13))
 				return false;
 			emit_stack_store(e, HR_R13, -4);
 		}
@@ -475,7 +477,7 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		if (in->base == X86_ESP || in->index == X86_ESP)
 			return false;
 		emit_stack_load(e, HR_R13, 0);
-		if (!emit_with_guest_mem(x, in, bytes, 0x89, HR_R13))
+		if (!emit_inline_mem(x, in, bytes, 0x89, HR_R13))
 			return false;
 		emit_esp_add(e, 4);
 		return true;
@@ -503,8 +505,12 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 		/* mov r13d, [ebp]; lea r12d, [rbp + 4]; mov ebp, r13d */
 		static const uint8_t op = 0x8b;
 
-		emit_guest_mem_prefix(e);
-		emit_op_mem(e, false, &op, 1, HR_R13, HR_RBP, 0);
+		if (e->utlb) {
+			emit_op_mem(e, false, &op, 1, HR_R13, HR_R14, 0);
+		} else {
+			emit_guest_mem_prefix(e);
+			emit_op_mem(e, false, &op, 1, HR_R13, HR_RBP, 0);
+		}
 		emit_lea32(e, HR_R12, HR_RBP, 4);
 		emit_mov_rr32(e, HR_RBP, HR_R13);
 		return true;
@@ -657,6 +663,25 @@ static bool emit_inline(struct xlate *x, const struct x86_insn *in,
 	default:
 		return false;
 	}
+}
+
+/* An INLINE instruction; in a user TLB block, between the checks of the
+ * accesses it makes and their miss path. */
+static bool emit_inline(struct xlate *x, unsigned i, const uint8_t *bytes,
+			uint32_t eip)
+{
+	const struct x86_insn *in = &x->insn[i];
+	bool ok;
+
+	if (!x->e.utlb)
+		return emit_inline_body(x, in, bytes, eip);
+	if (!utlb_inline_prologue(x, in, bytes))
+		return false;
+	ok = emit_inline_body(x, in, bytes, eip);
+	x->e.stack_host = 0;
+	if (ok)
+		utlb_epilogue(x, i, eip);
+	return ok;
 }
 
 /* FS/GS-relative memory operand: address = segment base + offset. */
@@ -832,14 +857,14 @@ static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 
 /* ---- emit ------------------------------------------------------------ */
 
-static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
-			 enum bt_cat cat)
+struct bt_callout *emit_callout(struct xlate *x, unsigned i, uint32_t eip,
+				enum bt_cat cat)
 {
 	struct bt_callout *co = bt_meta_alloc(sizeof(*co));
 
 	if (!co) {
 		x->e.overflow = true;
-		return;
+		return NULL;
 	}
 	co->insn = x->insn[i];
 	co->eip = eip;
@@ -848,6 +873,7 @@ static void emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	co->block = x->b;
 	emit_mov_imm64(&x->e, HR_R11, (uint64_t)(uintptr_t)co);
 	emit_call(&x->e, bt_tramps.callout);
+	return co;
 }
 
 /*
@@ -1040,6 +1066,13 @@ static void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip)
 	*to_done = (uint8_t)(e->p - (to_done + 1));
 }
 
+/* maskmovq/maskmovdqu: a store to [EDI] that has no memory operand. */
+static bool writes_at_edi(const struct x86_insn *in)
+{
+	return (in->info->op == X86_OP_MMX || in->info->op == X86_OP_SSE) &&
+	       in->map == 1 && in->opcode == 0xf7;
+}
+
 static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 {
 	const struct x86_insn *in = &x->insn[i];
@@ -1063,12 +1096,19 @@ static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 		emit_call(&x->e, bt_tramps.fpu_prep);
 	switch (x->cat[i]) {
 	case BT_CAT_IDENT:
+		if (x->e.utlb && (in->has_mem || writes_at_edi(in)) &&
+		    in->info->op != X86_OP_LEA &&
+		    in->info->op != X86_OP_NOP_RM) {
+			if (utlb_emit_ident(x, i, eip, bytes))
+				return true;
+			break;
+		}
 		if (fsgs ? emit_segment_relative(x, in, bytes)
 			 : emit_ident(x, in, bytes, -1))
 			return true;
 		break;
 	case BT_CAT_INLINE:
-		if (emit_inline(x, in, bytes, eip))
+		if (emit_inline(x, i, bytes, eip))
 			return true;
 		break;
 	default:
@@ -1211,7 +1251,8 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 		.p = start,
 		.end = end,
 		.guest_seg =
-			BT_KEY_USER(key) && shadow_direct_view() ? 0 : 0x65};
+			BT_KEY_USER(key) && shadow_direct_view() ? 0 : 0x65,
+		.utlb = key & BT_KEY_UTLB};
 	b->eip = x->eip;
 	b->key = key;
 	b->frame = r.paddr >> 12;
@@ -1225,8 +1266,13 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	for (unsigned i = 0; i < x->n; i++) {
 		b->map[i].host_off = (uint16_t)(x->e.p - start);
 		b->map[i].guest_off = (uint16_t)(eip - x->eip);
+		x->insn_start = x->e.p;
 		if (!emit_insn(x, i, eip)) {
-			/* Could not express it after all: interpret it. */
+			/* Could not express it after all: interpret it
+			 * (dropping whatever part was emitted). */
+			x->e.p = start + b->map[i].host_off;
+			x->e.stack_host = 0;
+			x->n_utlb_miss = 0;
 			x->cat[i] = BT_CAT_INTERP;
 			emit_callout(x, i, eip, BT_CAT_INTERP);
 		}

@@ -149,6 +149,9 @@ static void reset_spaces(uint32_t pd)
 {
 	for (unsigned s = 0; s < SH_SPACES; s++)
 		sh.space_pd[s] = SH_NO_PD;
+	for (unsigned s = 0; s < SH_SPACES; s++)
+		sh.space_policy[s] = (struct shadow_space_policy){
+			.user_tlb = sh.user_tlb_default};
 	sh.cur = 0;
 	sh.space_pd[0] = pd;
 	sh.space_used[0] = ++sh.space_clock;
@@ -171,9 +174,9 @@ static bool table_shared(uint32_t pt, unsigned space)
 	return false;
 }
 
-/* Drop the view's regions that hang off a table no other directory
- * shares (an orphan keeps the rest). */
-static void orphan_view(unsigned view)
+/* Drop the view's regions; with `unshared_only`, only those that hang
+ * off a table no other directory shares (an orphan keeps the rest). */
+static void drop_regions(unsigned view, bool unshared_only)
 {
 	for (uint32_t w = view * SH_PDES / 32; w < (view + 1) * SH_PDES / 32;
 	     w++) {
@@ -183,9 +186,10 @@ static void orphan_view(unsigned view)
 			uint32_t j = w * 32 + (uint32_t)__builtin_ctz(bits);
 
 			bits &= bits - 1;
-			if (sh.region_pt[j] &&
-			    !table_shared(sh.region_pt[j] - 1,
-					  sh_view_space(view)))
+			if (!unshared_only ||
+			    (sh.region_pt[j] &&
+			     !table_shared(sh.region_pt[j] - 1,
+					   sh_view_space(view))))
 				sh_drop_region(j);
 		}
 	}
@@ -205,8 +209,8 @@ static void orphan_view(unsigned view)
  */
 void sh_orphan_space(unsigned space)
 {
-	orphan_view(shadow_kernel_view(space));
-	orphan_view(shadow_user_view(space));
+	drop_regions(shadow_kernel_view(space), true);
+	drop_regions(shadow_user_view(space), true);
 	sh.space_pd[space] = SH_NO_PD;
 }
 
@@ -302,6 +306,10 @@ static void select_space(uint32_t pd)
 		switch_pd(shadow_kernel_view(s), pd);
 		switch_pd(shadow_user_view(s), pd);
 		sh.space_pd[s] = pd;
+		sh.space_policy[s] = (struct shadow_space_policy){
+			.user_tlb = sh.user_tlb_default};
+		if (sh.user_tlb_default)
+			drop_regions(shadow_user_view(s), false);
 	}
 	sh.cur = s;
 	sh.space_used[s] = ++sh.space_clock;
@@ -371,6 +379,25 @@ uint64_t shadow_current_base(bool user)
 unsigned shadow_current_space(void)
 {
 	return sh.cur;
+}
+
+struct shadow_space_policy *shadow_space_policy(void)
+{
+	return &sh.space_policy[sh.cur];
+}
+
+void shadow_set_user_tlb(bool on)
+{
+	sh.space_policy[sh.cur] = (struct shadow_space_policy){.user_tlb = on};
+	if (on)
+		drop_regions(shadow_user_view(sh.cur), false);
+}
+
+void shadow_set_user_tlb_default(bool on)
+{
+	sh.user_tlb_default = on;
+	for (unsigned s = 0; s < SH_SPACES; s++)
+		sh.space_policy[s].user_tlb = on;
 }
 
 bool shadow_direct_view(void)
@@ -609,6 +636,8 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	     sh_view_space((unsigned)view) != sh.cur) ||
 	    lpn < sh.min_lpn || unsupported_mode())
 		goto emulate;
+	if (user)
+		sh.space_policy[sh.cur].user_faults++;
 	if (mmu_walk(cpu, lin, wacc, &w, pf_error) < 0) {
 		STAT_INC(shadow_guest_pf);
 		return SHADOW_GUEST_PF;

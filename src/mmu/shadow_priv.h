@@ -107,6 +107,7 @@ struct shadow {
 	uint8_t *wepoch;   /* [nframes] */
 	uint32_t fills;	   /* pages filled, drives the write epochs */
 	void (*code_hook)(struct machine *m, uint32_t paddr, uint32_t len);
+	void (*watch_hook)(uint32_t frame); /* a frame became watched */
 
 	/* Guest paging state the mappings were built for. */
 	bool paging, pse, pae;
@@ -114,6 +115,9 @@ struct shadow {
 	 * (SH_NO_PD: unused), when it was last current, the current one. */
 	uint32_t space_pd[SH_SPACES];
 	uint64_t space_used[SH_SPACES];
+	/* How each space's user code reaches memory (shadow.h). */
+	struct shadow_space_policy space_policy[SH_SPACES];
+	bool user_tlb_default;
 	uint64_t space_clock;
 	unsigned cur;
 	/* The direct view (--direct-exec): user code uses it instead of the

@@ -99,6 +99,8 @@ void sh_trace(uint32_t frame)
 	sh.wcount[frame] = 0;
 	STAT_INC(traces);
 	sh_frame_wp(frame);
+	if (sh.watch_hook)
+		sh.watch_hook(frame);
 }
 
 /* Is the frame the directory of a view in use (the direct view's may lag
@@ -240,6 +242,8 @@ void shadow_protect_code(struct machine *m, uint32_t frame)
 		return;
 	mmu_frame_flags[frame] |= FRAME_CODE;
 	sh_frame_wp(frame);
+	if (sh.watch_hook)
+		sh.watch_hook(frame);
 	sh_settle();
 	errno = saved;
 }
@@ -262,4 +266,9 @@ void shadow_set_code_write_hook(void (*hook)(struct machine *m, uint32_t paddr,
 					     uint32_t len))
 {
 	sh.code_hook = hook;
+}
+
+void shadow_set_watch_hook(void (*hook)(uint32_t frame))
+{
+	sh.watch_hook = hook;
 }

@@ -88,6 +88,11 @@ static void usage(FILE *out)
 		"weaker\n"
 		"                    containment; for trusted guests only "
 		"(README)\n"
+		"  --user-tlb=MODE   how translated user code reaches guest\n"
+		"                    memory: on (a software TLB), off (host\n"
+		"                    mappings) or auto (per address space, "
+		"the\n"
+		"                    cheaper one; the default)\n"
 		"  --cache-size=SIZE code cache size (default 64M)\n"
 		"  --trace=bt        print each translated block beside the\n"
 		"                    guest code, both disassembled\n"
@@ -470,6 +475,18 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			o->no_sandbox = true;
 		} else if (opt(argc, argv, &i, "direct-exec", false, &v)) {
 			o->direct_exec = true;
+		} else if (opt(argc, argv, &i, "user-tlb", true, &v)) {
+			if (!strcmp(v, "auto")) {
+				o->user_tlb = USER_TLB_AUTO;
+			} else if (!strcmp(v, "on")) {
+				o->user_tlb = USER_TLB_ON;
+			} else if (!strcmp(v, "off")) {
+				o->user_tlb = USER_TLB_OFF;
+			} else {
+				mon_error("--user-tlb=%s: give auto, on or off",
+					  v);
+				exit(MON_EXIT_ERROR);
+			}
 		} else if (opt(argc, argv, &i, "stats", false, &v)) {
 			o->stats = true;
 		} else if (opt(argc, argv, &i, "trace", true, &v)) {
@@ -569,6 +586,11 @@ int main(int argc, char **argv)
 	console_init();
 	if (mon_events_start(&m) < 0)
 		return MON_EXIT_ERROR;
+	if (m.bt_on && bt_user_tlb_start(&m) < 0)
+		fprintf(stderr,
+			"bt386: --user-tlb=auto: no CPU-time timer (%s); "
+			"user code keeps the software TLB\n",
+			strerror(errno));
 	if (m.opt.stats && !m.opt.direct_exec && profile_start(&m) < 0)
 		fprintf(stderr, "bt386: --stats: no time profile (%s)\n",
 			strerror(errno));

@@ -92,28 +92,8 @@ static void on_prof(int sig, siginfo_t *si, void *uc)
 
 int profile_start(struct machine *m)
 {
-	struct sigevent sev;
-	struct itimerspec its;
-	struct sigaction sa;
-	timer_t t;
-
 	prof_machine = m;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-	sa.sa_sigaction = on_prof;
-	if (sigaction(SIGPROF, &sa, NULL) < 0)
-		return -1;
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_THREAD_ID;
-	sev.sigev_signo = SIGPROF;
-	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t) < 0)
-		return -1;
-	its.it_interval.tv_sec = 0;
-	its.it_interval.tv_nsec = 1000000000L / PROFILE_HZ;
-	its.it_value = its.it_interval;
-	return timer_settime(t, 0, &its, NULL);
+	return mon_cpu_timer_start(SIGPROF, on_prof, 1000000000L / PROFILE_HZ);
 }
 
 static uint32_t total_of(const struct slot *s)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bt/bt.h"
@@ -126,4 +127,30 @@ void mon_signal_kick(void)
 {
 	if (vcpu_tid)
 		syscall(SYS_tgkill, getpid(), vcpu_tid, SIGUSR1);
+}
+
+int mon_cpu_timer_start(int signo, void (*handler)(int, siginfo_t *, void *),
+			long interval_ns)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+	struct sigaction sa;
+	timer_t t;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sa.sa_sigaction = handler;
+	if (sigaction(signo, &sa, NULL) < 0)
+		return -1;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = signo;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t) < 0)
+		return -1;
+	its.it_interval.tv_sec = interval_ns / 1000000000L;
+	its.it_interval.tv_nsec = interval_ns % 1000000000L;
+	its.it_value = its.it_interval;
+	return timer_settime(t, 0, &its, NULL);
 }

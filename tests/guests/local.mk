@@ -16,7 +16,7 @@
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
 	fpumodes hostile_far hostile_mem hostile_insn hostile_model \
-	hostile_cpuid hostile_smc hostile_fpu nmi
+	hostile_cpuid hostile_smc hostile_fpu nmi usertlb
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
@@ -24,7 +24,7 @@ GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
 	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn \
-	hostile_model hostile_cpuid hostile_smc hostile_fpu nmi
+	hostile_model hostile_cpuid hostile_smc hostile_fpu nmi usertlb
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -151,7 +151,11 @@ noinst_DATA = $(GUEST_ELFS) tests/guests/debuggee.elf $(BOOTDISK_BINS)
 # which also makes its disk image and checks it afterwards. QEMU runs are
 # skipped when configure found
 # no qemu-system-i386. The demo (timing-dependent output) is checked by
-# run-demo.sh for its banner, summary and exit status.
+# run-demo.sh for its banner, summary and exit status. Under bt386:bt
+# (the default engine) user code starts on the software user TLB, and most
+# guests end before an address space moves to host mappings; bt386:mapped
+# runs the guests with user code on host mappings (--user-tlb=off), so both
+# ways translated user code reaches memory stay tested.
 # Spelled out: automake generates one rule per word of TESTS and cannot
 # expand make functions or substitution references there.
 GUEST_TEST_WRAPPERS = \
@@ -185,6 +189,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/hostile_smc.sh \
 	tests/guests/run/interp/hostile_fpu.sh \
 	tests/guests/run/interp/nmi.sh \
+	tests/guests/run/interp/usertlb.sh \
 	tests/guests/run/interp/bootdisk.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
@@ -216,6 +221,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/hostile_smc.sh \
 	tests/guests/run/bt/hostile_fpu.sh \
 	tests/guests/run/bt/nmi.sh \
+	tests/guests/run/bt/usertlb.sh \
 	tests/guests/run/bt/bootdisk.sh \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
@@ -237,6 +243,24 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/hostile_smc.sh \
 	tests/guests/run/de/hostile_fpu.sh \
 	tests/guests/run/de/nmi.sh \
+	tests/guests/run/de/usertlb.sh \
+	tests/guests/run/mapped/exceptions.sh \
+	tests/guests/run/mapped/paging.sh \
+	tests/guests/run/mapped/usermode.sh \
+	tests/guests/run/mapped/segments.sh \
+	tests/guests/run/mapped/procs.sh \
+	tests/guests/run/mapped/cow.sh \
+	tests/guests/run/mapped/ptedit.sh \
+	tests/guests/run/mapped/fpu.sh \
+	tests/guests/run/mapped/usersmc.sh \
+	tests/guests/run/mapped/debugregs.sh \
+	tests/guests/run/mapped/fpumodes.sh \
+	tests/guests/run/mapped/hostile_far.sh \
+	tests/guests/run/mapped/hostile_mem.sh \
+	tests/guests/run/mapped/hostile_insn.sh \
+	tests/guests/run/mapped/hostile_smc.sh \
+	tests/guests/run/mapped/hostile_fpu.sh \
+	tests/guests/run/mapped/usertlb.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -265,6 +289,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/hostile_smc.sh \
 	tests/guests/run/qemu/hostile_fpu.sh \
 	tests/guests/run/qemu/nmi.sh \
+	tests/guests/run/qemu/usertlb.sh \
 	tests/guests/run/qemu/bootdisk.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)

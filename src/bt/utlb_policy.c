@@ -1,0 +1,106 @@
+/*
+ * utlb_policy.c - per address space, the user TLB or host mappings for
+ * guest user code (--user-tlb=auto; docs/user-code-engine.md).
+ *
+ * The user TLB (translate_utlb.c) makes a guest page fault or PTE change
+ * cost no host signal and no host call, but every guest memory access of
+ * user code pays a check: memory-heavy user compute runs up to 3x slower
+ * than through host mappings. Host mappings cost a host fault (signal +
+ * mprotect/mmap, ~5-10 us) per page the space touches after each change.
+ * Neither cost shows in the guest, so the policy measures:
+ *
+ *  - A new space starts on the user TLB (short-lived processes, fork and
+ *    exec, page-table-heavy work never pay a host fault).
+ *  - A timer on the vCPU thread's CPU time (TICK_NS) charges each tick to
+ *    the current space. After EVAL_TICKS ticks of user code on the user
+ *    TLB, the space has been computing: it moves to host mappings unless
+ *    its misses per tick say host faults would cost more (each miss is at
+ *    most a fill there; MAX_MISSES_PER_TICK x ~5 us = a quarter of a tick).
+ *  - A space on host mappings whose host faults in its user view exceed
+ *    MAX_FAULTS_PER_TICK per tick (any CPL: its kernel work is what moves
+ *    its pages) goes back to the user TLB.
+ *
+ * The signal handler only counts and, when a decision is due, makes the
+ * code cache exit; the decision is taken in the loop (bt_utlb_policy_poll)
+ * where changing the mode key is safe.
+ */
+#include <signal.h>
+
+#include "bt/bt_priv.h"
+#include "mmu/shadow.h"
+#include "monitor/monitor.h"
+#include "monitor/stats.h"
+
+#define TICK_NS 10000000L	  /* 10 ms of vCPU thread CPU time */
+#define EVAL_TICKS 4		  /* ticks between two decisions */
+#define MAX_MISSES_PER_TICK 500	  /* to leave the user TLB */
+#define MAX_FAULTS_PER_TICK 200	  /* to come back to it */
+
+static struct vcpu *policy_cpu;
+static volatile sig_atomic_t decision_due;
+
+static void on_tick(int sig, siginfo_t *si, void *uc)
+{
+	struct shadow_space_policy *p;
+
+	(void)sig;
+	(void)si;
+	if (!policy_cpu)
+		return;
+	p = shadow_space_policy();
+	/* Only user code pays the user TLB's checks. */
+	if (p->user_tlb && policy_cpu->cpl != 3)
+		return;
+	if (++p->ticks < EVAL_TICKS)
+		return;
+	/* Again at every tick until the loop has taken the decision: a
+	 * kick can land before the loop enters the cache. */
+	decision_due = 1;
+	bt_kick_from_signal(policy_cpu, uc);
+}
+
+int bt_utlb_policy_start(struct vcpu *cpu)
+{
+	static bool started;
+
+	policy_cpu = cpu;
+	if (started)
+		return 0;
+	if (mon_cpu_timer_start(SIGVTALRM, on_tick, TICK_NS) < 0)
+		return -1;
+	started = true;
+	return 0;
+}
+
+void bt_utlb_note_miss(void)
+{
+	shadow_space_policy()->misses++;
+}
+
+bool bt_utlb_policy_poll(void)
+{
+	struct shadow_space_policy *p;
+	uint32_t ticks;
+
+	if (!decision_due)
+		return false;
+	decision_due = 0;
+	p = shadow_space_policy();
+	ticks = p->ticks;
+	if (ticks < EVAL_TICKS)
+		return false;
+	if (p->user_tlb && p->misses < MAX_MISSES_PER_TICK * ticks) {
+		STAT_INC(utlb_to_mapped);
+		shadow_set_user_tlb(false);
+		return true;
+	}
+	if (!p->user_tlb && p->user_faults > MAX_FAULTS_PER_TICK * ticks) {
+		STAT_INC(utlb_from_mapped);
+		shadow_set_user_tlb(true);
+		return true;
+	}
+	p->ticks = 0;
+	p->misses = 0;
+	p->user_faults = 0;
+	return false;
+}
