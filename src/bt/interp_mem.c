@@ -386,6 +386,28 @@ void interp_check_write(struct vcpu *cpu, int seg, uint32_t off, unsigned size)
 			user_access(cpu));
 }
 
+uint8_t *interp_span(struct vcpu *cpu, int seg, uint32_t off, unsigned len,
+		     bool write)
+{
+	const struct x86_seg *s = &cpu->seg[seg];
+	struct interp_tlb_entry *e;
+	uint32_t err;
+
+	if (s->base != 0 || s->limit != 0xffffffffu ||
+	    (s->attr & (X86_DESC_P | X86_DESC_S | X86_DESC_CODE | X86_DESC_DC |
+			X86_DESC_RW)) !=
+		    (X86_DESC_P | X86_DESC_S | X86_DESC_RW) ||
+	    (cpu->eflags & X86_FL_VM) || !(cpu->cr0 & X86_CR0_PE) || len == 0 ||
+	    (off & 0xfff) + len > 0x1000 || bt_debug_watching(cpu))
+		return NULL;
+	e = tlb_try(cpu, off, write, user_access(cpu), &err);
+	if (!e || !e->host ||
+	    (write && mmu_frame_flags &&
+	     (mmu_frame_flags[e->ppage] & FRAME_WATCHED)))
+		return NULL;
+	return e->host + (off & 0xfff);
+}
+
 uint64_t interp_read64(struct vcpu *cpu, int seg, uint32_t off)
 {
 	uint32_t lin = seg_linear(cpu, seg, off, 8, false);

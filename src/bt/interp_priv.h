@@ -91,6 +91,15 @@ void interp_check_write_buf(struct vcpu *cpu, int seg, uint32_t off,
 void interp_write_buf(struct vcpu *cpu, int seg, uint32_t off, const void *buf,
 		      unsigned len);
 void interp_write64(struct vcpu *cpu, int seg, uint32_t off, uint64_t val);
+/*
+ * The host address of [off, off + len) of a flat segment when one page
+ * of plain RAM holds it and the access would succeed (for a write: no
+ * watched frame), or NULL: the caller then goes element by element, which
+ * raises what must be raised. Fills the TLB as an access would (A, and D
+ * for a write). For string instructions' bulk path.
+ */
+uint8_t *interp_span(struct vcpu *cpu, int seg, uint32_t off, unsigned len,
+		     bool write);
 
 /*
  * Linear accesses without segmentation. `sys` marks implicit supervisor

@@ -13,7 +13,15 @@
  * REP_CHUNK iterations per execution and then leaves EIP at the
  * instruction, so that the loop can take interrupts between chunks and
  * simply executes it again.
+ *
+ * REP MOVS and REP STOS with 32-bit addresses go a page at a time where
+ * they can (bulk()): when the elements up to the next page boundary of
+ * each operand lie in plain RAM that the access may use, they are copied
+ * or filled at once. Everything else, and the element that faults, goes
+ * one element at a time.
  */
+#include <string.h>
+
 #include "bt/interp_flags.h"
 #include "bt/interp_int.h"
 
@@ -91,6 +99,53 @@ static void step(struct vcpu *cpu, unsigned op, const struct str *s)
 	}
 }
 
+/*
+ * Elements of REP MOVS/STOS done at once, up to the next page boundary of
+ * either operand (0: go element by element). MOVS whose operands overlap
+ * is left to the element loop, whose order the guest may depend on.
+ */
+static uint32_t bulk(struct vcpu *cpu, unsigned op, const struct str *s,
+		     uint32_t count)
+{
+	uint32_t edi = cpu->regs[X86_EDI], esi = cpu->regs[X86_ESI];
+	uint32_t n = count, room;
+	uint8_t *dst, *src = NULL;
+
+	if (s->asz != 4 || (cpu->eflags & X86_FL_DF))
+		return 0;
+	room = (0x1000 - (edi & 0xfff)) / s->size;
+	n = n < room ? n : room;
+	if (op == X86_OP_MOVS) {
+		room = (0x1000 - (esi & 0xfff)) / s->size;
+		n = n < room ? n : room;
+	}
+	if (n < 2)
+		return 0;
+	if (op == X86_OP_MOVS) {
+		src = interp_span(cpu, s->src, esi, n * s->size, false);
+		if (!src)
+			return 0;
+	}
+	dst = interp_span(cpu, X86_ES, edi, n * s->size, true);
+	if (!dst)
+		return 0;
+	if (op == X86_OP_MOVS) {
+		if (dst < src + n * s->size && src < dst + n * s->size)
+			return 0;
+		memcpy(dst, src, n * s->size);
+		cpu->regs[X86_ESI] = esi + n * s->size;
+	} else if (s->size == 1) {
+		memset(dst, (int)(cpu->regs[X86_EAX] & 0xff), n);
+	} else {
+		uint32_t v = cpu->regs[X86_EAX];
+
+		for (uint32_t i = 0; i < n; i++)
+			memcpy(dst + i * s->size, &v, s->size);
+	}
+	cpu->regs[X86_EDI] = edi + n * s->size;
+	return n;
+}
+
 static void op_string(struct vcpu *cpu, const struct x86_insn *in)
 {
 	unsigned op = in->info->op;
@@ -108,13 +163,20 @@ static void op_string(struct vcpu *cpu, const struct x86_insn *in)
 		step(cpu, op, &s);
 		return;
 	}
-	for (unsigned n = 0; n < REP_CHUNK; n++) {
-		uint32_t count = int_areg(cpu, X86_ECX, s.asz);
+	for (unsigned n = 0; n < REP_CHUNK;) {
+		uint32_t count = int_areg(cpu, X86_ECX, s.asz), done;
 
 		if (count == 0)
 			return;
+		if ((op == X86_OP_MOVS || op == X86_OP_STOS) &&
+		    (done = bulk(cpu, op, &s, count)) != 0) {
+			int_set_areg(cpu, X86_ECX, s.asz, count - done);
+			n += done;
+			continue;
+		}
 		step(cpu, op, &s);
 		int_set_areg(cpu, X86_ECX, s.asz, count - 1);
+		n++;
 		if (cond && !(cpu->eflags & X86_FL_ZF) != repne)
 			return;
 	}

@@ -72,21 +72,77 @@ static const struct {
 	uint8_t size, write;
 } x87_access[64] = {
 	/* D8: m32fp arithmetic */
-	{4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
 	/* D9: fld, -, fst, fstp, fldenv, fldcw, fnstenv, fnstcw */
-	{4, 0}, {0, 0}, {4, 1}, {4, 1}, {28, 0}, {2, 0}, {28, 1}, {2, 1},
+	{4, 0},
+	{0, 0},
+	{4, 1},
+	{4, 1},
+	{28, 0},
+	{2, 0},
+	{28, 1},
+	{2, 1},
 	/* DA: m32int arithmetic */
-	{4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
+	{4, 0},
 	/* DB: fild, fisttp, fist, fistp, -, fld m80, -, fstp m80 */
-	{4, 0}, {4, 1}, {4, 1}, {4, 1}, {0, 0}, {10, 0}, {0, 0}, {10, 1},
+	{4, 0},
+	{4, 1},
+	{4, 1},
+	{4, 1},
+	{0, 0},
+	{10, 0},
+	{0, 0},
+	{10, 1},
 	/* DC: m64fp arithmetic */
-	{8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0},
+	{8, 0},
+	{8, 0},
+	{8, 0},
+	{8, 0},
+	{8, 0},
+	{8, 0},
+	{8, 0},
+	{8, 0},
 	/* DD: fld, fisttp, fst, fstp, frstor, -, fnsave, fnstsw */
-	{8, 0}, {8, 1}, {8, 1}, {8, 1}, {108, 0}, {0, 0}, {108, 1}, {2, 1},
+	{8, 0},
+	{8, 1},
+	{8, 1},
+	{8, 1},
+	{108, 0},
+	{0, 0},
+	{108, 1},
+	{2, 1},
 	/* DE: m16int arithmetic */
-	{2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0},
+	{2, 0},
+	{2, 0},
+	{2, 0},
+	{2, 0},
+	{2, 0},
+	{2, 0},
+	{2, 0},
+	{2, 0},
 	/* DF: fild, fisttp, fist, fistp, fbld, fild m64, fbstp, fistp m64 */
-	{2, 0}, {2, 1}, {2, 1}, {2, 1}, {10, 0}, {8, 0}, {10, 1}, {8, 1},
+	{2, 0},
+	{2, 1},
+	{2, 1},
+	{2, 1},
+	{10, 0},
+	{8, 0},
+	{10, 1},
+	{8, 1},
 };
 
 /* Instructions whose memory operand, though first, is only read. */
@@ -115,8 +171,7 @@ static bool reads_first_operand(const struct x86_insn *in)
  * the operand), maskmov (it writes at EDI), clflush, encodings without
  * operand tables.
  */
-static bool ident_access(const struct x86_insn *in, unsigned *size,
-			 bool *write)
+static bool ident_access(const struct x86_insn *in, unsigned *size, bool *write)
 {
 	int m;
 
@@ -170,8 +225,7 @@ static bool ident_access(const struct x86_insn *in, unsigned *size,
  * (r9 or r14); on a hit `reg` holds the host address. The jump to the
  * miss path is recorded in x->utlb_miss for utlb_epilogue().
  */
-static void utlb_check(struct xlate *x, unsigned reg, unsigned size,
-		       bool write)
+static void utlb_check(struct xlate *x, unsigned reg, unsigned size, bool write)
 {
 	struct emit *e = &x->e;
 	int32_t tags = write ? OFF(bt.utlb_write) : OFF(bt.utlb_read);
@@ -274,8 +328,8 @@ bool utlb_emit_ident(struct xlate *x, unsigned i, uint32_t eip,
 }
 
 /* The stack window of an INLINE instruction relative to ESP. */
-static bool stack_window(const struct x86_insn *in, int32_t *lo,
-			 unsigned *size, bool *write)
+static bool stack_window(const struct x86_insn *in, int32_t *lo, unsigned *size,
+			 bool *write)
 {
 	switch (in->info->op) {
 	case X86_OP_CALL:

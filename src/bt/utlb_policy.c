@@ -31,10 +31,10 @@
 #include "monitor/monitor.h"
 #include "monitor/stats.h"
 
-#define TICK_NS 10000000L	  /* 10 ms of vCPU thread CPU time */
-#define EVAL_TICKS 4		  /* ticks between two decisions */
-#define MAX_MISSES_PER_TICK 500	  /* to leave the user TLB */
-#define MAX_FAULTS_PER_TICK 200	  /* to come back to it */
+#define TICK_NS 10000000L	/* 10 ms of vCPU thread CPU time */
+#define EVAL_TICKS 4		/* ticks between two decisions */
+#define MAX_MISSES_PER_TICK 500 /* to leave the user TLB */
+#define MAX_FAULTS_PER_TICK 200 /* to come back to it */
 
 static struct vcpu *policy_cpu;
 static volatile sig_atomic_t decision_due;

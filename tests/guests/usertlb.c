@@ -26,11 +26,11 @@
 enum { SYS_EXIT = 1, SYS_REMAP = 2, SYS_RELOAD = 3, SYS_INVLPG = 4 };
 
 #define UVA 0x40000000u
-#define PG(n) (UVA + (n) * PAGE_SIZE)
+#define PG(n) (UVA + (n)*PAGE_SIZE)
 /* The user region, one page each. */
 enum { P_A, P_B, P_RO, P_SUP, P_NP, P_CLEAN, P_PT, P_WIN };
 #define P_FAR (P_A + 256) /* shares P_A's slot in a 256-entry TLB */
-#define FRAME(n) (0x800000u + (n) * PAGE_SIZE)
+#define FRAME(n) (0x800000u + (n)*PAGE_SIZE)
 #define F_A 0
 #define F_B 1
 #define F_RO 2
@@ -93,18 +93,18 @@ static int run(void (*fn)(void))
 }
 
 /* Exit with 0; a fault at 1: resumes at 2 and exits with 1. */
-#define EXIT_SEQ                                                        \
-	"movl $0, %ebx\n\t"                                             \
-	"jmp 3f\n"                                                      \
-	"2:\tmovl $1, %ebx\n"                                           \
-	"3:\tmovl $1, %eax\n\t"                                         \
+#define EXIT_SEQ                \
+	"movl $0, %ebx\n\t"     \
+	"jmp 3f\n"              \
+	"2:\tmovl $1, %ebx\n"   \
+	"3:\tmovl $1, %eax\n\t" \
 	"int $0x80\n\t"
-#define UPROG(name, body)                                               \
-	void name(void);                                                \
-	__asm__(".pushsection .user.text, \"ax\"\n" #name ":\n\t"       \
-		"movl u_in, %ecx\n\t"                                   \
-		"movl u_in + 4, %edx\n\t" body "\n\t" EXIT_SEQ          \
-			EXTABLE("1b", "2b") ".popsection")
+#define UPROG(name, body)                                         \
+	void name(void);                                          \
+	__asm__(".pushsection .user.text, \"ax\"\n" #name ":\n\t" \
+		"movl u_in, %ecx\n\t"                             \
+		"movl u_in + 4, %edx\n\t" body                    \
+		"\n\t" EXIT_SEQ EXTABLE("1b", "2b") ".popsection")
 
 /* ---- the programs (ecx = u_in[0], edx = u_in[1]) ---- */
 UPROG(up_read, "1:\tmovl (%ecx), %eax\n\tmovl %eax, u_out");
@@ -127,24 +127,23 @@ UPROG(up_pusha, "movl %esp, %ebp\n\tmovl %ecx, %esp\n"
 		"1:\tpushal\n\tmovl %ebp, %esp");
 /* 64 rounds of push-from-memory, call-through-memory and rep movs whose
  * two accesses share a TLB slot (stack in P_FAR, data in P_A). */
-UPROG(up_conflict,
-      "movl %esp, %ebp\n\tmovl %edx, %esp\n\tmovl $64, %ebx\n\t"
-      "movl $0, u_out\n"
-      "5:\tpushl 8(%ecx)\n\t"
-      "popl %eax\n\t"
-      "addl %eax, u_out\n\t"
-      "call *12(%ecx)\n\t"
-      "pushl %ecx\n\t"
-      "leal 16(%ecx), %esi\n\t"
-      "leal 16(%esp), %edi\n\t"
-      "movl $4, %ecx\n\t"
-      "cld\n\trep movsl\n\t"
-      "popl %ecx\n\t"
-      "decl %ebx\n\t"
-      "jnz 5b\n\t"
-      "movl 16(%esp), %eax\n\tmovl %eax, u_out + 4\n\t"
-      "movl %ebp, %esp\n"
-      "1:\tnop");
+UPROG(up_conflict, "movl %esp, %ebp\n\tmovl %edx, %esp\n\tmovl $64, %ebx\n\t"
+		   "movl $0, u_out\n"
+		   "5:\tpushl 8(%ecx)\n\t"
+		   "popl %eax\n\t"
+		   "addl %eax, u_out\n\t"
+		   "call *12(%ecx)\n\t"
+		   "pushl %ecx\n\t"
+		   "leal 16(%ecx), %esi\n\t"
+		   "leal 16(%esp), %edi\n\t"
+		   "movl $4, %ecx\n\t"
+		   "cld\n\trep movsl\n\t"
+		   "popl %ecx\n\t"
+		   "decl %ebx\n\t"
+		   "jnz 5b\n\t"
+		   "movl 16(%esp), %eax\n\tmovl %eax, u_out + 4\n\t"
+		   "movl %ebp, %esp\n"
+		   "1:\tnop");
 UPROG(up_remap, "1:\tmovl (%ecx), %eax\n\tmovl %eax, u_out\n\t"
 		"movl $2, %eax\n\tmovl %ecx, %ebx\n\tpushl %ecx\n\t"
 		"movl $9, %ecx\n\tint $0x80\n\tpopl %ecx\n\t"
@@ -226,8 +225,7 @@ static void test_crossing(void)
 	section("accesses across two pages");
 	set_in(PG(P_A) + 4094, 0);
 	CHECK_EQ(run(up_read), 0, "read across A and B");
-	CHECK_EQ(u_out[0],
-		 pattern(F_A, 1023) >> 16 | pattern(F_B, 0) << 16,
+	CHECK_EQ(u_out[0], pattern(F_A, 1023) >> 16 | pattern(F_B, 0) << 16,
 		 "it reads both frames");
 	set_in(PG(P_B) + 4094, 0);
 	CHECK_EQ(run(up_write), 1, "write across B and a read-only page");
@@ -313,9 +311,8 @@ static void test_own_page_table(void)
 
 void guest_main(uint32_t magic, struct mb_info *mbi)
 {
-	static const uint32_t frames[] = {F_A,	   F_B,	   F_RO,  F_SUP,
-					  F_CLEAN, F_WIN1, F_WIN2, F_FAR,
-					  F_ALT};
+	static const uint32_t frames[] = {F_A,	  F_B,	  F_RO,	 F_SUP, F_CLEAN,
+					  F_WIN1, F_WIN2, F_FAR, F_ALT};
 
 	(void)magic;
 	(void)mbi;
