@@ -106,6 +106,7 @@ struct tc_block {
 	/* Detached with an indirect-branch table entry: reattaching puts
 	 * it back (cache.c). */
 	bool ibl_was;
+	bool in_ibl; /* may be in an indirect-branch table */
 	struct tc_exit exit[2];
 	struct tc_exit *incoming; /* exits of other blocks chained to us */
 	struct tc_block *hash_next;
