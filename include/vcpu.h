@@ -67,6 +67,7 @@ struct vcpu {
 	struct x86_dtr idtr;
 
 	uint32_t cr0, cr2, cr3, cr4;
+	bool cr2_user; /* the page fault that set CR2 came from CPL 3 */
 	uint32_t dr[8];
 	int cpl;
 

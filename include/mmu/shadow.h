@@ -132,6 +132,7 @@ unsigned shadow_current_space(void);
 struct shadow_space_policy {
 	volatile uint32_t ticks; /* CPU-time ticks charged (signal handler) */
 	uint32_t misses;	 /* user TLB misses */
+	uint32_t tlb_faults;	 /* exceptions raised by user TLB misses */
 	uint32_t user_faults;	 /* host faults in its user view */
 	bool user_tlb;		 /* its user code uses the user TLB */
 };

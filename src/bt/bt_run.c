@@ -425,8 +425,11 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		return 1;
 	}
 	/* After a miss stub the block would start the instruction again. */
-	if (co->cat == BT_CAT_UTLB_MISS)
+	if (co->cat == BT_CAT_UTLB_MISS) {
+		if (cpu->cpl != 3)
+			bt_utlb_note_fault(); /* it raised an exception */
 		return 1;
+	}
 	if (co->cat != BT_CAT_STEP &&
 	    ((co->insn.info->flags & X86_F_STOP) || cpu->eip != co->next_eip))
 		return 1;
@@ -566,6 +569,7 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 			case SHADOW_GUEST_PF:
 				vector = X86_EXC_PF;
 				cpu->cr2 = lin;
+				cpu->cr2_user = cpu->cpl == 3;
 				break;
 			case SHADOW_EMULATE:
 				vector = -1;

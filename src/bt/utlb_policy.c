@@ -14,8 +14,10 @@
  *  - A timer on the vCPU thread's CPU time (TICK_NS) charges each tick to
  *    the current space. After EVAL_TICKS ticks of user code on the user
  *    TLB, the space has been computing: it moves to host mappings unless
- *    its misses per tick say host faults would cost more (each miss is at
- *    most a fill there; MAX_MISSES_PER_TICK x ~5 us = a quarter of a tick).
+ *    it took more than MAX_FAULTS_PER_TICK page faults per tick, each of
+ *    which would cost host faults there (200 x ~5 us: a tenth of a tick).
+ *    Misses that a walk fills are no sign: they come from the table's
+ *    size (and from the interpreter's kernel accesses, which share it).
  *  - A space on host mappings whose host faults in its user view exceed
  *    MAX_FAULTS_PER_TICK per tick (any CPL: its kernel work is what moves
  *    its pages) goes back to the user TLB.
@@ -33,8 +35,7 @@
 
 #define TICK_NS 10000000L	/* 10 ms of vCPU thread CPU time */
 #define EVAL_TICKS 4		/* ticks between two decisions */
-#define MAX_MISSES_PER_TICK 500 /* to leave the user TLB */
-#define MAX_FAULTS_PER_TICK 200 /* to come back to it */
+#define MAX_FAULTS_PER_TICK 200 /* host faults that mappings would cost */
 
 static struct vcpu *policy_cpu;
 static volatile sig_atomic_t decision_due;
@@ -77,6 +78,11 @@ void bt_utlb_note_miss(void)
 	shadow_space_policy()->misses++;
 }
 
+void bt_utlb_note_fault(void)
+{
+	shadow_space_policy()->tlb_faults++;
+}
+
 bool bt_utlb_policy_poll(void)
 {
 	struct shadow_space_policy *p;
@@ -89,7 +95,7 @@ bool bt_utlb_policy_poll(void)
 	ticks = p->ticks;
 	if (ticks < EVAL_TICKS)
 		return false;
-	if (p->user_tlb && p->misses < MAX_MISSES_PER_TICK * ticks) {
+	if (p->user_tlb && p->tlb_faults < MAX_FAULTS_PER_TICK * ticks) {
 		STAT_INC(utlb_to_mapped);
 		shadow_set_user_tlb(false);
 		return true;
@@ -101,6 +107,7 @@ bool bt_utlb_policy_poll(void)
 	}
 	p->ticks = 0;
 	p->misses = 0;
+	p->tlb_faults = 0;
 	p->user_faults = 0;
 	return false;
 }

@@ -603,6 +603,12 @@ void sh_refill(uint32_t j, uint32_t i)
 	if (lpn < sh.min_lpn ||
 	    (!sh.slot_of[lpn] && sh_page_lin(lpn) >> 12 != cpu->cr2 >> 12))
 		return;
+	/* User code on the user TLB retries without this view: mapping the
+	 * faulting page here would cost a host call now and another when it
+	 * goes (a process's every page fault, in Linux fork+exec). */
+	if (!sh.slot_of[lpn] && cpu->cr2_user && !sh_view_user(view) &&
+	    sh.space_policy[sh.cur].user_tlb)
+		return;
 	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
 		    0 ||
 	    w.large || !(w.pte & X86_PTE_A) || !(w.pde & X86_PTE_A) ||
