@@ -67,7 +67,6 @@ struct vcpu {
 	struct x86_dtr idtr;
 
 	uint32_t cr0, cr2, cr3, cr4;
-	bool cr2_user; /* the page fault that set CR2 came from CPL 3 */
 	uint32_t dr[8];
 	int cpl;
 
@@ -151,6 +150,9 @@ struct vcpu {
 		uint64_t utlb_write[256];
 		uint64_t utlb_addend[256];
 		uint32_t utlb_lin; /* the access that missed */
+		/* The host fault being emulated was a kernel access to user
+		 * memory (shadow_emulated_user_page). */
+		uint32_t fault_uaccess;
 	} bt;
 
 	/* x87 errors with CR0.NE clear (src/bt/interp_fpu.c): FERR# drives

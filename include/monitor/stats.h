@@ -43,6 +43,8 @@
 	X(shadow_eager_fills, "pages mapped when their PTE was written")       \
 	X(shadow_guest_pf, "host faults that were guest page faults")          \
 	X(shadow_emulated, "host faults emulated (traced/code/MMIO)")          \
+	X(shadow_kernel_user_emulated,                                         \
+	  "kernel accesses to user pages of a user-TLB space, emulated")       \
 	X(shadow_unmaps, "shadow pages dropped")                               \
 	X(shadow_flushes, "whole-shadow flushes")                              \
 	X(shadow_cr3_writes, "CR3 writes seen by the shadow")                  \

@@ -266,6 +266,7 @@ static struct {
 	uint32_t eip;
 	uint16_t faults;
 	bool marked;
+	bool uaccess; /* kernel access to user memory (shadow.h) */
 } adapt[1u << ADAPT_BITS];
 
 static unsigned adapt_slot(uint32_t eip)
@@ -278,14 +279,15 @@ void bt_adapt_clear(void)
 	memset(adapt, 0, sizeof(adapt));
 }
 
-bool bt_adapt_is_marked(uint32_t eip)
+bool bt_adapt_is_marked(uint32_t eip, bool string)
 {
 	unsigned i = adapt_slot(eip);
 
-	return adapt[i].marked && adapt[i].eip == eip;
+	return adapt[i].marked && adapt[i].eip == eip &&
+	       (!string || adapt[i].uaccess);
 }
 
-void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
+void bt_adapt_fault(struct vcpu *cpu, uint32_t eip, bool uaccess)
 {
 	unsigned i = adapt_slot(eip);
 	struct tc_block *b;
@@ -294,14 +296,18 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
 		adapt[i].eip = eip;
 		adapt[i].faults = 0;
 		adapt[i].marked = false;
+		adapt[i].uaccess = false;
 	}
-	if (adapt[i].marked || ++adapt[i].faults < ADAPT_THRESHOLD)
+	adapt[i].uaccess |= uaccess;
+	if (!adapt[i].marked && ++adapt[i].faults < ADAPT_THRESHOLD)
 		return;
+	if (!adapt[i].marked)
+		STAT_INC(bt_adaptations);
 	adapt[i].marked = true;
-	STAT_INC(bt_adaptations);
-	/* Retranslate every block that holds the instruction. */
-	b = bt_lookup_containing(eip, bt_mode_key(cpu));
-	if (b)
+	/* Retranslate every block that holds the instruction (a jump into
+	 * the middle of a block starts another one that holds it too); a
+	 * marked instruction that faults again is in a block made since. */
+	while ((b = bt_lookup_containing(eip, bt_mode_key(cpu))))
 		bt_invalidate_block(b);
 }
 
@@ -569,10 +575,11 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 			case SHADOW_GUEST_PF:
 				vector = X86_EXC_PF;
 				cpu->cr2 = lin;
-				cpu->cr2_user = cpu->cpl == 3;
 				break;
 			case SHADOW_EMULATE:
 				vector = -1;
+				cpu->bt.fault_uaccess =
+					shadow_emulated_user_page();
 				break;
 			}
 		} else {
@@ -834,7 +841,9 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 					cpu, cpu->bt.fault_vector, has_err,
 					cpu->bt.fault_error);
 			} else {
-				bt_adapt_fault(cpu, cpu->eip);
+				bt_adapt_fault(cpu, cpu->eip,
+					       cpu->bt.fault_uaccess);
+				cpu->bt.fault_uaccess = 0;
 				r = bt_interp_step(cpu);
 			}
 			if (r != VCPU_EXIT_NONE)

@@ -69,7 +69,6 @@ _Noreturn void interp_raise_err(struct vcpu *cpu, int vector, uint32_t err)
 _Noreturn void interp_raise_pf(struct vcpu *cpu, uint32_t lin, uint32_t err)
 {
 	cpu->cr2 = lin;
-	cpu->cr2_user = cpu->cpl == 3;
 	unwind(cpu, X86_EXC_PF, true, err);
 }
 

@@ -381,6 +381,11 @@ unsigned shadow_current_space(void)
 	return sh.cur;
 }
 
+bool shadow_emulated_user_page(void)
+{
+	return sh.emulated_user_page;
+}
+
 struct shadow_space_policy *shadow_space_policy(void)
 {
 	return &sh.space_policy[sh.cur];
@@ -580,6 +585,22 @@ bool sh_region_live(uint32_t j)
 }
 
 /*
+ * A space whose user code is on the user TLB maps no user page in its
+ * kernel view either: the kernel's accesses to user memory (copy_to_user,
+ * clear_user, get_user: an exec's arguments, a signal frame) fault there,
+ * are emulated, and after a few such faults the instruction is translated
+ * as a callout (bt_adapt_fault), which goes through the interpreter's TLB.
+ * Otherwise every user page the kernel touched cost a host fault and a
+ * fill, and a host call again when the process unmapped it (Linux
+ * fork+exec: 23 K fills and 62 K drops of such pages in 2000 rounds).
+ */
+static bool kernel_view_skips(unsigned view, const struct mmu_walk_result *w)
+{
+	return sh.paging && !sh_view_user(view) && view != SHADOW_DIRECT_VIEW &&
+	       w->user && sh.space_policy[sh.cur].user_tlb;
+}
+
+/*
  * Entry i of live region j's page table was written. A page mapped
  * through it is remapped as the entry says now, as a fault would, if the
  * walk is free of side effects (present for the view, Accessed already
@@ -603,16 +624,11 @@ void sh_refill(uint32_t j, uint32_t i)
 	if (lpn < sh.min_lpn ||
 	    (!sh.slot_of[lpn] && sh_page_lin(lpn) >> 12 != cpu->cr2 >> 12))
 		return;
-	/* User code on the user TLB retries without this view: mapping the
-	 * faulting page here would cost a host call now and another when it
-	 * goes (a process's every page fault, in Linux fork+exec). */
-	if (!sh.slot_of[lpn] && cpu->cr2_user && !sh_view_user(view) &&
-	    sh.space_policy[sh.cur].user_tlb)
-		return;
 	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
 		    0 ||
 	    w.large || !(w.pte & X86_PTE_A) || !(w.pde & X86_PTE_A) ||
-	    !frame_mappable(w.paddr >> 12) || fill(cpu, lpn, &w, acc) < 0) {
+	    !frame_mappable(w.paddr >> 12) || kernel_view_skips(view, &w) ||
+	    fill(cpu, lpn, &w, acc) < 0) {
 		sh_drop_page(lpn);
 		return;
 	}
@@ -625,6 +641,8 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	struct mmu_walk_result w;
 	int view = view_of(host_addr);
 	bool user = view >= 0 && sh_view_user((unsigned)view);
+
+	sh.emulated_user_page = false;
 	uint32_t lin = (uint32_t)host_addr, frame;
 	uint32_t lpn = (uint32_t)view * SH_VIEW_PAGES + (lin >> 12);
 	unsigned wacc = (acc & (SHADOW_ACC_WRITE | SHADOW_ACC_FETCH)) |
@@ -651,6 +669,11 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	frame = w.paddr >> 12;
 	if (!frame_mappable(frame))
 		goto emulate;
+	if (kernel_view_skips((unsigned)view, &w)) {
+		STAT_INC(shadow_kernel_user_emulated);
+		sh.emulated_user_page = true;
+		goto emulate;
+	}
 	fl = fill(cpu, lpn, &w, wacc);
 	if (fl < 0)
 		goto emulate;

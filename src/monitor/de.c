@@ -463,10 +463,8 @@ static enum after after_exit(struct vcpu *cpu, const struct x86_seg *snap,
 		info->has_error = true;
 		info->error_code = 0;
 	}
-	if (info->reason == DE_EXIT_FAULT && info->vector == X86_EXC_PF) {
+	if (info->reason == DE_EXIT_FAULT && info->vector == X86_EXC_PF)
 		cpu->cr2 = (uint32_t)info->host_addr;
-		cpu->cr2_user = true;
-	}
 	return REPORT;
 }
 
