@@ -138,18 +138,22 @@ struct vcpu {
 		uint8_t sti_table[256]; /* byte 1 of EFLAGS -> with IF set */
 					/*
 		 * The user TLB: what translated user code of a space that
-		 * runs without host mappings reads (bt/utlb.h). Entry i
-		 * mirrors the interpreter's TLB entry i for CPL 3 accesses:
-		 * -(linear page << 12) in read/write when that access is
-		 * allowed and goes straight to RAM, BT_UTLB_INVALID
-		 * otherwise; addend = physmap address of the page minus
-		 * its linear address.
+		 * runs without host mappings reads (bt/utlb.c): per entry,
+		 * -(linear page << 12) in read/write when that CPL 3
+		 * access is allowed and goes straight to RAM,
+		 * BT_UTLB_INVALID otherwise; addend = physmap address of
+		 * the page minus its linear address; the frame and flags
+		 * (BT_UTLB_GLOBAL, BT_UTLB_LARGE) for flushes.
 		 */
 #define BT_UTLB_INVALID (1ull << 40)	/* never matches (translate.c) */
 		uint64_t utlb_read[256];
 		uint64_t utlb_write[256];
 		uint64_t utlb_addend[256];
-		uint32_t utlb_lin; /* the access that missed */
+		uint32_t utlb_frame[256];
+		uint8_t utlb_flags[256];
+		uint32_t utlb_n_large; /* entries from 4 MiB pages */
+		uint32_t utlb_lin;     /* the access that missed */
+		uint32_t user_touches; /* interpreter accesses to user pages */
 		/* The host fault being emulated was a kernel access to user
 		 * memory (shadow_emulated_user_page). */
 		uint32_t fault_uaccess;

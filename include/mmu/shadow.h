@@ -135,6 +135,7 @@ struct shadow_space_policy {
 	uint32_t tlb_faults;	 /* exceptions raised by user TLB misses */
 	uint32_t user_faults;	 /* host faults in its user view */
 	bool user_tlb;		 /* its user code uses the user TLB */
+	bool demoted;		 /* moved back to it: stays */
 };
 struct shadow_space_policy *shadow_space_policy(void); /* current space */
 /* Switch the current space's user code to the user TLB (its user view is
@@ -144,6 +145,10 @@ void shadow_set_user_tlb_default(bool on);
 /* Was the last SHADOW_EMULATE a kernel access to a user page of a space
  * on the user TLB (which never maps one in its kernel view)? */
 bool shadow_emulated_user_page(void);
+/* Before shadow_fault(): may a kernel access to a user page of a space on
+ * the user TLB be emulated rather than mapped (kernel_view_skips in
+ * shadow.c)? */
+void shadow_set_uaccess_skip(bool skip);
 /* Does user code use the direct view (--direct-exec, or a host without
  * FSGSBASE: see shadow_init)? Fixed from shadow_init on. */
 bool shadow_direct_view(void);

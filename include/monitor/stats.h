@@ -75,7 +75,9 @@
 	X(utlb_to_mapped,                                                      \
 	  "address spaces moved from the user TLB to host mappings")           \
 	X(utlb_from_mapped,                                                    \
-	  "address spaces moved from host mappings to the user TLB")           \
+	  "address spaces moved back to the user TLB (for good)")              \
+	X(bt_adapt_uaccess_back,                                               \
+	  "user-memory callouts back to native (kernel memory mostly)")        \
 	X(bt_kernel_interp_steps,                                              \
 	  "instructions interpreted outside the cache")                        \
 	X(bt_declined, "blocks not translated (fault, MMIO, interp-only)")     \

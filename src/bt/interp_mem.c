@@ -10,12 +10,9 @@
  *     is set, so the first write to a clean page still walks and sets D;
  *  3. RAM through physmap, or the bus for MMIO pages.
  *
- * The user TLB of translated code (cpu->bt.utlb_*, translate_utlb.c) is
- * this TLB seen from CPL 3: every fill and flush of entry i updates its
- * entry i, so it is exactly as coherent with the guest's page tables as
- * this one (flushed by CR3 writes, INVLPG, paging mode changes). Its write
- * tag is set only for RAM that no one watches; a frame that becomes
- * watched (page table, translated code) loses its write tags first.
+ * Every flush here flushes the translator's user TLB too (bt/utlb.c), so
+ * that one is exactly as coherent with the guest's page tables as this
+ * (CR3 writes, INVLPG, task switches, paging mode changes).
  *
  * Accesses that cross a page boundary translate every page before any
  * byte is written, so a fault on the second page leaves memory unchanged
@@ -53,36 +50,6 @@ struct interp_tlb {
 	unsigned n_large; /* entries filled from 4 MiB pages since a flush */
 };
 
-static void utlb_clear(struct vcpu *cpu, unsigned i)
-{
-	cpu->bt.utlb_read[i] = BT_UTLB_INVALID;
-	cpu->bt.utlb_write[i] = BT_UTLB_INVALID;
-}
-
-/* Entry i of the user TLB from entry i of this one. */
-static void utlb_fill(struct vcpu *cpu, unsigned i,
-		      const struct interp_tlb_entry *e)
-{
-	uint64_t lin = (uint64_t)e->vpage << 12;
-	uint64_t tag = -lin;
-
-	utlb_clear(cpu, i);
-	if (!e->host)
-		return;
-	cpu->bt.utlb_addend[i] = (uint64_t)(uintptr_t)e->host - lin;
-	if (e->perm & TLB_R_USR)
-		cpu->bt.utlb_read[i] = tag;
-	if ((e->perm & TLB_W_USR) &&
-	    !(mmu_frame_flags && (mmu_frame_flags[e->ppage] & FRAME_WATCHED)))
-		cpu->bt.utlb_write[i] = tag;
-}
-
-void bt_interp_utlb_reset(struct vcpu *cpu)
-{
-	for (unsigned i = 0; i < TLB_SIZE; i++)
-		utlb_clear(cpu, i);
-}
-
 static struct interp_tlb *tlb_of(struct vcpu *cpu)
 {
 	if (!cpu->tlb) {
@@ -92,18 +59,9 @@ static struct interp_tlb *tlb_of(struct vcpu *cpu)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
 			cpu->tlb->e[i].vpage = TLB_INVALID;
 		cpu->tlb->n_large = 0;
-		bt_interp_utlb_reset(cpu);
+		bt_utlb_flush(cpu, true);
 	}
 	return cpu->tlb;
-}
-
-void bt_interp_frame_watched(struct vcpu *cpu, uint32_t frame)
-{
-	struct interp_tlb *tlb = tlb_of(cpu);
-
-	for (unsigned i = 0; i < TLB_SIZE; i++)
-		if (tlb->e[i].vpage != TLB_INVALID && tlb->e[i].ppage == frame)
-			cpu->bt.utlb_write[i] = BT_UTLB_INVALID;
 }
 
 void interp_tlb_flush(struct vcpu *cpu, bool include_global)
@@ -112,12 +70,11 @@ void interp_tlb_flush(struct vcpu *cpu, bool include_global)
 
 	STAT_INC(tlb_flushes);
 	for (unsigned i = 0; i < TLB_SIZE; i++)
-		if (include_global || !(tlb->e[i].perm & TLB_GLOBAL)) {
+		if (include_global || !(tlb->e[i].perm & TLB_GLOBAL))
 			tlb->e[i].vpage = TLB_INVALID;
-			utlb_clear(cpu, i);
-		}
 	if (include_global)
 		tlb->n_large = 0;
+	bt_utlb_flush(cpu, include_global);
 }
 
 /*
@@ -130,19 +87,16 @@ void interp_tlb_flush_page(struct vcpu *cpu, uint32_t lin)
 	struct interp_tlb *tlb = tlb_of(cpu);
 	struct interp_tlb_entry *e = &tlb->e[(lin >> 12) % TLB_SIZE];
 
-	if (e->vpage == lin >> 12) {
+	bt_utlb_flush_page(cpu, lin);
+	if (e->vpage == lin >> 12)
 		e->vpage = TLB_INVALID;
-		utlb_clear(cpu, (lin >> 12) % TLB_SIZE);
-	}
 	if (!tlb->n_large)
 		return;
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		e = &tlb->e[i];
 		if (e->vpage != TLB_INVALID && (e->perm & TLB_LARGE) &&
-		    e->vpage >> 10 == lin >> 22) {
+		    e->vpage >> 10 == lin >> 22)
 			e->vpage = TLB_INVALID;
-			utlb_clear(cpu, i);
-		}
 	}
 }
 
@@ -162,8 +116,25 @@ static unsigned need_bit(bool write, bool user)
  * Translate a linear address; on a guest page fault return NULL and the
  * error code in *pf_err (nothing is raised, so fetch can stop early).
  */
+static struct interp_tlb_entry *tlb_lookup(struct vcpu *cpu, uint32_t lin,
+					   bool write, bool user,
+					   uint32_t *pf_err);
+
 static struct interp_tlb_entry *tlb_try(struct vcpu *cpu, uint32_t lin,
 					bool write, bool user, uint32_t *pf_err)
+{
+	struct interp_tlb_entry *e = tlb_lookup(cpu, lin, write, user, pf_err);
+
+	/* For the translator's adaptive callouts (bt_run.c): does kernel
+	 * code it runs touch user memory? */
+	if (e && (e->perm & TLB_R_USR))
+		cpu->bt.user_touches++;
+	return e;
+}
+
+static struct interp_tlb_entry *tlb_lookup(struct vcpu *cpu, uint32_t lin,
+					   bool write, bool user,
+					   uint32_t *pf_err)
 {
 	struct interp_tlb_entry *e = &tlb_of(cpu)->e[(lin >> 12) % TLB_SIZE];
 	struct mmu_walk_result r;
@@ -219,28 +190,7 @@ static struct interp_tlb_entry *tlb_try(struct vcpu *cpu, uint32_t lin,
 	if (mem_is_ram(&m->mem, ppage << 12, 4096) &&
 	    !bus_mmio_find(&m->bus, ppage << 12))
 		e->host = mem_ptr(&m->mem, ppage << 12);
-	utlb_fill(cpu, (lin >> 12) % TLB_SIZE, e);
 	return e;
-}
-
-/*
- * A user TLB miss of translated code: fill the entry for a CPL 3 access
- * of `size` bytes at `lin` and say whether the check now hits. Never sets
- * a Dirty bit (a write to a clean page is the interpreter's, which sets
- * it when the write happens); an access across pages, a fault, MMIO or a
- * watched frame stays a miss.
- */
-bool bt_interp_utlb_fill(struct vcpu *cpu, uint32_t lin, unsigned size,
-			 bool write)
-{
-	unsigned i = (lin >> 12) % TLB_SIZE;
-	uint64_t tag = -(uint64_t)(lin & ~0xfffu);
-	uint32_t err;
-
-	if ((lin & 0xfff) + size > 0x1000 ||
-	    !tlb_try(cpu, lin, false, true, &err))
-		return false;
-	return (write ? cpu->bt.utlb_write[i] : cpu->bt.utlb_read[i]) == tag;
 }
 
 static struct interp_tlb_entry *tlb_get(struct vcpu *cpu, uint32_t lin,

@@ -134,13 +134,22 @@ static uint32_t bulk(struct vcpu *cpu, unsigned op, const struct str *s,
 			return 0;
 		memcpy(dst, src, n * s->size);
 		cpu->regs[X86_ESI] = esi + n * s->size;
-	} else if (s->size == 1) {
-		memset(dst, (int)(cpu->regs[X86_EAX] & 0xff), n);
+	} else if (s->size == 1 ||
+		   (cpu->regs[X86_EAX] & ((1ull << (8 * s->size)) - 1)) ==
+			   (cpu->regs[X86_EAX] & 0xff) *
+				   (s->size == 2 ? 0x0101u : 0x01010101u)) {
+		/* One repeated byte (a page cleared with zeros). */
+		memset(dst, (int)(cpu->regs[X86_EAX] & 0xff), n * s->size);
+	} else if (s->size == 2) {
+		uint16_t v = (uint16_t)cpu->regs[X86_EAX];
+
+		for (uint32_t i = 0; i < n; i++)
+			memcpy(dst + i * 2, &v, 2);
 	} else {
 		uint32_t v = cpu->regs[X86_EAX];
 
 		for (uint32_t i = 0; i < n; i++)
-			memcpy(dst + i * s->size, &v, s->size);
+			memcpy(dst + i * 4, &v, 4);
 	}
 	cpu->regs[X86_EDI] = edi + n * s->size;
 	return n;

@@ -4,9 +4,8 @@
  *
  * Blocks of mode key BT_KEY_UTLB (CPL 3 code of an address space the
  * translator runs without a user view, docs/user-code-engine.md) check
- * every guest access against cpu->bt.utlb_*, a mirror of the
- * interpreter's TLB seen from CPL 3 (interp_mem.c), and access guest RAM
- * through physmap. A page fault, an MMIO page, a write to a watched frame
+ * every guest access against cpu->bt.utlb_*, a software TLB of CPL 3
+ * accesses (utlb.c), and access guest RAM through physmap. A page fault, an MMIO page, a write to a watched frame
  * (page table, translated code), a clean page's first write and an access
  * across a page boundary all miss. A miss stub first tries to fill the
  * entry (a page walk, as the interpreter's TLB does, which never sets a

@@ -586,18 +586,33 @@ bool sh_region_live(uint32_t j)
 
 /*
  * A space whose user code is on the user TLB maps no user page in its
- * kernel view either: the kernel's accesses to user memory (copy_to_user,
- * clear_user, get_user: an exec's arguments, a signal frame) fault there,
- * are emulated, and after a few such faults the instruction is translated
- * as a callout (bt_adapt_fault), which goes through the interpreter's TLB.
- * Otherwise every user page the kernel touched cost a host fault and a
- * fill, and a host call again when the process unmapped it (Linux
- * fork+exec: 23 K fills and 62 K drops of such pages in 2000 rounds).
+ * kernel view: the kernel's accesses to user memory (copy_to_user,
+ * clear_user, get_user: an exec's arguments and bss, a signal frame, a
+ * read() into a user buffer) fault there, are emulated, and after a few
+ * such faults the instruction is translated as a callout (bt_adapt_fault),
+ * which the interpreter runs through its TLB (string instructions a page
+ * at a time). Otherwise every user page the kernel touched cost a host
+ * fault and a fill, and a host call again when the process unmapped it
+ * (Linux fork+exec: 23 K fills and 62 K drops of such pages in 2000
+ * rounds). An instruction that turns out to touch kernel memory mostly
+ * (xv6's memmove copies both; as a callout, xv6's usertests took 1.8x
+ * longer) goes back to native, and its accesses to user pages fill this
+ * view again: the translator says so before each fault
+ * (shadow_set_uaccess_skip). A PTE write maps no user page here eagerly
+ * (sh_refill): user code's retry does not use the view, and the kernel's
+ * next access fills it if it needs it.
  */
-static bool kernel_view_skips(unsigned view, const struct mmu_walk_result *w)
+static bool kernel_view_skips(unsigned view, const struct mmu_walk_result *w,
+			      bool skip)
 {
-	return sh.paging && !sh_view_user(view) && view != SHADOW_DIRECT_VIEW &&
-	       w->user && sh.space_policy[sh.cur].user_tlb;
+	return sh.paging && skip && !sh_view_user(view) &&
+	       view != SHADOW_DIRECT_VIEW && w->user &&
+	       sh.space_policy[sh.cur].user_tlb;
+}
+
+void shadow_set_uaccess_skip(bool skip)
+{
+	sh.uaccess_skip = skip;
 }
 
 /*
@@ -627,8 +642,8 @@ void sh_refill(uint32_t j, uint32_t i)
 	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
 		    0 ||
 	    w.large || !(w.pte & X86_PTE_A) || !(w.pde & X86_PTE_A) ||
-	    !frame_mappable(w.paddr >> 12) || kernel_view_skips(view, &w) ||
-	    fill(cpu, lpn, &w, acc) < 0) {
+	    !frame_mappable(w.paddr >> 12) ||
+	    kernel_view_skips(view, &w, true) || fill(cpu, lpn, &w, acc) < 0) {
 		sh_drop_page(lpn);
 		return;
 	}
@@ -660,8 +675,6 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	     sh_view_space((unsigned)view) != sh.cur) ||
 	    lpn < sh.min_lpn || unsupported_mode())
 		goto emulate;
-	if (user)
-		sh.space_policy[sh.cur].user_faults++;
 	if (mmu_walk(cpu, lin, wacc, &w, pf_error) < 0) {
 		STAT_INC(shadow_guest_pf);
 		return SHADOW_GUEST_PF;
@@ -669,7 +682,7 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	frame = w.paddr >> 12;
 	if (!frame_mappable(frame))
 		goto emulate;
-	if (kernel_view_skips((unsigned)view, &w)) {
+	if (kernel_view_skips((unsigned)view, &w, sh.uaccess_skip)) {
 		STAT_INC(shadow_kernel_user_emulated);
 		sh.emulated_user_page = true;
 		goto emulate;
