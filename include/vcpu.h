@@ -153,10 +153,6 @@ struct vcpu {
 		uint8_t utlb_flags[256];
 		uint32_t utlb_n_large; /* entries from 4 MiB pages */
 		uint32_t utlb_lin;     /* the access that missed */
-		uint32_t user_touches; /* interpreter accesses to user pages */
-		/* The host fault being emulated was a kernel access to user
-		 * memory (shadow_emulated_user_page). */
-		uint32_t fault_uaccess;
 	} bt;
 
 	/* x87 errors with CR0.NE clear (src/bt/interp_fpu.c): FERR# drives

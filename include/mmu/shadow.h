@@ -142,13 +142,6 @@ struct shadow_space_policy *shadow_space_policy(void); /* current space */
  * emptied) or back to host mappings; counters restart. */
 void shadow_set_user_tlb(bool on);
 void shadow_set_user_tlb_default(bool on);
-/* Was the last SHADOW_EMULATE a kernel access to a user page of a space
- * on the user TLB (which never maps one in its kernel view)? */
-bool shadow_emulated_user_page(void);
-/* Before shadow_fault(): may a kernel access to a user page of a space on
- * the user TLB be emulated rather than mapped (kernel_view_skips in
- * shadow.c)? */
-void shadow_set_uaccess_skip(bool skip);
 /* Does user code use the direct view (--direct-exec, or a host without
  * FSGSBASE: see shadow_init)? Fixed from shadow_init on. */
 bool shadow_direct_view(void);

@@ -43,8 +43,6 @@
 	X(shadow_eager_fills, "pages mapped when their PTE was written")       \
 	X(shadow_guest_pf, "host faults that were guest page faults")          \
 	X(shadow_emulated, "host faults emulated (traced/code/MMIO)")          \
-	X(shadow_kernel_user_emulated,                                         \
-	  "kernel accesses to user pages of a user-TLB space, emulated")       \
 	X(shadow_unmaps, "shadow pages dropped")                               \
 	X(shadow_flushes, "whole-shadow flushes")                              \
 	X(shadow_cr3_writes, "CR3 writes seen by the shadow")                  \
@@ -76,8 +74,6 @@
 	  "address spaces moved from the user TLB to host mappings")           \
 	X(utlb_from_mapped,                                                    \
 	  "address spaces moved back to the user TLB (for good)")              \
-	X(bt_adapt_uaccess_back,                                               \
-	  "user-memory callouts back to native (kernel memory mostly)")        \
 	X(bt_kernel_interp_steps,                                              \
 	  "instructions interpreted outside the cache")                        \
 	X(bt_declined, "blocks not translated (fault, MMIO, interp-only)")     \

@@ -209,13 +209,9 @@ bool bt_reattach(struct vcpu *cpu, uint32_t lin, uint32_t frame);
 void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len);
 /* Adaptive translation: guest instructions that keep faulting on
  * protected frames become callouts when next translated. */
-/* Marked, and (for a string instruction) for a cause a callout fixes:
- * kernel accesses to user memory; string instructions that write page
- * tables or code stay native (the interpreter would go element by
- * element). */
-bool bt_adapt_is_marked(uint32_t eip, bool string);
+bool bt_adapt_is_marked(uint32_t eip);
 void bt_adapt_clear(void); /* with every cache flush */
-void bt_adapt_fault(struct vcpu *cpu, uint32_t eip, bool uaccess);
+void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);
 /* Drop every block whose linear code page no longer maps to its frame. */
 void bt_revalidate_pages(struct vcpu *cpu, bool keep_global);
 /* The same, for the 4 MiB region of `lin` only (invlpg). */

@@ -36,7 +36,6 @@
 #include "bt/emit.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
-#include "mmu/walk.h"
 #include "monitor/de.h"
 #include "monitor/machine.h"
 #include "monitor/stats.h"
@@ -267,16 +266,7 @@ static struct {
 	uint32_t eip;
 	uint16_t faults;
 	bool marked;
-	bool uaccess; /* kernel access to user memory (shadow.h) */
-	/* An instruction adapted for uaccess, as a callout: how many of its
-	 * runs touched user memory; one that mostly touches kernel memory
-	 * (xv6's memmove serves both) goes back to native and its user
-	 * pages are mapped in the kernel view again (`kernel`). */
-	uint16_t runs, user_runs;
-	bool kernel;
 } adapt[1u << ADAPT_BITS];
-
-#define ADAPT_UACCESS_RUNS 256
 
 static unsigned adapt_slot(uint32_t eip)
 {
@@ -288,16 +278,14 @@ void bt_adapt_clear(void)
 	memset(adapt, 0, sizeof(adapt));
 }
 
-bool bt_adapt_is_marked(uint32_t eip, bool string)
+bool bt_adapt_is_marked(uint32_t eip)
 {
 	unsigned i = adapt_slot(eip);
 
-	return adapt[i].marked && adapt[i].eip == eip &&
-	       !(adapt[i].uaccess && adapt[i].kernel) &&
-	       (!string || adapt[i].uaccess);
+	return adapt[i].marked && adapt[i].eip == eip;
 }
 
-void bt_adapt_fault(struct vcpu *cpu, uint32_t eip, bool uaccess)
+void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
 {
 	unsigned i = adapt_slot(eip);
 	struct tc_block *b;
@@ -306,11 +294,7 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip, bool uaccess)
 		adapt[i].eip = eip;
 		adapt[i].faults = 0;
 		adapt[i].marked = false;
-		adapt[i].uaccess = false;
-		adapt[i].runs = adapt[i].user_runs = 0;
-		adapt[i].kernel = false;
 	}
-	adapt[i].uaccess |= uaccess;
 	if (!adapt[i].marked && ++adapt[i].faults < ADAPT_THRESHOLD)
 		return;
 	if (!adapt[i].marked)
@@ -321,40 +305,6 @@ void bt_adapt_fault(struct vcpu *cpu, uint32_t eip, bool uaccess)
 	 * marked instruction that faults again is in a block made since. */
 	while ((b = bt_lookup_containing(eip, bt_mode_key(cpu))))
 		bt_invalidate_block(b);
-}
-
-/* Does the instruction at eip, adapted for uaccess and found to touch
- * kernel memory mostly, fill the kernel view for user pages again? */
-static bool adapt_kernel(uint32_t eip)
-{
-	unsigned i = adapt_slot(eip);
-
-	return adapt[i].eip == eip && adapt[i].kernel;
-}
-
-/* After a run of a callout: for one adapted for uaccess, count whether it
- * touched user memory (`before`: cpu->bt.user_touches before the run);
- * after ADAPT_UACCESS_RUNS runs of which fewer than one in 16 did, back
- * to native translation (xv6's memmove: 0 of 256; Linux's uaccess
- * routines stay callouts). */
-static void adapt_uaccess_run(struct vcpu *cpu, const struct bt_callout *co,
-			      uint32_t before)
-{
-	unsigned i = adapt_slot(co->eip);
-	struct tc_block *b;
-
-	if (adapt[i].eip != co->eip || !adapt[i].uaccess || adapt[i].kernel)
-		return;
-	adapt[i].user_runs += cpu->bt.user_touches != before;
-	if (++adapt[i].runs < ADAPT_UACCESS_RUNS)
-		return;
-	if (adapt[i].user_runs * 16 < adapt[i].runs) {
-		adapt[i].kernel = true;
-		STAT_INC(bt_adapt_uaccess_back);
-		while ((b = bt_lookup_containing(co->eip, co->block->key)))
-			bt_invalidate_block(b);
-	}
-	adapt[i].runs = adapt[i].user_runs = 0;
 }
 
 /* ---- callouts (called from the callout trampoline) -------------------- */
@@ -428,7 +378,6 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	uint32_t key = co->block->key; /* the mode the block was made for */
 	enum vcpu_exit r;
 	bool sensitive;
-	uint32_t touches;
 
 	/* A user TLB miss that a fill fixes: the block starts the
 	 * instruction again (translate_utlb.c). */
@@ -436,7 +385,6 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		return 0;
 	cpu->bt.in_cache = 0;
 	running_callout = co;
-	touches = cpu->bt.user_touches;
 	if (co->cat == BT_CAT_STEP) {
 		/* An instruction across two pages, fetched afresh; the
 		 * block goes on through the IBL at the new EIP. */
@@ -447,11 +395,9 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 		   co->insn.info->op == X86_OP_MOV &&
 		   bt_interp_fast_mov(cpu, &co->insn, co->next_eip,
 				      key & BT_KEY_FLAT)) {
-		/* An MMIO access, a store to a watched frame, an access to
-		 * user memory. */
+		/* An MMIO access or a store to a watched frame. */
 		STAT_INC(bt_callouts);
 		stats.bt_callouts_by_op[X86_OP_MOV]++;
-		adapt_uaccess_run(cpu, co, touches);
 		r = VCPU_EXIT_NONE;
 	} else {
 		/* Anything but a plain mov may change what a constant MMIO
@@ -468,8 +414,6 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 			stats.bt_callouts_by_op[co->insn.info->op]++;
 		}
 		r = bt_interp_exec(cpu, &co->insn, co->eip);
-		if (co->cat == BT_CAT_CALLOUT)
-			adapt_uaccess_run(cpu, co, touches);
 		if (r == VCPU_EXIT_NONE && cpu->eip == co->next_eip &&
 		    (co->insn.info->op == X86_OP_MOV_TO_SREG ||
 		     co->insn.info->op == X86_OP_POP_SREG))
@@ -620,12 +564,6 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 			uint32_t lin = (uint32_t)(addr - view_base);
 			unsigned acc = (g[REG_ERR] & 2) ? SHADOW_ACC_WRITE : 0;
 
-			shadow_set_uaccess_skip(!adapt_kernel(
-				b->eip +
-				b->map[insn_at(b,
-					       (uint32_t)(rip -
-							  (uintptr_t)b->host))]
-					.guest_off));
 			switch (shadow_fault(cpu, addr, acc, &err)) {
 			case SHADOW_FILLED:
 				return true;
@@ -635,8 +573,6 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 				break;
 			case SHADOW_EMULATE:
 				vector = -1;
-				cpu->bt.fault_uaccess =
-					shadow_emulated_user_page();
 				break;
 			}
 		} else {
@@ -898,9 +834,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 					cpu, cpu->bt.fault_vector, has_err,
 					cpu->bt.fault_error);
 			} else {
-				bt_adapt_fault(cpu, cpu->eip,
-					       cpu->bt.fault_uaccess);
-				cpu->bt.fault_uaccess = 0;
+				bt_adapt_fault(cpu, cpu->eip);
 				r = bt_interp_step(cpu);
 			}
 			if (r != VCPU_EXIT_NONE)

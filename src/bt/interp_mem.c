@@ -116,25 +116,8 @@ static unsigned need_bit(bool write, bool user)
  * Translate a linear address; on a guest page fault return NULL and the
  * error code in *pf_err (nothing is raised, so fetch can stop early).
  */
-static struct interp_tlb_entry *tlb_lookup(struct vcpu *cpu, uint32_t lin,
-					   bool write, bool user,
-					   uint32_t *pf_err);
-
 static struct interp_tlb_entry *tlb_try(struct vcpu *cpu, uint32_t lin,
 					bool write, bool user, uint32_t *pf_err)
-{
-	struct interp_tlb_entry *e = tlb_lookup(cpu, lin, write, user, pf_err);
-
-	/* For the translator's adaptive callouts (bt_run.c): does kernel
-	 * code it runs touch user memory? */
-	if (e && (e->perm & TLB_R_USR))
-		cpu->bt.user_touches++;
-	return e;
-}
-
-static struct interp_tlb_entry *tlb_lookup(struct vcpu *cpu, uint32_t lin,
-					   bool write, bool user,
-					   uint32_t *pf_err)
 {
 	struct interp_tlb_entry *e = &tlb_of(cpu)->e[(lin >> 12) % TLB_SIZE];
 	struct mmu_walk_result r;

@@ -809,12 +809,11 @@ static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 	const struct x86_opinfo *info = in->info;
 	bool flat = key & BT_KEY_FLAT;
 
-	/* String instructions only for kernel accesses to user memory: one
-	 * that writes page tables or code goes element by element in the
-	 * interpreter, and the kernel's memset is one instruction for every
+	/* Not string instructions: the interpreter runs them an element at
+	 * a time, and the kernel's memset is one instruction for every
 	 * page it clears, not only the few that fault (xv6: 436 K callouts
 	 * of rep stos, a third of usertests). */
-	if (bt_adapt_is_marked(eip, is_string_op(in)))
+	if (bt_adapt_is_marked(eip) && !is_string_op(in))
 		return BT_CAT_CALLOUT;
 	/* Non-flat data segments: memory accesses need their checks. */
 	if (!flat && uses_data_segments(in) &&
@@ -909,7 +908,7 @@ static bool cached_mmio_load_ok(const struct xlate *x,
 {
 	return !BT_KEY_USER(x->key) && (x->key & BT_KEY_FLAT) &&
 	       x->cat[in - x->insn] == BT_CAT_CALLOUT &&
-	       bt_adapt_is_marked(eip, false) && in->info->op == X86_OP_MOV &&
+	       bt_adapt_is_marked(eip) && in->info->op == X86_OP_MOV &&
 	       in->enc == X86_ENC_LEGACY && in->map == 0 &&
 	       in->opcode == 0x8b && in->opsize == 4 && in->mod != 3 &&
 	       in->addrsize == 4 &&

@@ -52,8 +52,7 @@ static uint32_t page_of(const struct vcpu *cpu, unsigned i)
 void bt_utlb_flush(struct vcpu *cpu, bool include_global)
 {
 	for (unsigned i = 0; i < 256; i++)
-		if (include_global ||
-		    !(cpu->bt.utlb_flags[i] & BT_UTLB_GLOBAL))
+		if (include_global || !(cpu->bt.utlb_flags[i] & BT_UTLB_GLOBAL))
 			clear(cpu, i);
 	if (include_global)
 		cpu->bt.utlb_n_large = 0;
@@ -102,8 +101,7 @@ bool bt_utlb_fill(struct vcpu *cpu, uint32_t lin, unsigned size, bool write)
 	cpu->bt.utlb_frame[i] = frame;
 	cpu->bt.utlb_read[i] = tag;
 	/* Without paging every access is allowed and nothing is dirty. */
-	if ((!(cpu->cr0 & X86_CR0_PG) ||
-	     (r.writable && (r.pte & X86_PTE_D))) &&
+	if ((!(cpu->cr0 & X86_CR0_PG) || (r.writable && (r.pte & X86_PTE_D))) &&
 	    !(mmu_frame_flags && (mmu_frame_flags[frame] & FRAME_WATCHED)))
 		cpu->bt.utlb_write[i] = tag;
 	if (r.global)

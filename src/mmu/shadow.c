@@ -381,11 +381,6 @@ unsigned shadow_current_space(void)
 	return sh.cur;
 }
 
-bool shadow_emulated_user_page(void)
-{
-	return sh.emulated_user_page;
-}
-
 struct shadow_space_policy *shadow_space_policy(void)
 {
 	return &sh.space_policy[sh.cur];
@@ -393,7 +388,9 @@ struct shadow_space_policy *shadow_space_policy(void)
 
 void shadow_set_user_tlb(bool on)
 {
-	sh.space_policy[sh.cur] = (struct shadow_space_policy){.user_tlb = on};
+	struct shadow_space_policy *p = &sh.space_policy[sh.cur];
+
+	*p = (struct shadow_space_policy){.user_tlb = on};
 	if (on)
 		drop_regions(shadow_user_view(sh.cur), false);
 }
@@ -585,34 +582,18 @@ bool sh_region_live(uint32_t j)
 }
 
 /*
- * A space whose user code is on the user TLB maps no user page in its
- * kernel view: the kernel's accesses to user memory (copy_to_user,
- * clear_user, get_user: an exec's arguments and bss, a signal frame, a
- * read() into a user buffer) fault there, are emulated, and after a few
- * such faults the instruction is translated as a callout (bt_adapt_fault),
- * which the interpreter runs through its TLB (string instructions a page
- * at a time). Otherwise every user page the kernel touched cost a host
- * fault and a fill, and a host call again when the process unmapped it
- * (Linux fork+exec: 23 K fills and 62 K drops of such pages in 2000
- * rounds). An instruction that turns out to touch kernel memory mostly
- * (xv6's memmove copies both; as a callout, xv6's usertests took 1.8x
- * longer) goes back to native, and its accesses to user pages fill this
- * view again: the translator says so before each fault
- * (shadow_set_uaccess_skip). A PTE write maps no user page here eagerly
- * (sh_refill): user code's retry does not use the view, and the kernel's
- * next access fills it if it needs it.
+ * A PTE write maps no user page eagerly in the kernel view of a space on
+ * the user TLB (sh_refill): user code's retry after its page fault does
+ * not use the view, and the kernel's next access fills it if it needs it.
+ * (Emulating the kernel's accesses to user pages there, so that none is
+ * ever mapped, made Linux fork+exec 25% faster but guests whose kernel
+ * keeps its own data on user pages, the bench guests, 2-30x slower:
+ * docs/user-code-engine.md.)
  */
-static bool kernel_view_skips(unsigned view, const struct mmu_walk_result *w,
-			      bool skip)
+static bool kernel_view_skips(unsigned view, const struct mmu_walk_result *w)
 {
-	return sh.paging && skip && !sh_view_user(view) &&
-	       view != SHADOW_DIRECT_VIEW && w->user &&
-	       sh.space_policy[sh.cur].user_tlb;
-}
-
-void shadow_set_uaccess_skip(bool skip)
-{
-	sh.uaccess_skip = skip;
+	return sh.paging && !sh_view_user(view) && view != SHADOW_DIRECT_VIEW &&
+	       w->user && sh.space_policy[sh.cur].user_tlb;
 }
 
 /*
@@ -642,8 +623,8 @@ void sh_refill(uint32_t j, uint32_t i)
 	if (mmu_walk(cpu, sh_page_lin(lpn), acc | MMU_ACC_NOSET, &w, &err) <
 		    0 ||
 	    w.large || !(w.pte & X86_PTE_A) || !(w.pde & X86_PTE_A) ||
-	    !frame_mappable(w.paddr >> 12) ||
-	    kernel_view_skips(view, &w, true) || fill(cpu, lpn, &w, acc) < 0) {
+	    !frame_mappable(w.paddr >> 12) || kernel_view_skips(view, &w) ||
+	    fill(cpu, lpn, &w, acc) < 0) {
 		sh_drop_page(lpn);
 		return;
 	}
@@ -657,7 +638,6 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	int view = view_of(host_addr);
 	bool user = view >= 0 && sh_view_user((unsigned)view);
 
-	sh.emulated_user_page = false;
 	uint32_t lin = (uint32_t)host_addr, frame;
 	uint32_t lpn = (uint32_t)view * SH_VIEW_PAGES + (lin >> 12);
 	unsigned wacc = (acc & (SHADOW_ACC_WRITE | SHADOW_ACC_FETCH)) |
@@ -682,11 +662,6 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	frame = w.paddr >> 12;
 	if (!frame_mappable(frame))
 		goto emulate;
-	if (kernel_view_skips((unsigned)view, &w, sh.uaccess_skip)) {
-		STAT_INC(shadow_kernel_user_emulated);
-		sh.emulated_user_page = true;
-		goto emulate;
-	}
 	fl = fill(cpu, lpn, &w, wacc);
 	if (fl < 0)
 		goto emulate;

@@ -118,8 +118,6 @@ struct shadow {
 	/* How each space's user code reaches memory (shadow.h). */
 	struct shadow_space_policy space_policy[SH_SPACES];
 	bool user_tlb_default;
-	bool emulated_user_page; /* the last fault: kernel_view_skips() */
-	bool uaccess_skip;	 /* the next fault may skip a user page */
 	uint64_t space_clock;
 	unsigned cur;
 	/* The direct view (--direct-exec): user code uses it instead of the

@@ -67,7 +67,7 @@ static uint32_t pick_code(void)
 		uint32_t eip = BD_CODE + (r % 4) * 0x10000 + 0x1000 +
 			       ((r >> 2) % 0x300) * 32;
 
-		if (!bt_adapt_is_marked(eip, false))
+		if (!bt_adapt_is_marked(eip))
 			return eip;
 	}
 }
