@@ -62,8 +62,12 @@ void bt_utlb_flush_page(struct vcpu *cpu, uint32_t lin)
 {
 	unsigned i = (lin >> 12) & 0xff;
 
-	if (valid(cpu, i) && page_of(cpu, i) == (lin & ~0xfffu))
+	if (valid(cpu, i) && page_of(cpu, i) == (lin & ~0xfffu)) {
+		/* A guest PTE edit: with host mappings, host calls (the
+		 * policy counts them, utlb_policy.c). */
+		shadow_space_policy()->tlb_edits++;
 		clear(cpu, i);
+	}
 	if (!cpu->bt.utlb_n_large)
 		return;
 	for (i = 0; i < 256; i++)

@@ -14,8 +14,10 @@
  *  - A timer on the vCPU thread's CPU time (TICK_NS) charges each tick to
  *    the current space. After EVAL_TICKS ticks of user code on the user
  *    TLB, the space has been computing: it moves to host mappings unless
- *    it took more than MAX_FAULTS_PER_TICK page faults per tick, each of
- *    which would cost host faults there (200 x ~5 us: a tenth of a tick).
+ *    it took more than PROMOTE_FAULTS_PER_TICK page faults or INVLPGs of
+ *    its cached pages per tick, each of which would cost host faults or
+ *    host calls there (bench ptedit moved, and lost 5x, without the
+ *    INVLPGs counted).
  *    Misses that a walk fills are no sign: they come from the table's
  *    size (and from the interpreter's kernel accesses, which share it).
  *  - A space on host mappings whose host faults in its user view exceed
@@ -99,7 +101,7 @@ bool bt_utlb_policy_poll(void)
 	if (ticks < EVAL_TICKS)
 		return false;
 	if (p->user_tlb && !p->demoted &&
-	    p->tlb_faults < PROMOTE_FAULTS_PER_TICK * ticks) {
+	    p->tlb_faults + p->tlb_edits < PROMOTE_FAULTS_PER_TICK * ticks) {
 		STAT_INC(utlb_to_mapped);
 		shadow_set_user_tlb(false);
 		return true;
@@ -113,6 +115,7 @@ bool bt_utlb_policy_poll(void)
 	p->ticks = 0;
 	p->misses = 0;
 	p->tlb_faults = 0;
+	p->tlb_edits = 0;
 	p->user_faults = 0;
 	return false;
 }
