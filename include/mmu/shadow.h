@@ -131,7 +131,6 @@ unsigned shadow_current_space(void);
  */
 struct shadow_space_policy {
 	volatile uint32_t ticks; /* CPU-time ticks charged (signal handler) */
-	uint32_t misses;	 /* user TLB misses */
 	uint32_t tlb_faults;	 /* exceptions raised by user TLB misses */
 	uint32_t tlb_edits;	 /* user TLB entries dropped by INVLPG */
 	uint32_t user_faults;	 /* host faults in its user view */

@@ -272,9 +272,8 @@ extern bool bt_count_blocks;
 
 /* Start the CPU-time tick (--user-tlb=auto), on the vCPU thread. */
 int bt_utlb_policy_start(struct vcpu *cpu);
-/* A user TLB miss of the current space; one that raised an exception
- * (a page fault, mostly: with host mappings, a host fault). */
-void bt_utlb_note_miss(void);
+/* A user TLB miss of the current space raised an exception (a page
+ * fault, mostly: with host mappings, a host fault). */
 void bt_utlb_note_fault(void);
 /* In the loop: take a decision the tick asked for; true if the current
  * space changed engines. */

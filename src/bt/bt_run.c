@@ -199,15 +199,14 @@ static bool flat_data_segments(const struct vcpu *cpu)
  * Does CPL 3 code of the current address space reach memory through the
  * user TLB (BT_KEY_UTLB) rather than the space's user view?
  */
-static bool utlb_in_use(const struct vcpu *cpu)
+static bool utlb_in_use(void)
 {
-	(void)cpu;
 	return utlb_policy != USER_TLB_OFF && shadow_space_policy()->user_tlb;
 }
 
 uint32_t bt_mode_key(const struct vcpu *cpu)
 {
-	return ((cpu->cpl == 3 && utlb_in_use(cpu)) ? BT_KEY_UTLB : 0) |
+	return ((cpu->cpl == 3 && utlb_in_use()) ? BT_KEY_UTLB : 0) |
 	       ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
 	       ((cpu->cr4 & X86_CR4_OSFXSR) ? 0 : BT_KEY_NOFXSR) |
@@ -366,7 +365,6 @@ static bool utlb_fill(struct vcpu *cpu, const struct bt_callout *co)
 		return false;
 	}
 	STAT_INC(bt_utlb_fills);
-	bt_utlb_note_miss();
 	return true;
 }
 
@@ -408,7 +406,6 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 			stats.bt_interp_by_op[co->insn.info->op]++;
 		} else if (co->cat == BT_CAT_UTLB_MISS) {
 			STAT_INC(bt_utlb_misses);
-			bt_utlb_note_miss();
 		} else {
 			STAT_INC(bt_callouts);
 			stats.bt_callouts_by_op[co->insn.info->op]++;

@@ -78,11 +78,6 @@ int bt_utlb_policy_start(struct vcpu *cpu)
 	return 0;
 }
 
-void bt_utlb_note_miss(void)
-{
-	shadow_space_policy()->misses++;
-}
-
 void bt_utlb_note_fault(void)
 {
 	shadow_space_policy()->tlb_faults++;
@@ -113,7 +108,6 @@ bool bt_utlb_policy_poll(void)
 		return true;
 	}
 	p->ticks = 0;
-	p->misses = 0;
 	p->tlb_faults = 0;
 	p->tlb_edits = 0;
 	p->user_faults = 0;
