@@ -126,6 +126,10 @@ struct vcpu {
 		uint64_t blocks;       /* blocks executed (with --stats) */
 		uint64_t insns; /* guest instructions executed (--stats) */
 		uint64_t ibl_lookups; /* indirect branches executed (--stats) */
+		uint64_t rs_top;      /* empty return stack (return_stack.c) */
+		uint64_t rs_saved;    /* its rsp while a trampoline runs C */
+		uint64_t rs_returns;  /* returns executed (--stats) */
+		uint64_t rs_misses;   /* of them, not predicted (--stats) */
 		uint64_t gs_base;     /* host GS base: the shadow view in use */
 		/* A constant MMIO register (the local APIC's ID) read by
 		 * translated kernel code: -(its linear address + 1), 0 for

@@ -59,6 +59,9 @@
 	X(bt_chains, "direct exits chained")                                   \
 	X(bt_ibl_lookups, "indirect branches executed (with --stats)")         \
 	X(bt_ibl_misses, "indirect branches that missed the table")            \
+	X(bt_rs_returns, "near returns executed (with --stats)")               \
+	X(bt_rs_misses, "of them, not predicted by the return stack")          \
+	X(bt_rs_overflows, "return stack emptied when full")                   \
 	X(bt_page_revalidations,                                               \
 	  "translated pages checked against the guest tables")                 \
 	X(bt_ibl_table_resets,                                                 \

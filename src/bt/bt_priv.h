@@ -61,6 +61,11 @@ struct tc_page;
 struct machine;
 
 /* A direct exit of a block: a patchable jump and its stub. */
+/* A block goes on after at most BT_MAX_CONTS calls (their returns land
+ * in it: return_stack.c); each direct call is an exit. */
+#define BT_MAX_CONTS 2
+#define BT_MAX_EXITS (2 + BT_MAX_CONTS)
+
 struct tc_exit {
 	uint8_t *site;	 /* the rel32 to patch */
 	uint8_t *stub;	 /* where it points when unlinked */
@@ -107,7 +112,7 @@ struct tc_block {
 	 * it back (cache.c). */
 	bool ibl_was;
 	bool in_ibl; /* may be in an indirect-branch table */
-	struct tc_exit exit[2];
+	struct tc_exit exit[BT_MAX_EXITS];
 	struct tc_exit *incoming; /* exits of other blocks chained to us */
 	struct tc_block *hash_next;
 	struct tc_block *page_next; /* blocks of the same code page */
@@ -169,6 +174,11 @@ struct bt_tramps {
 	uint8_t *ibl_miss;   /* what empty table entries point at */
 	uint8_t *callout;    /* call with r11 = struct bt_callout * */
 	uint8_t *fault_exit; /* the signal handler resumes here */
+	/* Where the return stack's sentinels return to (return_stack.c):
+	 * empty the stack, look r13d up. */
+	uint8_t *rs_underflow;
+	/* Where a continuation that does not match jumps (rcx in r11). */
+	uint8_t *rs_mismatch;
 };
 
 extern struct bt_tramps bt_tramps;
@@ -178,6 +188,24 @@ void bt_tramps_init(uint8_t *at, uint8_t **end);
 struct emit;
 /* The inline indirect-branch lookup (target EIP in r13d). */
 void bt_emit_ibl(struct emit *e);
+/* The same, calling the target on a hit (call) or jumping to it. */
+void bt_emit_ibl_to(struct emit *e, bool call);
+
+/* ---- return_stack.c ------------------------------------------------ */
+
+/* The stack translated code runs on (after bt_tramps_init). */
+int bt_rs_init(struct vcpu *cpu);
+uint64_t bt_rs_top(void);
+/* Where -next sits in a continuation (for rs_mismatch). */
+unsigned bt_rs_tag_offset(void);
+/* SIGSEGV at addr: a push into the guard page from a block empties the
+ * stack and restarts (true); anything else is not ours. */
+bool bt_rs_guard_fault(uint64_t addr, void *ucontext);
+/* The return stack's rsp, from a trampoline that may have switched to
+ * the monitor stack. */
+uint64_t bt_rs_callout_rsp(uint64_t rsp);
+/* From the kick signal: unlink the blocks the next returns go to. */
+void bt_rs_kick(uint64_t rsp);
 
 /* ---- cache.c ------------------------------------------------------- */
 

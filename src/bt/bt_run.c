@@ -90,6 +90,7 @@ static void vcpu_bt_setup(struct vcpu *cpu)
 		cpu->bt.sti_table[i] = (uint8_t)(i | (X86_FL_IF >> 8));
 	}
 	cpu->bt.ibl_table = (uint64_t)(uintptr_t)bt_ibl_empty;
+	cpu->bt.rs_top = bt_rs_top();
 	bt_sreg_cache_attach(cpu);
 	bt_utlb_flush(cpu, true);
 }
@@ -107,10 +108,10 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 {
 	struct vcpu *cpu = &m->cpu;
 
-	if (bt_cache_init(cache_size) < 0)
+	bt_count_blocks = count_blocks; /* before the trampolines exist */
+	if (bt_cache_init(cache_size) < 0 || bt_rs_init(cpu) < 0)
 		return -1;
 	bt_cache_set_machine(m);
-	bt_count_blocks = count_blocks;
 	shadow_set_code_write_hook(bt_code_written);
 	/* Translated code reaches the shadow's views through gs:
 	 * (mmu/shadow.h); sync_gs() sets the base before blocks run. */
@@ -477,7 +478,9 @@ enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user)
 		where = BT_SAMPLE_FAULT;
 	} else if (in_range(rip, bt_tramps.callout, bt_tramps.callout_end)) {
 		/* The call's last byte: inside the calling instruction. */
-		rip = *(uintptr_t *)(uintptr_t)g[REG_RSP] - 1;
+		rip = *(uintptr_t *)(uintptr_t)bt_rs_callout_rsp(
+			      (uint64_t)g[REG_RSP]) -
+		      1;
 	}
 	b = rip ? bt_block_at((void *)rip) : NULL;
 	if (!b)
@@ -502,18 +505,13 @@ void bt_kick_from_signal(struct vcpu *cpu, void *ucontext)
 	cpu->bt.enter_target = (uint64_t)(uintptr_t)bt_tramps.kick_exit;
 	if (!bt_cache_contains((void *)rip))
 		return;
-	if (in_range(rip, bt_tramps.callout, bt_tramps.callout_end)) {
-		/* Returning into the block that called: unlink it. */
-		uintptr_t ret = *(uintptr_t *)(uintptr_t)g[REG_RSP];
-
-		b = bt_block_at((void *)ret);
-		if (b)
-			bt_unlink_block(b);
-		return;
-	}
+	/* The block being executed, and where its returns go: the top of
+	 * the return stack (in the callout trampoline, the return address
+	 * into the block that called is there too). */
 	b = bt_block_at((void *)rip);
 	if (b)
 		bt_unlink_block(b);
+	bt_rs_kick((uint64_t)g[REG_RSP]);
 }
 
 static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
@@ -546,6 +544,8 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 
 	if (!b)
 		return false;
+	if (sig == SIGSEGV && bt_rs_guard_fault(addr, ucontext))
+		return true;
 	STAT_INC(bt_faults);
 	view_base = shadow_current_base(BT_KEY_USER(b->key));
 	switch (sig) {
@@ -699,6 +699,8 @@ static void sync_counters(struct vcpu *cpu)
 	stats.bt_blocks = cpu->bt.blocks;
 	stats.insns_bt = cpu->bt.insns;
 	stats.bt_ibl_lookups = cpu->bt.ibl_lookups;
+	stats.bt_rs_returns = cpu->bt.rs_returns;
+	stats.bt_rs_misses = cpu->bt.rs_misses;
 }
 
 enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)

@@ -4,16 +4,22 @@
  * from offsetof, never from hand-kept assembly constants).
  *
  *   enter        C -> cache: save host callee-saved registers and the
- *                monitor stack, load guest registers and flags, jump.
+ *                monitor stack, load guest registers and flags, switch
+ *                to the (empty) return stack, jump.
  *   exit         cache -> C: store guest registers and flags, return
  *                vcpu->bt.exit_reason to the caller of enter.
  *   exit_chain   tail of every direct-exit stub (r11 = struct tc_exit *).
  *   ibl_miss     where an indirect-branch lookup that missed exits with
  *                BT_EXIT_IBL_MISS; the lookup itself (bt_emit_ibl) is
  *                inlined at every indirect branch.
+ *   rs_underflow where a return from an empty return stack goes
+ *                (return_stack.c): empty it again, look the target up.
+ *   rs_mismatch  where a call's continuation goes when the guest does
+ *                not return there.
  *   callout      called from translated code with r11 = struct
  *                bt_callout *: stores the guest state, calls
- *                bt_callout_c(), reloads the state or exits.
+ *                bt_callout_c() on the monitor stack, reloads the state
+ *                or exits.
  *
  * Guest flags in the cache: CF PF AF ZF SF OF and DF live in host
  * RFLAGS; IF, IOPL and the other system flags stay in vcpu->eflags.
@@ -107,9 +113,15 @@ static void emit_fpu_put_away(struct emit *e)
  * Inlined at every site, so that each has its own host indirect jump and
  * branch-predictor history. No instruction here changes host flags (the
  * guest's are live): the compare is lea + jrcxz. Uses rcx (saved in r11),
- * r10, r14.
+ * r10, r14. With `call`, a hit calls the target instead (a guest call
+ * through the return stack, return_stack.c).
  */
 void bt_emit_ibl(struct emit *e)
+{
+	bt_emit_ibl_to(e, false);
+}
+
+void bt_emit_ibl_to(struct emit *e, bool call)
 {
 	emit_mov_rr64(e, HR_R11, HR_RCX);
 	/* movzx ecx, r13w */
@@ -128,7 +140,10 @@ void bt_emit_ibl(struct emit *e)
 	emit_mov_rr64(e, HR_RCX, HR_R11); /* 3 bytes */
 	emit_jmp(e, bt_tramps.ibl_miss);  /* 5 bytes */
 	emit_mov_rr64(e, HR_RCX, HR_R11); /* hit: */
-	emit_jmp_reg(e, HR_R10);
+	if (call)
+		emit_call_reg(e, HR_R10);
+	else
+		emit_jmp_reg(e, HR_R10);
 }
 
 static void emit_sub_rsp8(struct emit *e)
@@ -143,6 +158,24 @@ static void emit_add_rsp8(struct emit *e)
 	static const uint8_t b[] = {0x48, 0x83, 0xc4, 0x08};
 
 	emit_bytes(e, b, sizeof(b));
+}
+
+/* With --stats: ++[r15 + off] through r14, flags untouched. */
+static void emit_count(struct emit *e, int32_t off)
+{
+	if (!bt_count_blocks)
+		return;
+	emit_load64(e, HR_R14, HR_VCPU, off);
+	/* lea r14, [r14 + 1] */
+	emit_bytes(e, (const uint8_t[]){0x4d, 0x8d, 0x76, 0x01}, 4);
+	emit_store64(e, HR_R14, HR_VCPU, off);
+}
+
+/* The lookup of r13d, counted with --stats as the inline ones are. */
+static void emit_counted_ibl(struct emit *e)
+{
+	emit_count(e, OFF(bt.ibl_lookups));
+	bt_emit_ibl(e);
 }
 
 void bt_tramps_init(uint8_t *at, uint8_t **end)
@@ -163,14 +196,19 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.in_cache), 1);
 	load_guest_flags(&e);
 	load_guest_regs(&e);
+	/* Translated code runs on the return stack, empty at every entry
+	 * (return_stack.c). */
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_top));
 	/* jmp [r15 + enter_target] */
 	emit_bytes(&e, (const uint8_t[]){0x41, 0xff, 0xa7}, 3);
 	emit_u32(&e, (uint32_t)OFF(bt.enter_target));
 	bt_tramps.enter_end = e.p;
 
-	/* exit: guest state in host registers */
+	/* exit: guest state in host registers; back to the monitor stack
+	 * (the return stack is dropped). */
 	bt_tramps.exit = e.p;
 	bt_tramps.fault_exit = e.p;
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.host_rsp));
 	store_guest_regs(&e);
 	save_guest_flags(&e);
 	emit_u8(&e, 0xfc); /* cld: C code runs with DF clear (the ABI) */
@@ -202,18 +240,53 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_IBL_MISS);
 	emit_jmp(&e, bt_tramps.exit);
 
-	/* callout: call with r11 = struct bt_callout * */
+	/* rs_underflow: a return popped the return stack's sentinel:
+	 * empty the stack again, look r13d up. */
+	bt_tramps.rs_underflow = e.p;
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_top));
+	emit_count(&e, OFF(bt.rs_misses));
+	emit_counted_ibl(&e);
+
+	/* rs_mismatch: a continuation was not where the guest returns to
+	 * (return_stack.c); r11 = the guest's RCX. If the entry below is,
+	 * the popped one was stale: return there. Otherwise put it back
+	 * and look r13d up. */
+	bt_tramps.rs_mismatch = e.p;
+	emit_count(&e, OFF(bt.rs_misses));
+	/* mov rcx, [rsp]; mov ecx, [rcx + tag]; lea ecx, [rcx + r13] */
+	emit_bytes(&e, (const uint8_t[]){0x48, 0x8b, 0x0c, 0x24}, 4);
+	emit_bytes(&e, (const uint8_t[]){0x8b, 0x49}, 2);
+	emit_u8(&e, (uint8_t)bt_rs_tag_offset());
+	emit_bytes(&e, (const uint8_t[]){0x42, 0x8d, 0x0c, 0x29}, 4);
+	{
+		uint8_t *below;
+
+		emit_u8(&e, 0xe3); /* jrcxz below */
+		below = e.p;
+		emit_u8(&e, 0);
+		/* lea rsp, [rsp - 8]: the popped entry goes back */
+		emit_bytes(&e, (const uint8_t[]){0x48, 0x8d, 0x64, 0x24, 0xf8},
+			   5);
+		emit_mov_rr64(&e, HR_RCX, HR_R11);
+		emit_counted_ibl(&e);
+		*below = (uint8_t)(e.p - (below + 1));
+		emit_mov_rr64(&e, HR_RCX, HR_R11);
+		emit_u8(&e, 0xc3); /* ret: that entry checks again */
+	}
+
+	/* callout: call with r11 = struct bt_callout *; C runs on the
+	 * monitor stack (aligned at host_rsp). */
 	bt_tramps.callout = e.p;
 	emit_store64(&e, HR_R11, HR_VCPU, OFF(bt.callout));
+	emit_store64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_saved));
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.host_rsp));
 	store_guest_regs(&e);
 	save_guest_flags(&e);
 	emit_u8(&e, 0xfc); /* cld */
-	emit_sub_rsp8(&e);
 	emit_fpu_put_away(&e);
 	emit_mov_rr64(&e, HR_RDI, HR_VCPU);
 	emit_mov_imm64(&e, HR_R11, (uint64_t)(uintptr_t)bt_callout_c);
 	emit_call_reg(&e, HR_R11);
-	emit_add_rsp8(&e);
 	/* test eax, eax; jnz stop */
 	emit_bytes(&e, (const uint8_t[]){0x85, 0xc0, 0x0f, 0x85}, 4);
 	{
@@ -222,6 +295,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 		emit_u32(&e, 0);
 		load_guest_flags(&e);
 		load_guest_regs(&e);
+		emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_saved));
 		emit_u8(&e, 0xc3); /* ret */
 		patch_rel32(jnz, e.p);
 	}
@@ -235,7 +309,10 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	/* fpu_prep: called before guest FPU instructions: load the guest's
 	 * FPU state into the host FPU unless it is there already. */
 	bt_tramps.fpu_prep = e.p;
-	emit_u8(&e, 0x9c); /* pushfq: now 16-byte aligned */
+	emit_store64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_saved));
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.host_rsp));
+	emit_u8(&e, 0x9c); /* pushfq */
+	emit_sub_rsp8(&e); /* 16-byte aligned (flags are saved) */
 	emit_bytes(&e, (const uint8_t[]){0x41, 0x83, 0xbf}, 3);
 	emit_u32(&e, (uint32_t)OFF(bt.fpu_loaded));
 	emit_u8(&e, 0);
@@ -254,7 +331,9 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 		load_guest_regs(&e);
 		patch_rel32(jne, e.p);
 	}
+	emit_add_rsp8(&e);
 	emit_u8(&e, 0x9d); /* popfq */
+	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_saved));
 	emit_u8(&e, 0xc3); /* ret */
 	*end = e.p;
 }

@@ -328,11 +328,21 @@ static void emit_esp_add(struct emit *e, int32_t delta)
 	emit_lea32(e, HR_R12, HR_R12, delta);
 }
 
-static void add_exit(struct xlate *x, uint8_t *site, uint32_t target)
+void bt_xlate_add_exit(struct xlate *x, uint8_t *site, uint32_t target)
 {
+	if (x->n_exits == BT_MAX_EXITS) {
+		x->e.overflow =
+			true; /* scan_and_plan keeps it from happening */
+		return;
+	}
 	x->exit_site[x->n_exits] = site;
 	x->exit_target[x->n_exits] = target;
 	x->n_exits++;
+}
+
+static void add_exit(struct xlate *x, uint8_t *site, uint32_t target)
+{
+	bt_xlate_add_exit(x, site, target);
 }
 
 /* A direct jump to guest `target`, chained later. */
@@ -352,12 +362,22 @@ static void emit_count(struct emit *e, int32_t off, int32_t n, unsigned scratch)
 	emit_store64(e, scratch, HR_R15, off);
 }
 
-static void emit_ibl(struct xlate *x)
+void bt_xlate_count(struct xlate *x, int32_t off)
+{
+	emit_count(&x->e, off, 1, HR_R14);
+}
+
+void bt_xlate_emit_ibl(struct xlate *x, bool call)
 {
 	/* r13 holds the target: count with r14 (the lookup reloads it). */
 	if (bt_count_blocks)
 		emit_count(&x->e, OFF(bt.ibl_lookups), 1, HR_R14);
-	bt_emit_ibl(&x->e);
+	bt_emit_ibl_to(&x->e, call);
+}
+
+static void emit_ibl(struct xlate *x)
+{
+	bt_xlate_emit_ibl(x, false);
 }
 
 /* Operand 0 of a jmp/call r/m32 into r13d. */
@@ -422,14 +442,14 @@ static bool emit_inline_body(struct xlate *x, const struct x86_insn *in,
 	case X86_OP_CALL:
 		emit_stack_store_imm(e, -4, next);
 		emit_esp_add(e, -4);
-		emit_exit_jmp(x, target);
+		bt_rs_emit_call(x, next, target);
 		return true;
 	case X86_OP_CALL_IND:
 		if (!load_target(x, in, bytes))
 			return false;
 		emit_stack_store_imm(e, -4, next);
 		emit_esp_add(e, -4);
-		emit_ibl(x);
+		bt_rs_emit_call_ind(x, next);
 		return true;
 	case X86_OP_JMP_IND:
 		if (!load_target(x, in, bytes))
@@ -441,7 +461,7 @@ static bool emit_inline_body(struct xlate *x, const struct x86_insn *in,
 		emit_esp_add(e, 4 + (in->info->nr_operands
 					     ? (int32_t)(in->imm & 0xffff)
 					     : 0));
-		emit_ibl(x);
+		bt_rs_emit_ret(x);
 		return true;
 	case X86_OP_PUSH: {
 		const struct x86_operand *op = &in->info->operand[0];
@@ -1142,6 +1162,8 @@ static void scan_and_plan(struct xlate *x)
 {
 	uint32_t eip = x->eip;
 
+	unsigned calls = 0;
+
 	x->n = 0;
 	x->ends_with_flow = false;
 	while (x->n < BT_MAX_BLOCK_INSNS) {
@@ -1170,7 +1192,17 @@ static void scan_and_plan(struct xlate *x)
 		x->cat[x->n++] = (uint8_t)cat;
 		eip += (uint32_t)len;
 		/* Only control flow ends a block: after a callout that
-		 * changes the mode, the C side leaves the block itself. */
+		 * changes the mode, the C side leaves the block itself. A
+		 * translated call does not: its return lands after it. */
+		if ((in->info->op == X86_OP_CALL ||
+		     in->info->op == X86_OP_CALL_IND) &&
+		    cat == BT_CAT_INLINE) {
+			/* Past the last call a block may hold, its return
+			 * goes on by a jump to the next block. */
+			if (++calls > BT_MAX_CONTS)
+				break;
+			continue;
+		}
 		if (in->info->flags & X86_F_STOP) {
 			x->ends_with_flow = true;
 			break;

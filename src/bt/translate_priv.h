@@ -23,8 +23,8 @@ struct xlate {
 	bool ends_with_flow; /* the last instruction leaves the block */
 	uint32_t step_len;   /* a STEP block: its bytes in this page */
 	unsigned n_exits;
-	uint8_t *exit_site[2];
-	uint32_t exit_target[2];
+	uint8_t *exit_site[BT_MAX_EXITS];
+	uint32_t exit_target[BT_MAX_EXITS];
 	/* User TLB blocks (BT_KEY_UTLB): the current instruction's jumps
 	 * to its miss path (translate_utlb.c). */
 	uint8_t *insn_start; /* host code of the current instruction */
@@ -57,6 +57,24 @@ bool emit_with_guest_mem(struct xlate *x, const struct x86_insn *in,
  * the descriptor, or NULL (overflow). */
 struct bt_callout *emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 				enum bt_cat cat);
+
+/* Exit `site` (a rel32) to guest `target`, chained later. */
+void bt_xlate_add_exit(struct xlate *x, uint8_t *site, uint32_t target);
+/* The inline indirect-branch lookup of r13d (counted with --stats),
+ * jumping to or calling the target. */
+void bt_xlate_emit_ibl(struct xlate *x, bool call);
+/* ++[r15 + off], 64 bits, flags untouched (r14 is clobbered). */
+void bt_xlate_count(struct xlate *x, int32_t off);
+
+/* ---- return_stack.c: guest calls and returns as host ones ------------ */
+
+/* After the guest's push of `next`: a direct call to `target`, or one
+ * to the EIP in r13d; the block goes on at `next`, where the return
+ * lands. */
+void bt_rs_emit_call(struct xlate *x, uint32_t next, uint32_t target);
+void bt_rs_emit_call_ind(struct xlate *x, uint32_t next);
+/* A return to the EIP in r13d (the guest's ESP already moved). */
+void bt_rs_emit_ret(struct xlate *x);
 
 /* ---- translate_utlb.c: user code without host mappings --------------- */
 

@@ -58,6 +58,18 @@ static void print_top_ops(FILE *out, const char *title, const uint64_t *by_op,
 	}
 }
 
+/* "  what: N, how M (P%)" for the M of N that did not miss; nothing
+ * when N is 0. */
+static void print_hits(FILE *out, const char *what, const char *how, uint64_t n,
+		       uint64_t misses)
+{
+	if (!n)
+		return;
+	fprintf(out, "  %s: %llu, %s %llu (%.2f%%)\n", what,
+		(unsigned long long)n, how, (unsigned long long)(n - misses),
+		100.0 * (double)(n - misses) / (double)n);
+}
+
 void stats_print(FILE *out)
 {
 	fprintf(out, "bt386 statistics:\n");
@@ -85,16 +97,10 @@ void stats_print(FILE *out)
 			100.0 * (double)interp / (double)kernel,
 			(unsigned long long)stats.bt_callouts);
 	}
-	if (stats.bt_ibl_lookups)
-		fprintf(out,
-			"  indirect-branch lookups: %llu, hits %llu (%.2f%%)\n",
-			(unsigned long long)stats.bt_ibl_lookups,
-			(unsigned long long)(stats.bt_ibl_lookups -
-					     stats.bt_ibl_misses),
-			100.0 *
-				(double)(stats.bt_ibl_lookups -
-					 stats.bt_ibl_misses) /
-				(double)stats.bt_ibl_lookups);
+	print_hits(out, "indirect-branch lookups", "hits", stats.bt_ibl_lookups,
+		   stats.bt_ibl_misses);
+	print_hits(out, "near returns", "through the return stack",
+		   stats.bt_rs_returns, stats.bt_rs_misses);
 	opcost_print(out);
 	if (stats.shadow_fills || stats.shadow_pages_peak) {
 		struct shadow_info si;

@@ -16,7 +16,7 @@
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
 	fpumodes hostile_far hostile_mem hostile_insn hostile_model \
-	hostile_cpuid hostile_smc hostile_fpu nmi usertlb
+	hostile_cpuid hostile_smc hostile_fpu nmi usertlb retstack
 GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
@@ -24,7 +24,8 @@ GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
 GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
 	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn \
-	hostile_model hostile_cpuid hostile_smc hostile_fpu nmi usertlb
+	hostile_model hostile_cpuid hostile_smc hostile_fpu nmi usertlb \
+	retstack
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -191,6 +192,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/nmi.sh \
 	tests/guests/run/interp/usertlb.sh \
 	tests/guests/run/interp/bootdisk.sh \
+	tests/guests/run/interp/retstack.sh \
 	tests/guests/run/bt/hello.sh \
 	tests/guests/run/bt/exceptions.sh \
 	tests/guests/run/bt/interrupts.sh \
@@ -223,6 +225,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/nmi.sh \
 	tests/guests/run/bt/usertlb.sh \
 	tests/guests/run/bt/bootdisk.sh \
+	tests/guests/run/bt/retstack.sh \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
 	tests/guests/run/de/usermode.sh \
@@ -244,6 +247,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/hostile_fpu.sh \
 	tests/guests/run/de/nmi.sh \
 	tests/guests/run/de/usertlb.sh \
+	tests/guests/run/de/retstack.sh \
 	tests/guests/run/mapped/exceptions.sh \
 	tests/guests/run/mapped/paging.sh \
 	tests/guests/run/mapped/usermode.sh \
@@ -261,6 +265,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/mapped/hostile_smc.sh \
 	tests/guests/run/mapped/hostile_fpu.sh \
 	tests/guests/run/mapped/usertlb.sh \
+	tests/guests/run/mapped/retstack.sh \
 	tests/guests/run/qemu/hello.sh \
 	tests/guests/run/qemu/exceptions.sh \
 	tests/guests/run/qemu/interrupts.sh \
@@ -290,7 +295,8 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/qemu/hostile_fpu.sh \
 	tests/guests/run/qemu/nmi.sh \
 	tests/guests/run/qemu/usertlb.sh \
-	tests/guests/run/qemu/bootdisk.sh
+	tests/guests/run/qemu/bootdisk.sh \
+	tests/guests/run/qemu/retstack.sh
 check_SCRIPTS = $(GUEST_TEST_WRAPPERS)
 TESTS += $(GUEST_TEST_WRAPPERS)
 # Direct execution (--direct-exec, for trusted guests) cannot hide what
