@@ -10,6 +10,7 @@
 #define BT386_BT_BT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "vcpu.h"
@@ -36,6 +37,10 @@ void bt_reset(struct machine *m);
 
 /* --trace=bt: print each block beside its translation. */
 extern bool bt_trace_on;
+/* --trace=perf: a perf(1) map of the code cache, /tmp/perf-PID.map (one
+ * line per block, named by its guest EIP and privilege), so that `perf
+ * report` names translated code. NULL when off. */
+extern FILE *bt_perf_map;
 
 /* Run guest code until the monitor is needed (like bt_interp_run). */
 enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget);

@@ -368,11 +368,19 @@ bool utlb_inline_prologue(struct xlate *x, const struct x86_insn *in,
 		utlb_check(x, HR_R14, 4, false);
 	} else if (in->has_mem && in->mod != 3 &&
 		   (in->info->flags & X86_F_MODRM)) {
-		if ((in->prefixes & X86_P_SEG) &&
-		    (in->seg == X86_FS || in->seg == X86_GS))
-			return false;
 		if (!emit_with_guest_mem(x, in, bytes, 0x8d, HR_R14))
 			return false;
+		/* call/jmp through FS or GS (push and pop with an
+		 * override are not INLINE): add the base. */
+		if ((in->prefixes & X86_P_SEG) &&
+		    (in->seg == X86_FS || in->seg == X86_GS)) {
+			emit_load32(e, HR_R13, HR_R15, OFF(seg[in->seg].base));
+			/* lea r14d, [r14 + r13] */
+			emit_bytes(
+				e,
+				(const uint8_t[]){0x67, 0x47, 0x8d, 0x34, 0x2e},
+				5);
+		}
 		utlb_check(x, HR_R14, 4, in->info->op == X86_OP_POP);
 	}
 	if (stack_window(in, &lo, &size, &write)) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "bt/bt.h"
@@ -94,8 +95,10 @@ static void usage(FILE *out)
 		"the\n"
 		"                    cheaper one; the default)\n"
 		"  --cache-size=SIZE code cache size (default 64M)\n"
-		"  --trace=bt        print each translated block beside the\n"
-		"                    guest code, both disassembled\n"
+		"  --trace=LIST      bt: print each translated block beside\n"
+		"                    the guest code, both disassembled;\n"
+		"                    perf: write /tmp/perf-PID.map, so that\n"
+		"                    perf report names translated code\n"
 		"  --stats           print counters when the run ends\n"
 		"  --no-sandbox      do not confine bt386 with its seccomp\n"
 		"                    allowlist (for debugging bt386 only: the\n"
@@ -540,6 +543,35 @@ static int start_gdbstub(char *err, size_t errlen)
 	return 0;
 }
 
+/* --trace=LIST: comma-separated channels (bt, perf). */
+static int open_trace(const char *list)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *c = strtok_r(buf, ",", &save); c;
+	     c = strtok_r(NULL, ",", &save)) {
+		if (strcmp(c, "bt") == 0) {
+			bt_trace_on = true;
+		} else if (strcmp(c, "perf") == 0 && !bt_perf_map) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/tmp/perf-%d.map",
+				 (int)getpid());
+			bt_perf_map = fopen(path, "w");
+			if (!bt_perf_map) {
+				mon_error("--trace=perf: %s: %s", path,
+					  strerror(errno));
+				return -1;
+			}
+		} else if (strcmp(c, "perf") != 0) {
+			mon_error("--trace=%s: unknown channel (bt, perf)", c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct machine m;
@@ -552,14 +584,8 @@ int main(int argc, char **argv)
 	m.opt.builtin_size = (size_t)(bt386_demo_elf_end - bt386_demo_elf);
 	parse_args(argc, argv, &m.opt);
 
-	if (m.opt.trace) {
-		if (strcmp(m.opt.trace, "bt") != 0) {
-			mon_error("--trace=%s: unknown channel (bt)",
-				  m.opt.trace);
-			return MON_EXIT_ERROR;
-		}
-		bt_trace_on = true;
-	}
+	if (m.opt.trace && open_trace(m.opt.trace) < 0)
+		return MON_EXIT_ERROR;
 	if (m.opt.initrd && !m.opt.kernel) {
 		mon_error("-initrd needs a Linux kernel (-kernel bzImage)");
 		return MON_EXIT_ERROR;

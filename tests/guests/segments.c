@@ -73,6 +73,12 @@ static void restore_es(void)
 	__asm__ volatile("movw %w0, %%es" : : "r"(SEL_KDATA));
 }
 
+static __attribute__((noinline)) uint32_t based_target(void)
+{
+	__asm__ volatile("");
+	return 0xa1;
+}
+
 static void test_based(void)
 {
 	uint32_t v;
@@ -107,6 +113,31 @@ static void test_based(void)
 			 "movl %%gs:0x100000, %0"
 			 : "=r"(v));
 	CHECK_EQ(v, 0x43424140, "push fs; pop gs copies the segment");
+	/* call and jmp through FS and GS (glibc's `call *%gs:0x10`), a few
+	 * times: the later runs go through translated, chained code */
+	*(uint32_t *)(buf + 0x30) = (uint32_t)based_target;
+	__asm__ volatile("movw %w0, %%fs" : : "r"(SEL(G_DATA_BASED)));
+	for (int i = 0; i < 4; i++) {
+		uint32_t r;
+
+		__asm__ volatile("call *%%fs:0x100030"
+				 : "=a"(r)
+				 :
+				 : "ecx", "edx", "memory");
+		v = i ? v : 0;
+		v += r;
+		__asm__ volatile("movl $2f, %%gs:0x100034\n\t"
+				 "movl $0xbad, %0\n\t"
+				 "jmp *%%gs:0x100030(,%1,4)\n\t"
+				 "movl $0xbad2, %0\n"
+				 "2:\taddl $0x1000, %0"
+				 : "=&r"(r)
+				 : "r"(1)
+				 : "memory");
+		v += r;
+	}
+	CHECK_EQ(v, 4 * (0xa1 + 0xbad + 0x1000),
+		 "call through FS, jmp through GS with an index");
 
 	/* The descriptor cache: FS keeps the base it was loaded with until
 	 * it is reloaded, whatever happens to the GDT entry. */
