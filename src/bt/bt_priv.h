@@ -257,7 +257,10 @@ void bt_cache_set_machine(struct machine *m);
 #define BT_IBL_TABLES 8
 struct bt_ibl_entry *bt_ibl_select(uint32_t key);
 void bt_ibl_insert(struct vcpu *cpu, struct tc_block *b);
+/* Flush: every table must be selected again before it is used. */
 void bt_ibl_clear(void);
+/* Counts bt_ibl_clear(): a table selected before a change is stale. */
+uint64_t bt_ibl_flushes(void);
 extern struct bt_ibl_entry *bt_ibl_empty; /* all misses: used by kicks */
 /* Bumped whenever blocks are invalidated (callouts compare it). */
 extern uint64_t bt_generation;

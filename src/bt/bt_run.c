@@ -43,6 +43,7 @@
 static uint32_t current_key = ~0u;
 static enum user_tlb utlb_policy = USER_TLB_OFF; /* --user-tlb, resolved */
 static struct bt_ibl_entry *ibl_table;		 /* of current_key */
+static uint64_t ibl_table_flushes;		 /* bt_ibl_flushes() then */
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE (1 << 1)
@@ -763,10 +764,6 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		}
 
 		key = bt_mode_key(cpu);
-		if (key != current_key) {
-			ibl_table = bt_ibl_select(key);
-			current_key = key;
-		}
 		b = block_for(cpu, key);
 		if (!b) {
 			/* Declined: the interpreter runs this instruction. */
@@ -783,6 +780,14 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			snprintf(cpu->error, sizeof(cpu->error),
 				 "cannot set the host GS base");
 			return VCPU_EXIT_ERROR;
+		}
+		/* After block_for(): a translation may have flushed the
+		 * cache, and with it every table. */
+		if (key != current_key ||
+		    ibl_table_flushes != bt_ibl_flushes()) {
+			ibl_table = bt_ibl_select(key);
+			current_key = key;
+			ibl_table_flushes = bt_ibl_flushes();
 		}
 		cpu->bt.enter_target = (uint64_t)(uintptr_t)b->host;
 		cpu->bt.ibl_table = (uint64_t)(uintptr_t)ibl_table;
