@@ -63,6 +63,8 @@
 #define RS_ENTRIES 16384u
 #define RS_GUARD 4096u
 
+/* One vCPU (the machine has one processor, like sreg_cache.c's table):
+ * one stack. */
 static uint8_t *rs_base; /* the guard page, then the entries */
 static uint64_t rs_top;	 /* the sentinel: rsp of an empty stack */
 static struct vcpu *rs_cpu;
