@@ -248,8 +248,9 @@ void bt_flush_cache(struct machine *m, const char *why);
 void bt_cache_set_machine(struct machine *m);
 /*
  * The indirect-branch tables: one per mode key (the inline lookup
- * compares only the EIP), up to BT_IBL_TABLES of them, the least recently
- * selected one reused (cleared) for a new key. Switching keys is then a
+ * compares only the EIP), up to BT_IBL_TABLES of them, a stale one (see
+ * bt_ibl_clear) or else the least recently selected one reused (cleared)
+ * for a new key. Switching keys is then a
  * pointer change: a Linux guest switches twice per kernel entry (its
  * per-CPU FS), and clearing a shared 1 MiB table each time cost 10-12 s
  * of a 28 s fork+exec job (shared/findings/linux-profile-2026-12.md).

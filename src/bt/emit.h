@@ -288,6 +288,18 @@ static inline void emit_call_reg(struct emit *e, unsigned reg)
 	emit_u8(e, (uint8_t)(0xd0 | (reg & 7)));
 }
 
+/* 64-bit counter [r15 + off] += n through `scratch`, without touching
+ * host flags (translated code's --stats counters). */
+static inline void emit_count(struct emit *e, int32_t off, int32_t n,
+			      unsigned scratch)
+{
+	static const uint8_t lea = 0x8d;
+
+	emit_load64(e, scratch, HR_R15, off);
+	emit_op_mem(e, true, &lea, 1, scratch, scratch, n);
+	emit_store64(e, scratch, HR_R15, off);
+}
+
 static inline void emit_push(struct emit *e, unsigned reg)
 {
 	emit_rex(e, false, 0, 0, reg, false);

@@ -165,7 +165,7 @@ void bt_rs_emit_call_ind(struct xlate *x, uint32_t next)
 void bt_rs_emit_ret(struct xlate *x)
 {
 	if (bt_count_blocks)
-		bt_xlate_count(x, OFF(bt.rs_returns));
+		emit_count(&x->e, OFF(bt.rs_returns), 1, HR_R14);
 	emit_u8(&x->e, 0xc3);
 }
 

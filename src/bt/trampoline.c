@@ -161,20 +161,16 @@ static void emit_add_rsp8(struct emit *e)
 }
 
 /* With --stats: ++[r15 + off] through r14, flags untouched. */
-static void emit_count(struct emit *e, int32_t off)
+static void emit_stat(struct emit *e, int32_t off)
 {
-	if (!bt_count_blocks)
-		return;
-	emit_load64(e, HR_R14, HR_VCPU, off);
-	/* lea r14, [r14 + 1] */
-	emit_bytes(e, (const uint8_t[]){0x4d, 0x8d, 0x76, 0x01}, 4);
-	emit_store64(e, HR_R14, HR_VCPU, off);
+	if (bt_count_blocks)
+		emit_count(e, off, 1, HR_R14);
 }
 
 /* The lookup of r13d, counted with --stats as the inline ones are. */
 static void emit_counted_ibl(struct emit *e)
 {
-	emit_count(e, OFF(bt.ibl_lookups));
+	emit_stat(e, OFF(bt.ibl_lookups));
 	bt_emit_ibl(e);
 }
 
@@ -244,7 +240,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	 * empty the stack again, look r13d up. */
 	bt_tramps.rs_underflow = e.p;
 	emit_load64(&e, HR_RSP, HR_VCPU, OFF(bt.rs_top));
-	emit_count(&e, OFF(bt.rs_misses));
+	emit_stat(&e, OFF(bt.rs_misses));
 	emit_counted_ibl(&e);
 
 	/* rs_mismatch: a continuation was not where the guest returns to
@@ -252,7 +248,7 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	 * the popped one was stale: return there. Otherwise put it back
 	 * and look r13d up. */
 	bt_tramps.rs_mismatch = e.p;
-	emit_count(&e, OFF(bt.rs_misses));
+	emit_stat(&e, OFF(bt.rs_misses));
 	/* mov rcx, [rsp]; mov ecx, [rcx + tag]; lea ecx, [rcx + r13] */
 	emit_bytes(&e, (const uint8_t[]){0x48, 0x8b, 0x0c, 0x24}, 4);
 	emit_bytes(&e, (const uint8_t[]){0x8b, 0x49}, 2);

@@ -356,22 +356,6 @@ static void emit_exit_jmp(struct xlate *x, uint32_t target)
 	add_exit(x, emit_jmp(&x->e, x->e.p), target);
 }
 
-/* 64-bit counter [r15 + off] += n through `scratch`, without touching
- * host flags. */
-static void emit_count(struct emit *e, int32_t off, int32_t n, unsigned scratch)
-{
-	static const uint8_t lea = 0x8d;
-
-	emit_load64(e, scratch, HR_R15, off);
-	emit_op_mem(e, true, &lea, 1, scratch, scratch, n);
-	emit_store64(e, scratch, HR_R15, off);
-}
-
-void bt_xlate_count(struct xlate *x, int32_t off)
-{
-	emit_count(&x->e, off, 1, HR_R14);
-}
-
 void bt_xlate_emit_ibl(struct xlate *x, bool call)
 {
 	/* r13 holds the target: count with r14 (the lookup reloads it). */

@@ -63,8 +63,6 @@ void bt_xlate_add_exit(struct xlate *x, uint8_t *site, uint32_t target);
 /* The inline indirect-branch lookup of r13d (counted with --stats),
  * jumping to or calling the target. */
 void bt_xlate_emit_ibl(struct xlate *x, bool call);
-/* ++[r15 + off], 64 bits, flags untouched (r14 is clobbered). */
-void bt_xlate_count(struct xlate *x, int32_t off);
 
 /* ---- return_stack.c: guest calls and returns as host ones ------------ */
 

@@ -67,82 +67,28 @@ static int mem_operand(const struct x86_insn *in)
 /* x87 memory forms (D8-DF, mod != 3): bytes accessed (an upper bound for
  * the 16-bit environment forms) and whether memory is written; size 0:
  * not a memory form. Index: (opcode - 0xd8) * 8 + ModRM.reg. */
+/* clang-format off */
 static const struct {
 	uint8_t size, write;
 } x87_access[64] = {
 	/* D8: m32fp arithmetic */
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
+	{4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0},
 	/* D9: fld, -, fst, fstp, fldenv, fldcw, fnstenv, fnstcw */
-	{4, 0},
-	{0, 0},
-	{4, 1},
-	{4, 1},
-	{28, 0},
-	{2, 0},
-	{28, 1},
-	{2, 1},
+	{4, 0}, {0, 0}, {4, 1}, {4, 1}, {28, 0}, {2, 0}, {28, 1}, {2, 1},
 	/* DA: m32int arithmetic */
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
-	{4, 0},
+	{4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0}, {4, 0},
 	/* DB: fild, fisttp, fist, fistp, -, fld m80, -, fstp m80 */
-	{4, 0},
-	{4, 1},
-	{4, 1},
-	{4, 1},
-	{0, 0},
-	{10, 0},
-	{0, 0},
-	{10, 1},
+	{4, 0}, {4, 1}, {4, 1}, {4, 1}, {0, 0}, {10, 0}, {0, 0}, {10, 1},
 	/* DC: m64fp arithmetic */
-	{8, 0},
-	{8, 0},
-	{8, 0},
-	{8, 0},
-	{8, 0},
-	{8, 0},
-	{8, 0},
-	{8, 0},
+	{8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0}, {8, 0},
 	/* DD: fld, fisttp, fst, fstp, frstor, -, fnsave, fnstsw */
-	{8, 0},
-	{8, 1},
-	{8, 1},
-	{8, 1},
-	{108, 0},
-	{0, 0},
-	{108, 1},
-	{2, 1},
+	{8, 0}, {8, 1}, {8, 1}, {8, 1}, {108, 0}, {0, 0}, {108, 1}, {2, 1},
 	/* DE: m16int arithmetic */
-	{2, 0},
-	{2, 0},
-	{2, 0},
-	{2, 0},
-	{2, 0},
-	{2, 0},
-	{2, 0},
-	{2, 0},
+	{2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0}, {2, 0},
 	/* DF: fild, fisttp, fist, fistp, fbld, fild m64, fbstp, fistp m64 */
-	{2, 0},
-	{2, 1},
-	{2, 1},
-	{2, 1},
-	{10, 0},
-	{8, 0},
-	{10, 1},
-	{8, 1},
+	{2, 0}, {2, 1}, {2, 1}, {2, 1}, {10, 0}, {8, 0}, {10, 1}, {8, 1},
 };
+/* clang-format on */
 
 /* Instructions whose memory operand, though first, is only read. */
 static bool reads_first_operand(const struct x86_insn *in)
