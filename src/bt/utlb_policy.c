@@ -37,10 +37,10 @@
 #include "monitor/monitor.h"
 #include "monitor/stats.h"
 
-#define TICK_NS 10000000L	   /* 10 ms of vCPU thread CPU time */
-#define EVAL_TICKS 4		   /* ticks between two decisions */
-#define PROMOTE_FAULTS_PER_TICK 20 /* at most, to leave the user TLB */
-#define MAX_FAULTS_PER_TICK 200	   /* host faults that mappings would cost */
+#define TICK_NS 2500000L	  /* 2.5 ms of vCPU thread CPU time */
+#define EVAL_TICKS 4		  /* ticks between two decisions */
+#define PROMOTE_FAULTS_PER_TICK 5 /* at most, to leave the user TLB */
+#define MAX_FAULTS_PER_TICK 50	  /* host faults that mappings would cost */
 
 static struct vcpu *policy_cpu;
 static volatile sig_atomic_t decision_due;
@@ -57,6 +57,8 @@ static void on_tick(int sig, siginfo_t *si, void *uc)
 	/* Only user code pays the user TLB's checks. */
 	if (p->user_tlb && policy_cpu->cpl != 3)
 		return;
+	if (p->user_tlb)
+		STAT_INC(utlb_user_ticks);
 	if (++p->ticks < EVAL_TICKS)
 		return;
 	/* Again at every tick until the loop has taken the decision: a
