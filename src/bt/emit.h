@@ -300,6 +300,16 @@ static inline void emit_count(struct emit *e, int32_t off, int32_t n,
 	emit_store64(e, scratch, HR_R15, off);
 }
 
+/* <alu> r32, imm32: ext 4 = and, 1 = or (changes host flags) */
+static inline void emit_alu_imm32(struct emit *e, unsigned ext, unsigned reg,
+				  uint32_t imm)
+{
+	emit_rex(e, false, 0, 0, reg, false);
+	emit_u8(e, 0x81);
+	emit_u8(e, (uint8_t)(0xc0 | (ext << 3) | (reg & 7)));
+	emit_u32(e, imm);
+}
+
 static inline void emit_push(struct emit *e, unsigned reg)
 {
 	emit_rex(e, false, 0, 0, reg, false);

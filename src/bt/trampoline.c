@@ -50,16 +50,6 @@ static void load_guest_regs(struct emit *e)
 		emit_load32(e, host_reg_of(r), HR_VCPU, OFF(regs[r]));
 }
 
-/* and/or r32, imm32 */
-static void emit_alu_imm32(struct emit *e, unsigned ext, unsigned reg,
-			   uint32_t imm)
-{
-	emit_rex(e, false, 0, 0, reg, false);
-	emit_u8(e, 0x81);
-	emit_u8(e, (uint8_t)(0xc0 | (ext << 3) | (reg & 7)));
-	emit_u32(e, imm);
-}
-
 /* Merge host RFLAGS into vcpu->eflags (uses r10, r11; host stack). */
 static void save_guest_flags(struct emit *e)
 {

@@ -629,6 +629,52 @@ static bool emit_inline_body(struct xlate *x, const struct x86_insn *in,
 		emit_esp_add(e, -4);
 		return true;
 	}
+	case X86_OP_POPF: {
+		/*
+		 * Kernel popf that leaves the system flags as they are
+		 * (Linux: twice in every system call, after a pushf of the
+		 * same state and with IF cleared in the user's image): the
+		 * popped image only replaces the arithmetic flags and DF in
+		 * the host RFLAGS, whose old values are dead. Any change to
+		 * IF, IOPL, NT, AC, TF or ID, or a set RF (popf clears it),
+		 * takes the callout.
+		 *
+		 *	mov r13d, [esp]; mov r14d, [r15 + eflags]
+		 *	and r14d, SYS | RF; mov r10d, r13d; and r10d, SYS
+		 *	cmp r10d, r14d; jne 1f
+		 *	and r13d, ARITH; push r13; popfq; lea r12d, [r12 + 4]
+		 *	jmp 2f
+		 * 1:	<callout>
+		 * 2:
+		 */
+		static const uint32_t arith = 0xcd5; /* CF PF AF ZF SF DF OF */
+		static const uint32_t sys = X86_FL_TF | X86_FL_IF |
+					    X86_FL_IOPL | X86_FL_NT |
+					    X86_FL_AC | X86_FL_ID;
+		uint8_t *to_slow, *to_done;
+
+		emit_stack_load(e, HR_R13, 0);
+		emit_load32(e, HR_R14, HR_R15, OFF(eflags));
+		emit_alu_imm32(e, 4, HR_R14, sys | X86_FL_RF); /* and */
+		emit_mov_rr32(e, HR_R10, HR_R13);
+		emit_alu_imm32(e, 4, HR_R10, sys); /* and */
+		/* cmp r10d, r14d; jne slow */
+		emit_bytes(e, (const uint8_t[]){0x45, 0x39, 0xf2, 0x75, 0x00},
+			   5);
+		to_slow = e->p - 1;
+		emit_alu_imm32(e, 4, HR_R13, arith); /* and */
+		emit_push(e, HR_R13);
+		emit_u8(e, 0x9d); /* popfq */
+		emit_esp_add(e, 4);
+		emit_bytes(e, (const uint8_t[]){0xeb, 0x00}, 2);
+		to_done = e->p - 1;
+		*to_slow = (uint8_t)(e->p - (to_slow + 1));
+		emit_callout(x, (unsigned)(in - x->insn), eip, BT_CAT_CALLOUT);
+		if (e->p >= e->end)
+			return true;
+		*to_done = (uint8_t)(e->p - (to_done + 1));
+		return true;
+	}
 	case X86_OP_PUSH_SREG: {
 		/*
 		 * A 4-byte slot of which only the low 16 bits are written
@@ -787,6 +833,9 @@ static bool inline_op(const struct x86_insn *in, uint32_t key)
 		       !(in->prefixes & X86_P_LOCK);
 	case X86_OP_PUSHF:
 		return in->opsize == 4 && (key & BT_KEY_FLAT);
+	case X86_OP_POPF:
+		return !BT_KEY_USER(key) && in->opsize == 4 &&
+		       (key & BT_KEY_FLAT);
 	case X86_OP_PUSH_SREG:
 		return in->opsize == 4 && (key & BT_KEY_FLAT) &&
 		       bt_sreg_operand(in) < X86_NR_SREGS;
@@ -1210,7 +1259,9 @@ static void scan_and_plan(struct xlate *x)
 				break;
 			continue;
 		}
-		if (in->info->flags & X86_F_STOP) {
+		/* An inline popf goes on (its callout leaves by itself). */
+		if ((in->info->flags & X86_F_STOP) &&
+		    !(in->info->op == X86_OP_POPF && cat == BT_CAT_INLINE)) {
 			x->ends_with_flow = true;
 			break;
 		}
