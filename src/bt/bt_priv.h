@@ -289,8 +289,14 @@ uint32_t bt_mode_key(const struct vcpu *cpu);
  * guest accesses go through the user TLB (translate_utlb.c). */
 #define BT_KEY_UTLB 0x200
 
+/* Mode key bits: FS (GS) is usable inline, or null in kernel code. */
+#define BT_KEY_FS 0x10
+#define BT_KEY_GS 0x20
+#define BT_KEY_SEG(sreg) ((sreg) == X86_FS ? BT_KEY_FS : BT_KEY_GS)
 /* Can FS/GS-relative accesses through `s` run inline? */
 bool bt_seg_inline_ok(const struct x86_seg *s);
+/* Is `s` null (loaded with a null selector: no access allowed)? */
+bool bt_seg_null(const struct x86_seg *s);
 /* Can the current state run in the code cache? */
 bool bt_mode_ok(const struct vcpu *cpu);
 /* Shadow hook: guest physical [paddr, paddr + len) with code changed. */

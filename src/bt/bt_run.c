@@ -171,6 +171,25 @@ bool bt_seg_inline_ok(const struct x86_seg *s)
 		       (X86_DESC_P | X86_DESC_S | X86_DESC_RW);
 }
 
+bool bt_seg_null(const struct x86_seg *s)
+{
+	return !(s->attr & X86_DESC_P) && s->limit == 0;
+}
+
+/*
+ * FS or GS as the mode key sees it: usable inline, or, in kernel code,
+ * null. Linux loads its per-CPU FS on every kernel entry and a null one
+ * on the way out; with null apart, both loads changed the key and left
+ * the cache (twice per system call). Kernel code checks for a null
+ * segment at each access through it instead (translate.c).
+ */
+static bool seg_key_ok(const struct vcpu *cpu, unsigned sreg)
+{
+	const struct x86_seg *s = &cpu->seg[sreg];
+
+	return bt_seg_inline_ok(s) || (cpu->cpl == 0 && bt_seg_null(s));
+}
+
 /*
  * The code cache runs CPL 0 and CPL 3 code in protected mode with a flat
  * 32-bit CS (blocks are keyed by EIP = linear address and the mode key,
@@ -213,8 +232,8 @@ uint32_t bt_mode_key(const struct vcpu *cpu)
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
 	       ((cpu->cr4 & X86_CR4_OSFXSR) ? 0 : BT_KEY_NOFXSR) |
 	       ((uint32_t)cpu->cpl << 2) |
-	       (bt_seg_inline_ok(&cpu->seg[X86_FS]) ? 0x10 : 0) |
-	       (bt_seg_inline_ok(&cpu->seg[X86_GS]) ? 0x20 : 0) |
+	       (seg_key_ok(cpu, X86_FS) ? BT_KEY_FS : 0) |
+	       (seg_key_ok(cpu, X86_GS) ? BT_KEY_GS : 0) |
 	       (flat_data_segments(cpu) ? BT_KEY_FLAT : 0) |
 	       ((cpu->cr4 & X86_CR4_TSD) ? BT_KEY_TSD : 0);
 }

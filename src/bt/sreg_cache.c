@@ -113,8 +113,21 @@ void bt_sreg_cache_note(struct vcpu *cpu, unsigned sreg)
 	s = &cpu->seg[sreg];
 	index = s->sel >> 3;
 	if (!t || cpu->cpl != 0 || !(cpu->cr0 & X86_CR0_PE) ||
-	    (cpu->eflags & X86_FL_VM) || sreg == X86_CS || sreg == X86_SS ||
-	    index == 0 || (s->sel & 4) || !(s->attr & X86_DESC_A) ||
+	    (cpu->eflags & X86_FL_VM) || sreg == X86_CS || sreg == X86_SS)
+		return;
+	/* A null FS or GS keeps the kernel's key (bt_mode_key): entry 0
+	 * of the FS/GS class, for this selector (0-3). */
+	if (index == 0 && !(s->sel & 4) && bt_seg_null(s) && s->base == 0 &&
+	    (sreg == X86_FS || sreg == X86_GS)) {
+		struct bt_sreg_entry *e = &t[BT_SREG_INLINE * BT_SREG_ENTRIES];
+
+		STAT_INC(bt_sreg_cache_fills);
+		e->neg_desc = -descriptor_of(s);
+		e->neg_sel = -(uint32_t)s->sel;
+		e->seg = *s;
+		return;
+	}
+	if (index == 0 || (s->sel & 4) || !(s->attr & X86_DESC_A) ||
 	    !bt_seg_inline_ok(s))
 		return;
 	desc = descriptor_of(s);

@@ -369,12 +369,71 @@ static void emit_ibl(struct xlate *x)
 	bt_xlate_emit_ibl(x, false);
 }
 
+/*
+ * FS and GS in kernel code: the mode key lets either be null as well as
+ * usable inline (bt_mode_key), so an access through one checks the
+ * limit first. A null segment's is 0: the callout runs the instruction,
+ * and the interpreter raises #GP(0).
+ *
+ *	mov r11, rcx; mov ecx, [r15 + seg.limit]; jrcxz 1f; mov rcx, r11
+ *	<the access>
+ *	jmp 2f
+ * 1:	mov rcx, r11; <callout>
+ * 2:
+ *
+ * Returns where 1f goes (NULL in user code: its key holds the segment's
+ * state exactly).
+ */
+static uint8_t *null_seg_check(struct xlate *x, const struct x86_insn *in)
+{
+	struct emit *e = &x->e;
+	uint8_t *to_null;
+
+	if (BT_KEY_USER(x->key))
+		return NULL;
+	emit_mov_rr64(e, HR_R11, HR_RCX);
+	emit_load32(e, HR_RCX, HR_R15, OFF(seg[in->seg].limit));
+	emit_bytes(e, (const uint8_t[]){0xe3, 0x00}, 2); /* jrcxz */
+	to_null = e->p - 1;
+	emit_mov_rr64(e, HR_RCX, HR_R11);
+	return to_null;
+}
+
+/* After the access: the null path. False when it cannot be reached with
+ * 8-bit jumps (the instruction is interpreted instead). */
+static bool null_seg_path(struct xlate *x, unsigned i, uint32_t eip,
+			  uint8_t *to_null)
+{
+	struct emit *e = &x->e;
+	uint8_t *to_done;
+
+	if (!to_null)
+		return true;
+	emit_bytes(e, (const uint8_t[]){0xeb, 0x00}, 2);
+	to_done = e->p - 1;
+	if (e->p >= e->end)
+		return true; /* the caller sees the overflow */
+	if (e->p - (to_null + 1) > 127)
+		return false;
+	*to_null = (uint8_t)(e->p - (to_null + 1));
+	emit_mov_rr64(e, HR_RCX, HR_R11);
+	emit_callout(x, i, eip, BT_CAT_CALLOUT);
+	if (e->p >= e->end)
+		return true;
+	if (e->p - (to_done + 1) > 127)
+		return false;
+	*to_done = (uint8_t)(e->p - (to_done + 1));
+	return true;
+}
+
 /* Operand 0 of a jmp/call r/m32 into r13d. */
-static bool load_target(struct xlate *x, const struct x86_insn *in,
+static bool load_target(struct xlate *x, unsigned i, uint32_t eip,
 			const uint8_t *bytes)
 {
 	static const uint8_t mov = 0x8b;
+	const struct x86_insn *in = &x->insn[i];
 	struct emit *e = &x->e;
+	uint8_t *to_null;
 
 	if (in->mod == 3) {
 		emit_mov_rr32(e, HR_R13, host_reg_of(in->rm));
@@ -391,6 +450,7 @@ static bool load_target(struct xlate *x, const struct x86_insn *in,
 	 * linear address. One in every system call went to the
 	 * interpreter, and out of the cache, before.
 	 */
+	to_null = null_seg_check(x, in);
 	if (!emit_with_guest_mem(x, in, bytes, 0x8d, HR_R13))
 		return false;
 	emit_load32(e, HR_R14, HR_R15, OFF(seg[in->seg].base));
@@ -398,7 +458,8 @@ static bool load_target(struct xlate *x, const struct x86_insn *in,
 	emit_bytes(e, (const uint8_t[]){0x67, 0x47, 0x8d, 0x2c, 0x2e}, 5);
 	emit_guest_mem_prefix(e);
 	emit_op_mem(e, false, &mov, 1, HR_R13, HR_R13, 0);
-	return true;
+	/* The callout ran the whole call or jump (EIP moved: it exits). */
+	return null_seg_path(x, i, eip, to_null);
 }
 
 /* Byte 1 of EFLAGS (IF, IOPL, NT...) replaced through a 256-byte table in
@@ -452,14 +513,14 @@ static bool emit_inline_body(struct xlate *x, const struct x86_insn *in,
 		bt_rs_emit_call(x, next, target);
 		return true;
 	case X86_OP_CALL_IND:
-		if (!load_target(x, in, bytes))
+		if (!load_target(x, (unsigned)(in - x->insn), eip, bytes))
 			return false;
 		emit_stack_store_imm(e, -4, next);
 		emit_esp_add(e, -4);
 		bt_rs_emit_call_ind(x, next);
 		return true;
 	case X86_OP_JMP_IND:
-		if (!load_target(x, in, bytes))
+		if (!load_target(x, (unsigned)(in - x->insn), eip, bytes))
 			return false;
 		emit_ibl(x);
 		return true;
@@ -1026,8 +1087,10 @@ static void emit_cached_mmio_load(struct xlate *x, unsigned i, uint32_t eip,
 }
 
 /*
- * mov DS/ES/FS/GS, r16 and pop DS/ES/FS/GS in kernel code, through the
- * table of repeatable loads (sreg_cache.c). With the selector in r13d:
+ * mov DS/ES/FS/GS, r/m16 and pop DS/ES/FS/GS in kernel code, through the
+ * table of repeatable loads (sreg_cache.c; a null FS or GS is one). With
+ * the selector in r13d (read first, so that a fault comes before any
+ * change):
  *
  *	rorx r14d, r13d, 3; movzx r14d, r14w; lea r14, [r14 * 8]
  *	mov r11d, [r15 + gdtr.base]; lea r11d, [r11 + r14]
@@ -1051,7 +1114,11 @@ static bool sreg_load_inline_ok(const struct xlate *x,
 	if (!bt_host_bmi2 || BT_KEY_USER(x->key) || in->enc != X86_ENC_LEGACY)
 		return false;
 	if (in->info->op == X86_OP_MOV_TO_SREG) {
-		if (in->mod != 3)
+		/* From memory (Linux: the user's FS before sysexit) only
+		 * through a flat DS or SS. */
+		if (in->mod != 3 &&
+		    (!(x->key & BT_KEY_FLAT) || in->addrsize != 4 ||
+		     (in->seg != X86_DS && in->seg != X86_SS)))
 			return false;
 	} else if (in->info->op != X86_OP_POP_SREG || in->opsize != 4 ||
 		   !(x->key & BT_KEY_FLAT)) {
@@ -1063,9 +1130,8 @@ static bool sreg_load_inline_ok(const struct xlate *x,
 	case X86_ES:
 		return x->key & BT_KEY_FLAT;
 	case X86_FS:
-		return x->key & 0x10;
 	case X86_GS:
-		return x->key & 0x20;
+		return x->key & BT_KEY_SEG(sreg);
 	default:
 		return false;
 	}
@@ -1085,6 +1151,12 @@ static void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip)
 	if (pop) {
 		emit_stack_load(e, HR_R13, 0);
 		/* movzx r13d, r13w */
+		emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0xed}, 4);
+	} else if (in->mod != 3) {
+		/* mov r13w, [mem] (16 bits, as the guest reads); movzx */
+		emit_u8(e, 0x66);
+		emit_with_guest_mem(x, in, x->page + (eip & 0xfff), mov,
+				    HR_R13);
 		emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0xed}, 4);
 	} else {
 		unsigned src = host_reg_of(in->rm);
@@ -1158,10 +1230,10 @@ static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 		    (in->seg == X86_FS || in->seg == X86_GS) &&
 		    in->info->op != X86_OP_LEA && in->info->op != X86_OP_NOP_RM;
 
-	/* Overrides of segments that need checks: the interpreter. */
+	/* Overrides of segments that need checks: the interpreter (FS and
+	 * GS as the key says: in kernel code, null is checked inline). */
 	if ((in->prefixes & X86_P_SEG) && in->has_mem &&
-	    (in->seg == X86_CS ||
-	     (fsgs && !bt_seg_inline_ok(&x->cpu->seg[in->seg]))) &&
+	    (in->seg == X86_CS || (fsgs && !(x->key & BT_KEY_SEG(in->seg)))) &&
 	    x->cat[i] != BT_CAT_CALLOUT) {
 		x->cat[i] = BT_CAT_CALLOUT;
 		emit_callout(x, i, eip, BT_CAT_CALLOUT);
@@ -1179,9 +1251,15 @@ static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 				return true;
 			break;
 		}
-		if (fsgs ? emit_segment_relative(x, in, bytes)
-			 : emit_ident(x, in, bytes, -1))
+		if (fsgs) {
+			uint8_t *to_null = null_seg_check(x, in);
+
+			if (emit_segment_relative(x, in, bytes) &&
+			    null_seg_path(x, i, eip, to_null))
+				return true;
+		} else if (emit_ident(x, in, bytes, -1)) {
 			return true;
+		}
 		break;
 	case BT_CAT_INLINE:
 		if (emit_inline(x, i, bytes, eip))

@@ -274,6 +274,120 @@ static void test_stack_segment(void)
 	CHECK_EQ(v, 1, "the pushed value pops back");
 }
 
+static __attribute__((noinline)) uint32_t call_target(void)
+{
+	__asm__ volatile("");
+	return 0xa5;
+}
+
+/* fs:[off], gs:[off], fs:moffs and call through fs:[off], each recording
+ * a fault (the value stays 0xdead). */
+static __attribute__((noinline)) uint32_t fs_read_or_dead(uint32_t off)
+{
+	uint32_t v = 0xdead;
+
+	__asm__ volatile("1:\tmovl %%fs:(%1), %0\n2:\n\t" EXTABLE("1b", "2b")
+			 : "+r"(v)
+			 : "r"(off)
+			 : "memory");
+	return v;
+}
+
+static __attribute__((noinline)) uint32_t gs_read(uint32_t off)
+{
+	uint32_t v = 0xdead;
+
+	__asm__ volatile("1:\tmovl %%gs:(%1), %0\n2:\n\t" EXTABLE("1b", "2b")
+			 : "+r"(v)
+			 : "r"(off)
+			 : "memory");
+	return v;
+}
+
+static __attribute__((noinline)) uint32_t fs_moffs_read(void)
+{
+	uint32_t v = 0xdead;
+
+	__asm__ volatile(
+		"1:\tmovl %%fs:0x100004, %%eax\n2:\n\t" EXTABLE("1b", "2b")
+		: "+a"(v)
+		:
+		: "memory");
+	return v;
+}
+
+static __attribute__((noinline)) uint32_t fs_call(void)
+{
+	uint32_t v = 0xdead;
+
+	__asm__ volatile("1:\tcall *%%fs:0x100030\n2:\n\t" EXTABLE("1b", "2b")
+			 : "+a"(v)
+			 :
+			 : "ecx", "edx", "memory");
+	return v;
+}
+
+static uint16_t fs_selector_in_memory;
+
+/*
+ * Kernel code may run with FS or GS null (Linux, on its way in and out
+ * of every system call) in the same translations that ran with them
+ * usable: each access through a null one is still #GP(0). The loads go
+ * through the register, memory and pop forms, several times, so that
+ * translated (and cached) loads do them too.
+ */
+static void test_null_fsgs(void)
+{
+	uint32_t good = 0, faults = 0, values = 0;
+
+	section("null FS and GS in kernel code");
+	for (int i = 0; i < 64; i++)
+		area[i] = (uint8_t)(0x40 + i);
+	*(uint32_t *)(area + 0x30) = (uint32_t)call_target;
+	set_fs((uint32_t)area - 0x100000, 0xfffff, DESC_DATA_RW, FLAT32);
+	for (int i = 0; i < 6; i++) {
+		uint32_t before = last_trap.count;
+
+		/* usable: through the register form */
+		__asm__ volatile("movw %w0, %%fs\n\tmovw %w0, %%gs"
+				 :
+				 : "r"(SEL(G_FS)));
+		good += fs_read_or_dead(0x100004) == 0x47464544;
+		good += gs_read(0x100008) == 0x4b4a4948;
+		good += fs_moffs_read() == 0x47464544;
+		good += fs_call() == 0xa5;
+		/* null: FS through memory, GS through pop, RPL 0-3 */
+		fs_selector_in_memory = (uint16_t)(i & 3);
+		__asm__ volatile("movw %0, %%fs\n\t"
+				 "pushl %1\n\t"
+				 "popl %%gs"
+				 :
+				 : "m"(fs_selector_in_memory), "r"(i & 3)
+				 : "memory");
+		values += fs_read_or_dead(0x100004) == 0xdead;
+		values += gs_read(0x100008) == 0xdead;
+		values += fs_moffs_read() == 0xdead;
+		values += fs_call() == 0xdead;
+		faults += last_trap.count == before + 4 &&
+			  last_trap.vector == 13 && last_trap.err == 0;
+		/* usable again, through memory */
+		fs_selector_in_memory = SEL(G_FS);
+		__asm__ volatile("movw %0, %%fs"
+				 :
+				 : "m"(fs_selector_in_memory));
+		good += fs_read_or_dead(0x10000c) == 0x4f4e4d4c;
+	}
+	CHECK_EQ(good, 6 * 5, "usable FS and GS read and call through");
+	CHECK_EQ(faults, 6, "null FS and GS: each access is #GP(0)");
+	CHECK_EQ(values, 6 * 4, "and reads or calls nothing");
+	__asm__ volatile("xorl %%eax, %%eax\n\t"
+			 "movw %%ax, %%fs\n\t"
+			 "movw %%ax, %%gs"
+			 :
+			 :
+			 : "eax");
+}
+
 void guest_main(uint32_t magic, struct mb_info *mbi)
 {
 	printf("seglimits: segment limit and rights checks\n");
@@ -281,4 +395,5 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_expand_down();
 	test_null_and_code();
 	test_stack_segment();
+	test_null_fsgs();
 }
