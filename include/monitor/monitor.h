@@ -68,6 +68,10 @@ bool mon_quit_requested(void);
 int mon_signals_init(struct machine *m);
 /* Any thread: interrupt the vCPU thread with the kick signal. */
 void mon_signal_kick(void);
+/* vCPU thread: have the host kick it at the absolute CLOCK_MONOTONIC
+ * time in its (zero: never), as the I/O thread's timerfd. */
+struct itimerspec;
+void mon_deadline_timer_arm(const struct itimerspec *its);
 
 /* The run loop (loop.c): returns the process exit status. */
 int mon_run(struct machine *m);

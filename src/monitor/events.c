@@ -87,6 +87,7 @@ static void arm_timerfd(uint64_t deadline_ns)
 			its.it_value.tv_nsec = 1;
 	}
 	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	mon_deadline_timer_arm(&its);
 }
 
 /*
@@ -296,7 +297,9 @@ void mon_events_wait(void)
 	    quit_signal)
 		return;
 	while (poll(&p, 1, -1) < 0 && errno == EINTR) {
-		if (quit_signal)
+		/* The deadline timer's kick (signals.c) sets the flag. */
+		if (quit_signal ||
+		    __atomic_load_n(&machine->cpu.kick, __ATOMIC_ACQUIRE))
 			break;
 	}
 	if (read(wakefd, &v, sizeof(v)) < 0) {

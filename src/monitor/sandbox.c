@@ -87,6 +87,8 @@ static const int plain[] = {
 	SCMP_SYS(ppoll),
 	SCMP_SYS(timerfd_settime),
 	SCMP_SYS(timerfd_gettime),
+	/* The vCPU thread's own timers (its deadline timer, signals.c). */
+	SCMP_SYS(timer_settime),
 	SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(nanosleep),
