@@ -73,6 +73,10 @@ struct tc_exit {
 	struct tc_block *owner;
 	struct tc_block *linked; /* target block when chained */
 	struct tc_exit *next_in; /* next exit chained into the same block */
+	/* Chained within the owner's page (read when pages are detached:
+	 * spares a cache miss per link of a pointer chase; Linux fork+exec
+	 * spent 10% in unhook_block, a quarter of it on owner->page). */
+	bool same_page;
 };
 
 /*

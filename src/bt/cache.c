@@ -338,6 +338,7 @@ void bt_chain(struct tc_exit *x, struct tc_block *to)
 		return;
 	patch_rel32(x->site, to->host);
 	x->linked = to;
+	x->same_page = to->page == x->owner->page;
 	x->next_in = to->incoming;
 	to->incoming = x;
 	STAT_INC(bt_chains);
@@ -402,13 +403,12 @@ static void unhook_block(struct tc_block *b, bool keep_page_links)
 				break;
 			}
 	for (unsigned i = 0; i < b->n_exits; i++)
-		if (!keep_page_links || !b->exit[i].linked ||
-		    b->exit[i].linked->page != b->page)
+		if (!keep_page_links || !b->exit[i].same_page)
 			unlink_exit(&b->exit[i]);
 	for (xp = &b->incoming; *xp;) {
 		struct tc_exit *x = *xp;
 
-		if (keep_page_links && x->owner->page == b->page) {
+		if (keep_page_links && x->same_page) {
 			xp = &x->next_in;
 			continue;
 		}
