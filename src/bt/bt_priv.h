@@ -131,6 +131,7 @@ struct tc_link {
 
 /* A guest linear code page with translations, and the frame it mapped
  * to when they were made. */
+#define BT_PAGE_IBL_WAS 16
 struct tc_page {
 	uint32_t lin;	/* linear page number */
 	uint32_t frame; /* physical frame number */
@@ -143,6 +144,11 @@ struct tc_page {
 	 * does not check it again, as it leaves global TLB entries. */
 	bool global;
 	struct tc_block *blocks;
+	/* Detached: the blocks whose indirect-branch entries it took away
+	 * (n_ibl_was > BT_PAGE_IBL_WAS: more, walk `blocks`). Reattaching
+	 * walked every block for them: 9% of Linux fork+exec. */
+	uint32_t n_ibl_was;
+	struct tc_block *ibl_was[BT_PAGE_IBL_WAS];
 	struct tc_page *hash_next;  /* pages at the same lin hash */
 	struct tc_page *frame_next; /* pages of the same frame hash */
 	/* Attached pages: on live_pages[global] and on their region's list. */

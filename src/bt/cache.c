@@ -481,8 +481,12 @@ static void ibl_reinsert(struct tc_block *b)
 static void detach_page(struct tc_page *p)
 {
 	STAT_INC(bt_page_detaches);
-	for (struct tc_block *b = p->blocks; b; b = b->page_next)
+	p->n_ibl_was = 0;
+	for (struct tc_block *b = p->blocks; b; b = b->page_next) {
 		unhook_block(b, true);
+		if (b->ibl_was && p->n_ibl_was++ < BT_PAGE_IBL_WAS)
+			p->ibl_was[p->n_ibl_was - 1] = b;
+	}
 	p->detached = true;
 	live_remove(p);
 	p->global = false;
@@ -491,9 +495,18 @@ static void detach_page(struct tc_page *p)
 static void reattach_page(struct tc_page *p)
 {
 	STAT_INC(bt_page_reattaches);
-	for (struct tc_block *b = p->blocks; b; b = b->page_next)
-		if (b->ibl_was)
-			ibl_reinsert(b);
+	if (p->n_ibl_was > BT_PAGE_IBL_WAS) {
+		for (struct tc_block *b = p->blocks; b; b = b->page_next)
+			if (b->ibl_was)
+				ibl_reinsert(b);
+	} else {
+		/* A block invalidated since is dead (its memory lives until
+		 * a flush, which drops the page too). */
+		for (uint32_t i = 0; i < p->n_ibl_was; i++)
+			if (!p->ibl_was[i]->dead && p->ibl_was[i]->ibl_was)
+				ibl_reinsert(p->ibl_was[i]);
+	}
+	p->n_ibl_was = 0;
 	p->detached = false;
 	live_add(p);
 }
