@@ -10,14 +10,15 @@
 
 # QEMU's TCG does not check segment limits and rights on memory accesses,
 # so seglimits runs under bt386's engines only; nor does it raise SIMD
-# exceptions (and it aborts on FERR#), so neither does fpuexc. (Plain
+# exceptions (and it aborts on FERR#), so neither does fpuexc; ticks checks
+# bt386's event delivery, which QEMU's differs from with its load. (Plain
 # lists: automake reads TESTS itself and does not understand make
 # functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
 	fpumodes hostile_far hostile_mem hostile_insn hostile_model \
 	hostile_cpuid hostile_smc hostile_fpu nmi usertlb retstack
-GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc
+GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc ticks
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
@@ -25,7 +26,7 @@ GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
 	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn \
 	hostile_model hostile_cpuid hostile_smc hostile_fpu nmi usertlb \
-	retstack
+	retstack ticks
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -170,6 +171,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/segments.sh \
 	tests/guests/run/interp/alu.sh \
 	tests/guests/run/interp/seglimits.sh \
+	tests/guests/run/interp/ticks.sh \
 	tests/guests/run/interp/smc.sh \
 	tests/guests/run/interp/procs.sh \
 	tests/guests/run/interp/cow.sh \
@@ -202,6 +204,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/segments.sh \
 	tests/guests/run/bt/alu.sh \
 	tests/guests/run/bt/seglimits.sh \
+	tests/guests/run/bt/ticks.sh \
 	tests/guests/run/bt/smc.sh \
 	tests/guests/run/bt/demo.sh \
 	tests/guests/run/bt/procs.sh \
@@ -229,6 +232,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/exceptions.sh \
 	tests/guests/run/de/paging.sh \
 	tests/guests/run/de/usermode.sh \
+	tests/guests/run/de/ticks.sh \
 	tests/guests/run/de/segments.sh \
 	tests/guests/run/de/procs.sh \
 	tests/guests/run/de/cow.sh \
@@ -251,6 +255,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/mapped/exceptions.sh \
 	tests/guests/run/mapped/paging.sh \
 	tests/guests/run/mapped/usermode.sh \
+	tests/guests/run/mapped/ticks.sh \
 	tests/guests/run/mapped/segments.sh \
 	tests/guests/run/mapped/procs.sh \
 	tests/guests/run/mapped/cow.sh \

@@ -390,83 +390,6 @@ static void test_interrupts_in_user(void)
 	trap_set_handler(IRQ_BASE, 0);
 }
 
-/*
- * Ticks land where the time goes: a user program that computes for about
- * 20 us (by the TSC) between system calls, as Linux's sha256sum does
- * between its reads, must see the timer interrupt it in ring 3 about as
- * often as it spends its time there. A monitor whose interrupts wait for
- * the next kernel entry gives ring 0 half of them or more: the guest's
- * CPU accounting then calls half of a computation system time. (bt386
- * before its deadline timer: 33-45% of the ticks for 92-95% of the time;
- * now about as many as the time; QEMU TCG about 70% of its share.)
- */
-#define MIXED_SPIN_CYCLES 50000
-#define MIXED_TICKS 150
-
-USER_DATA volatile uint32_t u_mixed_ticks;
-USER_DATA volatile uint64_t u_mixed_user, u_mixed_total;
-
-static volatile uint32_t mixed_ticks, mixed_user_ticks;
-
-static void mixed_timer(struct trap_frame *f)
-{
-	mixed_ticks++;
-	if ((f->cs & 3) == 3)
-		mixed_user_ticks++;
-	u_mixed_ticks = mixed_ticks;
-	pic_eoi(0);
-}
-
-static inline __attribute__((always_inline)) uint64_t urdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-USER_TEXT void u_mixed(void)
-{
-	uint64_t start = urdtsc(), user = 0;
-
-	while (u_mixed_ticks < MIXED_TICKS) {
-		uint64_t t0 = urdtsc(), t;
-
-		do
-			t = urdtsc();
-		while (t - t0 < MIXED_SPIN_CYCLES);
-		user += t - t0;
-		usyscall(SYS_ADD, 1, 2);
-	}
-	u_mixed_user = user;
-	u_mixed_total = urdtsc() - start;
-	usyscall(SYS_EXIT, 7, 0);
-}
-
-static void test_ticks_where_time_goes(void)
-{
-	uint32_t time_pct, tick_pct;
-
-	section("timer ticks land where the time goes");
-	trap_set_handler(IRQ_BASE, mixed_timer);
-	pit_set_hz(500);
-	mixed_ticks = mixed_user_ticks = 0;
-	u_mixed_ticks = 0;
-	cli();
-	pic_set_mask(0xfffe);
-	CHECK_EQ(run_user(u_mixed, 0x202), 7, "the mixed program ends");
-	pic_set_mask(0xffff);
-	trap_set_handler(IRQ_BASE, 0);
-	time_pct = (uint32_t)(u_mixed_user * 100 / (u_mixed_total | 1));
-	tick_pct = mixed_user_ticks * 100 / (mixed_ticks | 1);
-	if (tick_pct * 5 < time_pct * 3)
-		printf("# %u%% of the time in ring 3, %u%% of %u ticks\n",
-		       time_pct, tick_pct, mixed_ticks);
-	CHECK(mixed_ticks >= MIXED_TICKS, "the timer ran");
-	CHECK(tick_pct * 5 >= time_pct * 3,
-	      "ticks in ring 3: at least 60% of its share of the time");
-}
-
 void guest_main(uint32_t magic, struct mb_info *mbi)
 {
 	printf("usermode: ring 3, system calls, user faults\n");
@@ -476,6 +399,5 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_faults();
 	test_kernel_cli();
 	test_interrupts_in_user();
-	test_ticks_where_time_goes();
 	paging_disable();
 }
