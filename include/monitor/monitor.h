@@ -33,6 +33,11 @@ enum host_need {
  * `direct`); print what is missing; -1 if required features are missing.
  * `verbose` prints the whole table. */
 int mon_check_host(enum engine engine, bool direct, bool verbose);
+/* Whether this host runs 32-bit code in a 32-bit code segment of our own
+ * (an LDT entry): some hypervisors' guest kernels cannot (PVM). A child
+ * process tries it; `detail` says why not. Direct execution needs it, and
+ * so do the unit tests that run instructions natively as an oracle. */
+bool mon_host_runs_32bit_code(char *detail, size_t len);
 
 /* Machine construction (machine.c). */
 int machine_init(struct machine *m, char *err, size_t errlen);

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "monitor/monitor.h"
@@ -97,6 +98,91 @@ static bool probe_modify_ldt(char *detail, size_t len)
 	return true;
 }
 
+/*
+ * A child maps a page below 4 GiB (its code and, at its top, its stack),
+ * installs a flat 32-bit code segment in its LDT and far-returns into it;
+ * the 32-bit code far-returns to the 64-bit segment, which exits with
+ * status 0. A fault kills the child.
+ */
+#define PROBE_LDT_ENTRY 1
+
+static void probe_32bit_child(void)
+{
+	static const uint8_t exit0[] = {
+		0xb8, 0xe7, 0x00, 0x00, 0x00, /* mov $231 (exit_group), %eax */
+		0x31, 0xff,		      /* xor %edi, %edi */
+		0x0f, 0x05,		      /* syscall */
+	};
+	struct user_desc d;
+	uint16_t cs64;
+	uint32_t back;
+	uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	if (page == MAP_FAILED)
+		_exit(2);
+	memset(&d, 0, sizeof(d));
+	d.entry_number = PROBE_LDT_ENTRY;
+	d.limit = 0xfffff;
+	d.seg_32bit = 1;
+	d.contents = MODIFY_LDT_CONTENTS_CODE;
+	d.limit_in_pages = 1;
+	d.useable = 1;
+	if (syscall(SYS_modify_ldt, 0x11, &d, sizeof(d)) != 0)
+		_exit(3);
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs64));
+	back = (uint32_t)(uintptr_t)(page + 32);
+	/* 32-bit: push $cs64; push $back; lret */
+	page[0] = 0x68;
+	memcpy(page + 1, &(uint32_t){cs64}, 4);
+	page[5] = 0x68;
+	memcpy(page + 6, &back, 4);
+	page[10] = 0xcb;
+	memcpy(page + 32, exit0, sizeof(exit0));
+	/* The stack moves to the page too: 32-bit code pushes through ESP. */
+	__asm__ volatile("mov %2, %%rsp\n\tpushq %0\n\tpushq %1\n\tlretq"
+			 :
+			 : "r"((uint64_t)(PROBE_LDT_ENTRY << 3 | 7)),
+			   "r"((uint64_t)(uintptr_t)page),
+			   "r"((uint64_t)(uintptr_t)(page + 4096))
+			 : "memory");
+	_exit(4);
+}
+
+bool mon_host_runs_32bit_code(char *detail, size_t len)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		snprintf(detail, len, "fork: %s", strerror(errno));
+		return false;
+	}
+	if (pid == 0)
+		probe_32bit_child();
+	if (waitpid(pid, &status, 0) != pid) {
+		snprintf(detail, len, "waitpid: %s", strerror(errno));
+		return false;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	if (WIFSIGNALED(status))
+		snprintf(detail, len,
+			 "a 32-bit code segment in the LDT faults (%s): the "
+			 "host kernel runs no 32-bit user code (a hypervisor "
+			 "such as PVM?)",
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(detail, len, "the probe failed at step %d",
+			 WEXITSTATUS(status));
+	return false;
+}
+
+static bool probe_32bit_code(char *detail, size_t len)
+{
+	return mon_host_runs_32bit_code(detail, len);
+}
+
 static bool probe_sud(char *detail, size_t len)
 {
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0) <
@@ -156,6 +242,8 @@ static const struct host_feature features[] = {
 	{"mappable low 12 GiB (shadow views)", HOST_NEED_BT, probe_views},
 	{"modify_ldt (32-bit guest segments)", HOST_NEED_DIRECT,
 	 probe_modify_ldt},
+	{"32-bit code segments (guest user code)", HOST_NEED_DIRECT,
+	 probe_32bit_code},
 	{"Syscall User Dispatch (guest system calls)", HOST_NEED_DIRECT,
 	 probe_sud},
 	{"FSGSBASE in user space (signal entry)", HOST_NEED_DIRECT,

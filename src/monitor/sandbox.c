@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <asm/prctl.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -175,6 +176,13 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc = rc
 		     ?: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl),
 					 1, SCMP_A1(SCMP_CMP_EQ, TCSETSF));
+	/* The translator points the host GS base at the guest's views; on
+	 * a host without user-space FSGSBASE that is arch_prctl(ARCH_SET_GS)
+	 * (the monitor's own thread state, nothing outside it). */
+	rc = rc
+		     ?: seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+					 SCMP_SYS(arch_prctl), 1,
+					 SCMP_A0(SCMP_CMP_EQ, ARCH_SET_GS));
 	/* Direct execution arms the vCPU thread on its first entry: CPUID
 	 * faulting, Syscall User Dispatch, no_new_privs (all narrowing). */
 	rc = rc

@@ -97,6 +97,7 @@ struct opts {
 	uint32_t seed, chunks;
 	unsigned mixed_pct, fpu_pct, sigterm_every;
 	bool strict, verbose;
+	bool all; /* --engine all: what this host can run */
 	const char *engines[4];
 	int nengines;
 };
@@ -326,7 +327,8 @@ static void parse_engines(struct opts *o, const char *list)
 	static char copy[128];
 	char *tok, *save = NULL;
 
-	if (!strcmp(list, "all"))
+	o->all = !strcmp(list, "all");
+	if (o->all)
 		list = "interp,bt,de";
 	snprintf(copy, sizeof(copy), "%s", list);
 	o->nengines = 0;
@@ -341,6 +343,29 @@ static void parse_engines(struct opts *o, const char *list)
 	}
 	if (!o->nengines)
 		usage();
+}
+
+/* Whether `bt386 --direct-exec --check-host` finds what it needs. */
+static bool host_runs_de(const char *bt386)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execl(bt386, bt386, "--direct-exec", "--check-host",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
 }
 
 static const char *default_path(const char *env, const char *rel)
@@ -444,6 +469,11 @@ int main(int argc, char **argv)
 	if (access(o.guest, R_OK) != 0) {
 		fprintf(stderr, "fuzz: %s: %s\n", o.guest, strerror(errno));
 		return 2;
+	}
+	if (o.all && !host_runs_de(o.bt386)) {
+		printf("fuzz: this host cannot run --direct-exec (bt386 "
+		       "--direct-exec --check-host says why): de left out\n");
+		parse_engines(&o, "interp,bt");
 	}
 
 	printf("fuzz: seed %u, engines", o.seed);

@@ -55,7 +55,7 @@ static inline __attribute__((always_inline)) uint64_t urdtsc(void)
 }
 
 static inline __attribute__((always_inline)) void usyscall(uint32_t n,
-							  uint32_t a)
+							   uint32_t a)
 {
 	__asm__ volatile("int $0x80" : "+a"(n) : "b"(a) : "memory");
 }

@@ -99,7 +99,9 @@ int diff_setup(char *err, size_t errlen)
 {
 	if (mach)
 		return 0;
-	if (n32_init(err, errlen) < 0)
+	/* The native side only where the host runs 32-bit code (the cases
+	 * that run natively are not added otherwise; see n32_available). */
+	if (n32_available(err, errlen) && n32_init(err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < NR_REGIONS; i++)
 		if (!n32_map(regions[i].addr, regions[i].len)) {

@@ -32,6 +32,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "monitor/monitor.h"
+
 struct n32_state {
 	uint32_t regs[8];  /* 0 */
 	uint32_t eip;	   /* 32 */
@@ -227,6 +229,17 @@ void *n32_map(uint32_t addr, size_t len)
 		return NULL;
 	}
 	return p;
+}
+
+bool n32_available(char *why, size_t len)
+{
+	static int known = -1;
+	static char reason[256];
+
+	if (known < 0)
+		known = mon_host_runs_32bit_code(reason, sizeof(reason));
+	snprintf(why, len, "%s", reason);
+	return known;
 }
 
 int n32_init(char *err, size_t errlen)

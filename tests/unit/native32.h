@@ -55,6 +55,12 @@ int n32_init(char *err, size_t errlen);
 void *n32_map(uint32_t addr, size_t len);
 
 /*
+ * Whether this host runs 32-bit code at all (some hypervisors' kernels
+ * do not); if not, `why` says so and the tests that need it skip.
+ */
+bool n32_available(char *why, size_t len);
+
+/*
  * Write a stop stub at host pointer p, which the 32-bit code reaches at
  * address `addr`: reaching it records EIP = addr and returns. The stub
  * uses no registers, no flags and no stack.

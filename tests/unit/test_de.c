@@ -33,6 +33,7 @@
 #include "mmu/shadow.h"
 #include "monitor/de.h"
 #include "monitor/machine.h"
+#include "monitor/monitor.h"
 
 #define S_(x) #x
 #define S(x) S_(x)
@@ -1468,8 +1469,15 @@ static Suite *de_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(de_suite());
+	SRunner *sr;
 	int failed;
+
+	/* A host without what direct execution needs (named on stderr). */
+	if (mon_check_host(ENGINE_BT, true, false) < 0) {
+		printf("SKIP: the host cannot run direct execution\n");
+		return 77;
+	}
+	sr = srunner_create(de_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
