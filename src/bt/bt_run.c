@@ -793,7 +793,9 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			continue;
 		}
 
-		if (BT_KEY_USER(key))
+		/* User code on the user TLB reaches no view (physmap only):
+		 * the direct view keeps the last mapped space's pages. */
+		if (BT_KEY_USER(key) && !(key & BT_KEY_UTLB))
 			shadow_user_sync(cpu);
 		if (sync_gs(cpu, BT_KEY_USER(key)) < 0) {
 			snprintf(cpu->error, sizeof(cpu->error),
