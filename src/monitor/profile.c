@@ -90,9 +90,20 @@ static void on_prof(int sig, siginfo_t *si, void *uc)
 	}
 }
 
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_at_start;
+
 int profile_start(struct machine *m)
 {
 	prof_machine = m;
+	cpu_at_start = thread_cpu_seconds();
 	return mon_cpu_timer_start(SIGPROF, on_prof, 1000000000L / PROFILE_HZ);
 }
 
@@ -135,20 +146,26 @@ void profile_print(FILE *out)
 {
 	const struct slot *s = NULL;
 	uint64_t user = 0;
+	double cpu;
 
 	if (!samples)
 		return;
 	for (uint32_t i = 0; i < SLOTS; i++)
 		if (slots[i].user)
 			user += total_of(&slots[i]);
+	/* The host rounds CPU-time timers up to its own tick (4 ms on a
+	 * 250 Hz kernel): the rate actually reached is printed. */
+	cpu = thread_cpu_seconds() - cpu_at_start;
 	fprintf(out,
-		"  vCPU time by guest code (%llu samples at %u Hz, %.1f%% at "
+		"  vCPU time by guest code (%llu samples, %.0f per second of "
+		"its %.2f s; asked for %u, %.1f%% at "
 		"CPL 3, %llu not placed): translated code %.1f%%, host faults "
 		"of translated code %.1f%%, callouts %.1f%%, rest of the "
 		"monitor %.1f%%\n"
 		"    %-10s %-4s %8s %8s %8s %8s\n",
-		(unsigned long long)samples, PROFILE_HZ, pct(user),
-		(unsigned long long)lost, pct(by_where[IN_CACHE]),
+		(unsigned long long)samples,
+		cpu > 0 ? (double)samples / cpu : 0.0, cpu, PROFILE_HZ,
+		pct(user), (unsigned long long)lost, pct(by_where[IN_CACHE]),
 		pct(by_where[IN_FAULT]), pct(by_where[IN_CALLOUT]),
 		pct(by_where[IN_MONITOR]), "eip", "cpl", "code", "faults",
 		"callouts", "monitor");

@@ -179,7 +179,14 @@ int mon_cpu_timer_start(int signo, void (*handler)(int, siginfo_t *, void *),
 	timer_t t;
 
 	memset(&sa, 0, sizeof(sa));
+	/* The CPU-time timers (the user TLB policy's tick, the --stats
+	 * profile) expire at the same host tick: the host delivers the
+	 * lower-numbered signal first, and an unblocked second one would
+	 * interrupt its handler's first instruction instead of the guest
+	 * code (every profile sample landed in the tick handler). */
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGVTALRM);
+	sigaddset(&sa.sa_mask, SIGPROF);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sa.sa_sigaction = handler;
 	if (sigaction(signo, &sa, NULL) < 0)
