@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -30,6 +31,10 @@
 #include <unistd.h>
 
 #include "monitor/sandbox.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
@@ -178,11 +183,14 @@ static int add_rules(scmp_filter_ctx ctx)
 					 1, SCMP_A1(SCMP_CMP_EQ, TCSETSF));
 	/* The translator points the host GS base at the guest's views; on
 	 * a host without user-space FSGSBASE that is arch_prctl(ARCH_SET_GS)
-	 * (the monitor's own thread state, nothing outside it). */
-	rc = rc
-		     ?: seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-					 SCMP_SYS(arch_prctl), 1,
-					 SCMP_A0(SCMP_CMP_EQ, ARCH_SET_GS));
+	 * (the monitor's own thread state, nothing outside it), and only
+	 * there is it allowed. */
+	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE))
+		rc = rc
+			     ?: seccomp_rule_add(
+					ctx, SCMP_ACT_ALLOW,
+					SCMP_SYS(arch_prctl), 1,
+					SCMP_A0(SCMP_CMP_EQ, ARCH_SET_GS));
 	/* Direct execution arms the vCPU thread on its first entry: CPUID
 	 * faulting, Syscall User Dispatch, no_new_privs (all narrowing). */
 	rc = rc

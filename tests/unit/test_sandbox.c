@@ -8,6 +8,7 @@
  * process with status 1 and one line naming the call. The parent reads
  * the child's stderr through a pipe.
  */
+#include <asm/prctl.h>
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,12 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "monitor/sandbox.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 enum probe {
 	P_WRITE,
@@ -37,6 +43,8 @@ enum probe {
 	P_PTRACE,
 	P_CLONE,
 	P_I386_EXIT,
+	P_ARCH_SET_GS,
+	P_ARCH_SET_FS,
 };
 
 /* Run `p` in a confined child; *err gets its stderr. Returns the exit
@@ -112,6 +120,13 @@ static int run_probe(enum probe p, char *err, size_t errlen)
 		case P_CLONE:
 			syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 			break;
+		case P_ARCH_SET_GS: /* glibc does not use GS on x86-64 */
+			_exit(syscall(SYS_arch_prctl, ARCH_SET_GS, 0) == 0
+				      ? 0
+				      : 98);
+		case P_ARCH_SET_FS:
+			syscall(SYS_arch_prctl, ARCH_SET_FS, 0);
+			break;
 		case P_I386_EXIT: {
 			/* int 0x80 from 64-bit code: the i386 ABI's exit(42).
 			 * Had it run, the child would end with status 42. */
@@ -172,6 +187,18 @@ START_TEST(test_escape_calls_blocked)
 	expect_blocked(P_KILL_PARENT, "kill");
 	expect_blocked(P_PTRACE, "ptrace");
 	expect_blocked(P_CLONE, "clone");
+	expect_blocked(P_ARCH_SET_FS, "arch_prctl");
+}
+END_TEST
+
+/* The translator moves the GS base with arch_prctl only where the host
+ * has no user-space FSGSBASE; elsewhere the call stays blocked. */
+START_TEST(test_gs_base_call_only_without_fsgsbase)
+{
+	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)
+		expect_blocked(P_ARCH_SET_GS, "arch_prctl");
+	else
+		expect_allowed(P_ARCH_SET_GS);
 }
 END_TEST
 
@@ -198,6 +225,7 @@ static Suite *sandbox_suite(void)
 
 	tcase_add_test(tc, test_runtime_calls_allowed);
 	tcase_add_test(tc, test_escape_calls_blocked);
+	tcase_add_test(tc, test_gs_base_call_only_without_fsgsbase);
 	tcase_add_test(tc, test_i386_abi_trapped);
 	suite_add_tcase(s, tc);
 	return s;
