@@ -263,7 +263,12 @@ int mon_check_host(enum engine engine, bool direct, bool verbose)
 			      (f->need == HOST_NEED_BT && bt) ||
 			      (f->need == HOST_NEED_DIRECT && bt && direct);
 		char detail[256] = "";
-		bool ok = f->probe(detail, sizeof(detail));
+		bool ok;
+
+		/* A run probes only what it needs (the 32-bit probe forks). */
+		if (!verbose && !needed && f->need != HOST_NEED_OPTIONAL)
+			continue;
+		ok = f->probe(detail, sizeof(detail));
 
 		if (verbose)
 			printf("  %-46s %-8s %s%s%s\n", f->name,
