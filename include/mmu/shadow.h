@@ -133,9 +133,7 @@ struct shadow_space_policy {
 	volatile uint32_t ticks; /* CPU-time ticks charged (signal handler) */
 	uint32_t tlb_faults;	 /* exceptions raised by user TLB misses */
 	uint32_t tlb_edits;	 /* user TLB entries dropped by INVLPG */
-	uint32_t user_faults;	 /* host faults in its user view */
 	bool user_tlb;		 /* its user code uses the user TLB */
-	bool demoted;		 /* moved back to it: stays */
 };
 struct shadow_space_policy *shadow_space_policy(void); /* current space */
 /* Switch the current space's user code to the user TLB (its user view is

@@ -75,8 +75,6 @@
 	  "user TLB misses run by the interpreter (faults, MMIO, ...)")        \
 	X(utlb_to_mapped,                                                      \
 	  "address spaces moved from the user TLB to host mappings")           \
-	X(utlb_from_mapped,                                                    \
-	  "address spaces moved back to the user TLB (for good)")              \
 	X(utlb_user_ticks, "policy ticks of user code on the user TLB")        \
 	X(bt_kernel_interp_steps,                                              \
 	  "instructions interpreted outside the cache")                        \
