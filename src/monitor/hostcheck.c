@@ -178,11 +178,6 @@ bool mon_host_runs_32bit_code(char *detail, size_t len)
 	return false;
 }
 
-static bool probe_32bit_code(char *detail, size_t len)
-{
-	return mon_host_runs_32bit_code(detail, len);
-}
-
 static bool probe_sud(char *detail, size_t len)
 {
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0) <
@@ -243,7 +238,7 @@ static const struct host_feature features[] = {
 	{"modify_ldt (32-bit guest segments)", HOST_NEED_DIRECT,
 	 probe_modify_ldt},
 	{"32-bit code segments (guest user code)", HOST_NEED_DIRECT,
-	 probe_32bit_code},
+	 mon_host_runs_32bit_code},
 	{"Syscall User Dispatch (guest system calls)", HOST_NEED_DIRECT,
 	 probe_sud},
 	{"FSGSBASE in user space (signal entry)", HOST_NEED_DIRECT,

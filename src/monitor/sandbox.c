@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -32,9 +31,7 @@
 
 #include "monitor/sandbox.h"
 
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE (1 << 1)
-#endif
+#include "bt/bt.h"
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
@@ -184,8 +181,8 @@ static int add_rules(scmp_filter_ctx ctx)
 	/* The translator points the host GS base at the guest's views; on
 	 * a host without user-space FSGSBASE that is arch_prctl(ARCH_SET_GS)
 	 * (the monitor's own thread state, nothing outside it), and only
-	 * there is it allowed. */
-	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE))
+	 * where the translator uses it is it allowed. */
+	if (!bt_gs_switch_cheap())
 		rc = rc
 			     ?: seccomp_rule_add(
 					ctx, SCMP_ACT_ALLOW,

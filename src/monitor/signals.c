@@ -35,6 +35,27 @@
 static struct machine *sig_machine;
 static pid_t vcpu_tid;
 
+/*
+ * The vCPU thread's asynchronous signals never run inside one of its
+ * other handlers: nested, a handler sees that handler's context instead
+ * of the guest code. A kick then finds no block of the cache to unlink
+ * (a guest loop of chained blocks would not leave before the next kick);
+ * the CPU-time timers (the user TLB policy's tick, the --stats profile)
+ * expire at the same host tick, and the second one's sample landed in
+ * the first one's handler (the profile placed nothing in translated
+ * code). The profile's SIGPROF may land in a fault handler: that time is
+ * the fault's. The mask for a handler: the kick and the tick, and with
+ * `profile`, SIGPROF too.
+ */
+static void mask_async(sigset_t *set, bool profile)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGVTALRM);
+	if (profile)
+		sigaddset(set, SIGPROF);
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uc)
 {
 	struct machine *m = sig_machine;
@@ -136,24 +157,13 @@ int mon_signals_init(struct machine *m)
 		mon_error("cannot set up the signal stack");
 		return -1;
 	}
-	/* A kick must see the context it interrupts: nested in another
-	 * handler, it would find no block of the cache to unlink, and a
-	 * guest loop of chained blocks would not leave before the next
-	 * kick. So the kick and the user TLB policy's tick wait while a
-	 * fault is handled, and the kick while a tick is (see also
-	 * mon_cpu_timer_start). The profile's SIGPROF may land in a fault
-	 * handler: that time is the fault's. */
 	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGUSR1);
-	sigaddset(&sa.sa_mask, SIGVTALRM);
+	mask_async(&sa.sa_mask, false);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sa.sa_sigaction = on_fault;
 	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 		sigaction(faults[i], &sa, NULL);
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGVTALRM);
-	sigaddset(&sa.sa_mask, SIGPROF);
+	mask_async(&sa.sa_mask, true);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sa.sa_sigaction = on_kick;
 	sigaction(SIGUSR1, &sa, NULL);
@@ -191,16 +201,7 @@ int mon_cpu_timer_start(int signo, void (*handler)(int, siginfo_t *, void *),
 	timer_t t;
 
 	memset(&sa, 0, sizeof(sa));
-	/* The CPU-time timers (the user TLB policy's tick, the --stats
-	 * profile) expire at the same host tick: the host delivers the
-	 * lower-numbered signal first, and an unblocked second one would
-	 * interrupt its handler's first instruction instead of the guest
-	 * code (every profile sample landed in the tick handler). The kick
-	 * waits too (mon_signals_init). */
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGVTALRM);
-	sigaddset(&sa.sa_mask, SIGPROF);
-	sigaddset(&sa.sa_mask, SIGUSR1);
+	mask_async(&sa.sa_mask, true);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sa.sa_sigaction = handler;
 	if (sigaction(signo, &sa, NULL) < 0)

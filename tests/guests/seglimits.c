@@ -282,27 +282,20 @@ static __attribute__((noinline)) uint32_t call_target(void)
 
 /* fs:[off], gs:[off], fs:moffs and call through fs:[off], each recording
  * a fault (the value stays 0xdead). */
-static __attribute__((noinline)) uint32_t fs_read_or_dead(uint32_t off)
-{
-	uint32_t v = 0xdead;
-
-	__asm__ volatile("1:\tmovl %%fs:(%1), %0\n2:\n\t" EXTABLE("1b", "2b")
-			 : "+r"(v)
-			 : "r"(off)
-			 : "memory");
-	return v;
-}
-
-static __attribute__((noinline)) uint32_t gs_read(uint32_t off)
-{
-	uint32_t v = 0xdead;
-
-	__asm__ volatile("1:\tmovl %%gs:(%1), %0\n2:\n\t" EXTABLE("1b", "2b")
-			 : "+r"(v)
-			 : "r"(off)
-			 : "memory");
-	return v;
-}
+#define SEG_READ_OR_DEAD(name, seg)                                      \
+	static __attribute__((noinline)) uint32_t name(uint32_t off)     \
+	{                                                                \
+		uint32_t v = 0xdead;                                     \
+                                                                         \
+		__asm__ volatile("1:\tmovl %%" seg                       \
+				 ":(%1), %0\n2:\n\t" EXTABLE("1b", "2b") \
+				 : "+r"(v)                               \
+				 : "r"(off)                              \
+				 : "memory");                            \
+		return v;                                                \
+	}
+SEG_READ_OR_DEAD(fs_read_or_dead, "fs")
+SEG_READ_OR_DEAD(gs_read_or_dead, "gs")
 
 static __attribute__((noinline)) uint32_t fs_moffs_read(void)
 {
@@ -353,7 +346,7 @@ static void test_null_fsgs(void)
 				 :
 				 : "r"(SEL(G_FS)));
 		good += fs_read_or_dead(0x100004) == 0x47464544;
-		good += gs_read(0x100008) == 0x4b4a4948;
+		good += gs_read_or_dead(0x100008) == 0x4b4a4948;
 		good += fs_moffs_read() == 0x47464544;
 		good += fs_call() == 0xa5;
 		/* null: FS through memory, GS through pop, RPL 0-3 */
@@ -365,7 +358,7 @@ static void test_null_fsgs(void)
 				 : "m"(fs_selector_in_memory), "r"(i & 3)
 				 : "memory");
 		values += fs_read_or_dead(0x100004) == 0xdead;
-		values += gs_read(0x100008) == 0xdead;
+		values += gs_read_or_dead(0x100008) == 0xdead;
 		values += fs_moffs_read() == 0xdead;
 		values += fs_call() == 0xdead;
 		faults += last_trap.count == before + 4 &&
