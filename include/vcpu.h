@@ -54,6 +54,36 @@ enum vcpu_exit {
 	VCPU_EXIT_DEBUG,     /* a debugger breakpoint, watchpoint or step */
 };
 
+/*
+ * A software TLB that translated code checks inline (bt/translate_utlb.c,
+ * bt/utlb.c): per entry, -(linear page << 12) in read/write when that
+ * access is allowed and goes straight to RAM, BT_UTLB_INVALID otherwise;
+ * addend = physmap address of the page minus its linear address; the
+ * frame and flags (BT_UTLB_GLOBAL, BT_UTLB_LARGE) for flushes. The user
+ * TLB uses the first 256 entries (index: linear bits 12-19), the kernel
+ * TLB all 65536 (bits 12-27). Flushes and watches walk logs of the
+ * entries filled since the last flush, not the table.
+ */
+#define BT_UTLB_INVALID (1ull << 40) /* never matches (translate_utlb.c) */
+#define BT_TLB_USER 0
+#define BT_TLB_KERNEL 1
+#define BT_TLB_MAX 65536u
+#define BT_TLB_LOG 4096u
+struct bt_soft_tlb {
+	uint64_t read[BT_TLB_MAX];
+	uint64_t write[BT_TLB_MAX];
+	uint64_t addend[BT_TLB_MAX];
+	uint32_t frame[BT_TLB_MAX];
+	uint8_t flags[BT_TLB_MAX];
+	uint32_t entries; /* 256 or BT_TLB_MAX */
+	uint32_t n_large; /* entries from 4 MiB pages */
+	/* Entries filled non-global, and entries given a write tag, since
+	 * the last flush; more than BT_TLB_LOG: walk the table. */
+	uint32_t n_local, n_writable;
+	uint16_t local[BT_TLB_LOG];
+	uint16_t writable[BT_TLB_LOG];
+};
+
 struct vcpu {
 	/* Hot part: general registers and flags, in encoding order. */
 	uint32_t regs[8];
@@ -140,23 +170,14 @@ struct vcpu {
 		uint64_t sreg_table;
 		uint8_t cli_table[256]; /* byte 1 of EFLAGS -> with IF clear */
 		uint8_t sti_table[256]; /* byte 1 of EFLAGS -> with IF set */
-					/*
-		 * The user TLB: what translated user code of a space that
-		 * runs without host mappings reads (bt/utlb.c): per entry,
-		 * -(linear page << 12) in read/write when that CPL 3
-		 * access is allowed and goes straight to RAM,
-		 * BT_UTLB_INVALID otherwise; addend = physmap address of
-		 * the page minus its linear address; the frame and flags
-		 * (BT_UTLB_GLOBAL, BT_UTLB_LARGE) for flushes.
+		/*
+		 * The software TLBs of translated code that runs without host
+		 * mappings (bt/utlb.c): tlb[BT_TLB_USER] caches CPL 3 walks
+		 * for user code of a space on the user TLB, tlb[BT_TLB_KERNEL]
+		 * supervisor walks for kernel code under --kernel-tlb.
 		 */
-#define BT_UTLB_INVALID (1ull << 40)	/* never matches (translate.c) */
-		uint64_t utlb_read[256];
-		uint64_t utlb_write[256];
-		uint64_t utlb_addend[256];
-		uint32_t utlb_frame[256];
-		uint8_t utlb_flags[256];
-		uint32_t utlb_n_large; /* entries from 4 MiB pages */
-		uint32_t utlb_lin;     /* the access that missed */
+		struct bt_soft_tlb tlb[2];
+		uint32_t tlb_lin; /* the access that missed */
 	} bt;
 
 	/* x87 errors with CR0.NE clear (src/bt/interp_fpu.c): FERR# drives

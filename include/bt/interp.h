@@ -50,18 +50,21 @@ enum vcpu_exit bt_interp_exception(struct vcpu *cpu, int vector, bool has_err,
 /* Forget every cached translation of linear addresses (TLB flush). */
 void bt_interp_flush_tlb(struct vcpu *cpu);
 /*
- * The user TLB of translated user code (cpu->bt.utlb_*, bt/utlb.c): a
- * software TLB of CPL 3 accesses, flushed with the interpreter's.
- *  - bt_utlb_flush: every entry, or all but global ones;
+ * The software TLBs of translated code (cpu->bt.tlb[], bt/utlb.c): the
+ * user TLB (CPL 3 accesses) and the kernel TLB (supervisor accesses),
+ * flushed with the interpreter's.
+ *  - bt_utlb_flush: every entry of both, or all but global ones;
  *  - bt_utlb_flush_page: INVLPG of lin;
  *  - bt_utlb_frame_watched: `frame` has just become a page table or
  *    translated code: no entry may keep writing it;
- *  - bt_utlb_fill: a miss (bt/translate_utlb.c): walk, fill; true if an
- *    access of `size` bytes at `lin` now hits the entry.
+ *  - bt_utlb_fill: a miss (bt/translate_utlb.c) of the kernel or the
+ *    user TLB: walk, fill; true if an access of `size` bytes at `lin`
+ *    now hits the entry.
  */
 void bt_utlb_flush(struct vcpu *cpu, bool include_global);
 void bt_utlb_flush_page(struct vcpu *cpu, uint32_t lin);
 void bt_utlb_frame_watched(struct vcpu *cpu, uint32_t frame);
-bool bt_utlb_fill(struct vcpu *cpu, uint32_t lin, unsigned size, bool write);
+bool bt_utlb_fill(struct vcpu *cpu, bool kernel, uint32_t lin, unsigned size,
+		  bool write);
 
 #endif

@@ -82,7 +82,8 @@ enum shadow_result {
 /* Dropped pages kept mapped without access, for a cheap refill of the
  * same frame (ghosts, shadow_rmap.c); each may cost two host VMAs. */
 #define SHADOW_GHOSTS 4096u
-#define SHADOW_DIRECT_VIEW 0u /* host [0, 4 GiB), --direct-exec only */
+#define SHADOW_DIRECT_VIEW 0u	       /* host [0, 4 GiB), --direct-exec only */
+#define SHADOW_GUARD_BASE (1ull << 32) /* never mapped */
 #define SHADOW_SPACE_BASE (2ull << 32)
 #define SHADOW_SPACE_STRIDE (4ull << 32)
 #define SHADOW_USER_OFFSET (2ull << 32) /* user view within its space */

@@ -22,11 +22,19 @@ enum engine {
 };
 
 /* --user-tlb: how translated user code reaches guest memory
- * (docs/user-code-engine.md). */
+ * (docs/user-code-engine.md). Same order as enum kernel_tlb (main.c). */
 enum user_tlb {
 	USER_TLB_AUTO, /* per address space, from what its faults cost */
 	USER_TLB_ON,   /* always the software TLB */
 	USER_TLB_OFF,  /* always host mappings (the user views) */
+};
+
+/* --kernel-tlb: how translated kernel code reaches guest memory
+ * (docs/shadow-paging.md, "Kernel TLB"). */
+enum kernel_tlb {
+	KERNEL_TLB_AUTO, /* the software TLB where host mappings cost most */
+	KERNEL_TLB_ON,	 /* always the software TLB */
+	KERNEL_TLB_OFF,	 /* always host mappings (the kernel views) */
 };
 
 /* A disk image on the IDE channels (-drive, -hda..-hdd). */
@@ -46,9 +54,10 @@ struct machine_options {
 	bool stats;	    /* --stats */
 	bool no_sandbox;    /* --no-sandbox: no seccomp allowlist */
 	bool direct_exec;   /* --direct-exec: user code natively (trusted) */
-	enum user_tlb user_tlb; /* --user-tlb */
-	enum engine engine;	/* --engine */
-	const char *trace;	/* --trace=CHANNELS */
+	enum user_tlb user_tlb;	    /* --user-tlb */
+	enum kernel_tlb kernel_tlb; /* --kernel-tlb */
+	enum engine engine;	    /* --engine */
+	const char *trace;	    /* --trace=CHANNELS */
 	uint64_t cache_size; /* --cache-size: code cache bytes (0: default) */
 	/* -drive index=N / -hda..-hdd: N = channel * 2 + (slave ? 1 : 0) */
 	struct machine_drive drive[MACHINE_MAX_DRIVES];

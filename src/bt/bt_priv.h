@@ -89,8 +89,9 @@ struct bt_callout {
 	uint32_t next_eip; /* EIP after it */
 	uint8_t cat;	   /* BT_CAT_CALLOUT, _INTERP, _STEP, _UTLB_MISS */
 	/* BT_CAT_UTLB_MISS: the access that missed (its linear address
-	 * is in cpu->bt.utlb_lin). */
+	 * is in cpu->bt.tlb_lin). */
 	uint8_t utlb_write;
+	uint8_t utlb_rep; /* utlb_size bytes per element, ECX of them */
 	uint16_t utlb_size;
 	struct tc_block *block;
 };
@@ -301,7 +302,7 @@ uint32_t bt_mode_key(const struct vcpu *cpu);
 #define BT_KEY_NOFXSR 0x100
 /* Mode key bit: CPL 3 code of an address space without a user view; its
  * guest accesses go through the user TLB (translate_utlb.c). */
-#define BT_KEY_UTLB 0x200
+#define BT_KEY_TLB 0x200
 
 /* Mode key bits: FS (GS) is usable inline, or null in kernel code. */
 #define BT_KEY_FS 0x10

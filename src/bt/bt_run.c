@@ -38,10 +38,12 @@
 #include "mmu/shadow.h"
 #include "monitor/de.h"
 #include "monitor/machine.h"
+#include "monitor/monitor.h"
 #include "monitor/stats.h"
 
 static uint32_t current_key = ~0u;
 static enum user_tlb utlb_policy = USER_TLB_OFF; /* --user-tlb, resolved */
+static bool kernel_tlb;				 /* --kernel-tlb, resolved */
 static struct bt_ibl_entry *ibl_table;		 /* of current_key */
 static uint64_t ibl_table_flushes;		 /* bt_ibl_flushes() then */
 
@@ -54,6 +56,54 @@ static bool gs_cheap;
 bool bt_gs_switch_cheap(void)
 {
 	return getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+}
+
+static int set_gs_base(struct vcpu *cpu, uint64_t base)
+{
+	if (gs_cheap)
+		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
+	else if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
+		return -1;
+	cpu->bt.gs_base = base;
+	STAT_INC(bt_gs_switches);
+	return 0;
+}
+
+/*
+ * --kernel-tlb=auto: kernel code on the software TLB where host
+ * page-table changes are expensive, measured: a PVM guest kernel pays a
+ * hypervisor exit for each (5-7 us an mprotect), a KVM guest's 1.2-2.5 us
+ * (docs/shadow-paging.md, "Kernel TLB").
+ */
+#define KERNEL_TLB_MPROTECT_NS 4000u
+static unsigned kernel_tlb_ns; /* what auto measured (0: not measured) */
+
+static bool choose_kernel_tlb(enum kernel_tlb mode)
+{
+	switch (mode) {
+	case KERNEL_TLB_ON:
+		return true;
+	case KERNEL_TLB_OFF:
+		return false;
+	case KERNEL_TLB_AUTO:
+	default:
+		kernel_tlb_ns = mon_host_mprotect_ns();
+		return kernel_tlb_ns >= KERNEL_TLB_MPROTECT_NS;
+	}
+}
+
+void bt_kernel_tlb_describe(char *buf, size_t len)
+{
+	const char *how = kernel_tlb ? "a software TLB" : "host mappings";
+
+	if (kernel_tlb_ns)
+		snprintf(buf, len,
+			 "%s (--kernel-tlb=auto: a host mprotect takes "
+			 "%.1f us, the TLB from %.1f us)",
+			 how, kernel_tlb_ns / 1000.0,
+			 KERNEL_TLB_MPROTECT_NS / 1000.0);
+	else
+		snprintf(buf, len, "%s", how);
 }
 
 /*
@@ -69,16 +119,14 @@ static int sync_gs(struct vcpu *cpu, bool user)
 	/* User code on the direct view needs no prefix (no gs:). */
 	if (user && shadow_direct_view())
 		return 0;
+	/* Kernel code on the kernel TLB reaches no view: the base stays
+	 * on the guard (bt_init), where a stray gs: access faults. */
+	if (!user && kernel_tlb)
+		return 0;
 	base = shadow_current_base(user);
 	if (base == cpu->bt.gs_base)
 		return 0;
-	if (gs_cheap)
-		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
-	else if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
-		return -1;
-	cpu->bt.gs_base = base;
-	STAT_INC(bt_gs_switches);
-	return 0;
+	return set_gs_base(cpu, base);
 }
 
 /* The parts of cpu->bt that translated code reads and that hold no
@@ -125,11 +173,19 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	if (!bt_host_bmi2 || m->opt.direct_exec)
 		utlb_policy = USER_TLB_OFF;
 	shadow_set_user_tlb_default(utlb_policy != USER_TLB_OFF);
+	kernel_tlb = bt_host_bmi2 && choose_kernel_tlb(m->opt.kernel_tlb);
 	watch_cpu = cpu;
 	shadow_set_watch_hook(frame_watched);
 	vcpu_bt_setup(cpu);
-	if (sync_gs(cpu, false) < 0)
+	if (kernel_tlb) {
+		/* The guard above the direct view: nothing is ever mapped
+		 * there, so a gs: access of a kernel TLB block (none is
+		 * emitted) would fault and be interpreted. */
+		if (set_gs_base(cpu, SHADOW_GUARD_BASE) < 0)
+			return -1;
+	} else if (sync_gs(cpu, false) < 0) {
 		return -1;
+	}
 	m->bt_on = true;
 	return 0;
 }
@@ -218,7 +274,7 @@ static bool flat_data_segments(const struct vcpu *cpu)
  */
 /*
  * Does CPL 3 code of the current address space reach memory through the
- * user TLB (BT_KEY_UTLB) rather than the space's user view?
+ * user TLB (BT_KEY_TLB) rather than the space's user view?
  */
 static bool utlb_in_use(void)
 {
@@ -227,8 +283,9 @@ static bool utlb_in_use(void)
 
 uint32_t bt_mode_key(const struct vcpu *cpu)
 {
-	return ((cpu->cpl == 3 && utlb_in_use()) ? BT_KEY_UTLB : 0) |
-	       ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
+	bool tlb = cpu->cpl == 3 ? utlb_in_use() : kernel_tlb;
+
+	return (tlb ? BT_KEY_TLB : 0) | ((cpu->cr0 & X86_CR0_PG) ? 1 : 0) |
 	       ((cpu->cr0 & (X86_CR0_TS | X86_CR0_EM)) ? 2 : 0) |
 	       ((cpu->cr4 & X86_CR4_OSFXSR) ? 0 : BT_KEY_NOFXSR) |
 	       ((uint32_t)cpu->cpl << 2) |
@@ -373,6 +430,7 @@ static bool utlb_fill(struct vcpu *cpu, const struct bt_callout *co)
 	static const struct tc_block *last_block;
 	static uint32_t last_eip;
 	static unsigned streak;
+	uint64_t size;
 
 	/* The instruction, not the stub: each of its checks has one. */
 	if (co->block != last_block || co->eip != last_eip) {
@@ -380,8 +438,14 @@ static bool utlb_fill(struct vcpu *cpu, const struct bt_callout *co)
 		last_eip = co->eip;
 		streak = 0;
 	}
-	if (++streak > 4 || !bt_utlb_fill(cpu, cpu->bt.utlb_lin, co->utlb_size,
-					  co->utlb_write)) {
+	/* A string instruction's whole run (ECX elements, up to what
+	 * decides that it leaves the page). */
+	size = co->utlb_rep ? (uint64_t)cpu->regs[X86_ECX] * co->utlb_size
+			    : co->utlb_size;
+	if (++streak > 4 ||
+	    !bt_utlb_fill(cpu, !BT_KEY_USER(co->block->key), cpu->bt.tlb_lin,
+			  size < 0x2000 ? (unsigned)size : 0x2000,
+			  co->utlb_write)) {
 		last_block = NULL;
 		return false;
 	}
@@ -445,7 +509,7 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	}
 	/* After a miss stub the block would start the instruction again. */
 	if (co->cat == BT_CAT_UTLB_MISS) {
-		if (cpu->cpl != 3)
+		if (BT_KEY_USER(key) && cpu->cpl != 3)
 			bt_utlb_note_fault(); /* it raised an exception */
 		return 1;
 	}
@@ -795,7 +859,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 
 		/* User code on the user TLB reaches no view (physmap only):
 		 * the direct view keeps the last mapped space's pages. */
-		if (BT_KEY_USER(key) && !(key & BT_KEY_UTLB))
+		if (BT_KEY_USER(key) && !(key & BT_KEY_TLB))
 			shadow_user_sync(cpu);
 		if (sync_gs(cpu, BT_KEY_USER(key)) < 0) {
 			snprintf(cpu->error, sizeof(cpu->error),

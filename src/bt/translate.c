@@ -95,8 +95,8 @@ static bool emit_view_string(struct xlate *x, const struct x86_insn *in,
 
 /* The guest's own prefixes but segment overrides (the host's view
  * replaces them) and 0x67 (the caller decides the address size). */
-static void emit_guest_prefixes(struct emit *e, const struct x86_insn *in,
-				const uint8_t *bytes)
+void emit_guest_prefixes(struct emit *e, const struct x86_insn *in,
+			 const uint8_t *bytes)
 {
 	for (unsigned i = 0; i < in->prefix_len; i++) {
 		uint8_t p = bytes[i];
@@ -1148,7 +1148,21 @@ static void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip)
 	static const uint8_t mov = 0x8b;
 	uint8_t *to_miss, *to_hit, *to_done, *skip;
 
-	if (pop) {
+	if (e->utlb && in->mod != 3) {
+		/* A kernel TLB block: the operand through the TLB, then
+		 * movzx r13d, word [r14] */
+		if (pop) {
+			emit_lea32(e, HR_R14, HR_R12, 0);
+			utlb_check(x, HR_R14, 4, false);
+		} else {
+			if (!utlb_linear(x, in, x->page + (eip & 0xfff))) {
+				e->overflow = true;
+				return;
+			}
+			utlb_check(x, HR_R14, 2, false);
+		}
+		emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0x2e}, 4);
+	} else if (pop) {
 		emit_stack_load(e, HR_R13, 0);
 		/* movzx r13d, r13w */
 		emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0xed}, 4);
@@ -1170,11 +1184,23 @@ static void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip)
 	emit_bytes(e, (const uint8_t[]){0xc4, 0x43, 0x7b, 0xf0, 0xf5, 0x03}, 6);
 	emit_bytes(e, (const uint8_t[]){0x45, 0x0f, 0xb7, 0xf6}, 4);
 	emit_bytes(e, (const uint8_t[]){0x4e, 0x8d, 0x34, 0xf5, 0, 0, 0, 0}, 8);
-	emit_load32(e, HR_R11, HR_VCPU, OFF(gdtr.base));
-	/* lea r11d, [r11 + r14] */
-	emit_bytes(e, (const uint8_t[]){0x47, 0x8d, 0x1c, 0x33}, 4);
-	emit_guest_mem_prefix(e);
-	emit_op_mem(e, true, &mov, 1, HR_R9, HR_R11, 0);
+	if (e->utlb) {
+		/* The descriptor through the TLB (the selector waits in
+		 * r10): mov r9d, [gdtr.base]; lea r9d, [r9 + r14]; <check>;
+		 * mov r9, [r9] */
+		emit_load32(e, HR_R9, HR_VCPU, OFF(gdtr.base));
+		emit_bytes(e, (const uint8_t[]){0x47, 0x8d, 0x0c, 0x31}, 4);
+		emit_mov_rr32(e, HR_R10, HR_R13);
+		utlb_check(x, HR_R9, 8, false);
+		emit_mov_rr32(e, HR_R13, HR_R10);
+		emit_load64(e, HR_R9, HR_R9, 0);
+	} else {
+		emit_load32(e, HR_R11, HR_VCPU, OFF(gdtr.base));
+		/* lea r11d, [r11 + r14] */
+		emit_bytes(e, (const uint8_t[]){0x47, 0x8d, 0x1c, 0x33}, 4);
+		emit_guest_mem_prefix(e);
+		emit_op_mem(e, true, &mov, 1, HR_R9, HR_R11, 0);
+	}
 	emit_load64(e, HR_R8, HR_VCPU, OFF(bt.sreg_table));
 	/* lea r8, [r8 + r14 * 4 + class * entries * 32] */
 	emit_bytes(e, (const uint8_t[]){0x4f, 0x8d, 0x84, 0xb0}, 4);
@@ -1212,6 +1238,8 @@ static void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip)
 	if (e->p >= e->end)
 		return;
 	*to_done = (uint8_t)(e->p - (to_done + 1));
+	if (e->utlb)
+		utlb_epilogue(x, i, eip);
 }
 
 /* maskmovq/maskmovdqu: a store to [EDI] that has no memory operand. */
@@ -1420,7 +1448,7 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 		.end = end,
 		.guest_seg =
 			BT_KEY_USER(key) && shadow_direct_view() ? 0 : 0x65,
-		.utlb = key & BT_KEY_UTLB};
+		.utlb = key & BT_KEY_TLB};
 	b->eip = x->eip;
 	b->key = key;
 	b->frame = r.paddr >> 12;

@@ -25,13 +25,14 @@ struct xlate {
 	unsigned n_exits;
 	uint8_t *exit_site[BT_MAX_EXITS];
 	uint32_t exit_target[BT_MAX_EXITS];
-	/* User TLB blocks (BT_KEY_UTLB): the current instruction's jumps
+	/* User TLB blocks (BT_KEY_TLB): the current instruction's jumps
 	 * to its miss path (translate_utlb.c). */
 	uint8_t *insn_start; /* host code of the current instruction */
 	struct {
 		uint8_t *jump; /* rel32 of the jump to the miss stub */
 		uint8_t reg;   /* register with the linear address */
 		uint8_t write;
+		uint8_t rep; /* size is per element, ECX elements */
 		uint16_t size;
 	} utlb_miss[4];
 	unsigned n_utlb_miss;
@@ -74,7 +75,15 @@ void bt_rs_emit_call_ind(struct xlate *x, uint32_t next);
 /* A return to the EIP in r13d (the guest's ESP already moved). */
 void bt_rs_emit_ret(struct xlate *x);
 
+/* The guest's prefixes but segment overrides and 0x67. */
+void emit_guest_prefixes(struct emit *e, const struct x86_insn *in,
+			 const uint8_t *bytes);
+
 /* ---- translate_utlb.c: user code without host mappings --------------- */
+
+/* A miss stub's access size that no fill accepts (the interpreter runs
+ * the instruction). */
+#define BT_UTLB_NEVER 0x2000
 
 /* An IDENT instruction with a memory operand, whole (check, access, miss
  * path). False: not expressible (the caller interprets it). */
@@ -85,6 +94,12 @@ bool utlb_emit_ident(struct xlate *x, unsigned i, uint32_t eip,
  * to r14. False: not expressible. */
 bool utlb_inline_prologue(struct xlate *x, const struct x86_insn *in,
 			  const uint8_t *bytes);
+/* The check of `size` bytes at the linear address in `reg` (r9 or r14):
+ * on a hit `reg` holds the host address; clobbers r11 and r13. */
+void utlb_check(struct xlate *x, unsigned reg, unsigned size, bool write);
+/* r14d = the linear address of the ModRM or moffs memory operand. */
+bool utlb_linear(struct xlate *x, const struct x86_insn *in,
+		 const uint8_t *bytes);
 /* After an instruction's body: a miss stub per check (fill the entry
  * and start the instruction again, or have the interpreter run it). */
 void utlb_epilogue(struct xlate *x, unsigned i, uint32_t eip);

@@ -4,6 +4,7 @@
 #include "monitor/stats.h"
 #include "monitor/opcost.h"
 
+#include "bt/bt.h"
 #include "bt/decode.h"
 #include "mmu/shadow.h"
 #include "monitor/timer.h"
@@ -86,6 +87,7 @@ void stats_print(FILE *out)
 				(unsigned long long)
 					stats.exceptions_by_vector[v]);
 	if (stats.insns_bt) {
+		char how[160];
 		uint64_t interp = stats.bt_interp_fallbacks +
 				  stats.bt_kernel_interp_steps;
 		uint64_t kernel = stats.insns_bt + stats.bt_kernel_interp_steps;
@@ -96,6 +98,9 @@ void stats_print(FILE *out)
 			(unsigned long long)kernel, (unsigned long long)interp,
 			100.0 * (double)interp / (double)kernel,
 			(unsigned long long)stats.bt_callouts);
+		bt_kernel_tlb_describe(how, sizeof(how));
+		fprintf(out, "  kernel code reaches guest memory through %s\n",
+			how);
 	}
 	print_hits(out, "indirect-branch lookups", "hits", stats.bt_ibl_lookups,
 		   stats.bt_ibl_misses);

@@ -45,6 +45,8 @@ enum { SYS_EXIT = 1, SYS_FLUSH };
 #define VA_UPT 0x58001000u	  /* a page table, user-writable */
 #define VA_WIN 0x60000000u	  /* the region that page table serves */
 #define VA_WIN_LARGE 0x64000000u  /* a 4 MiB page ring 3 makes */
+#define VA_RUN 0x48100000u	  /* a user page ... */
+#define VA_RUN_LO 0x48000000u	  /* ... and one 1 MiB below it */
 
 /* Physical frames (8..16 MiB is free for the guests). */
 #define F_HIGH 0x800000u
@@ -56,7 +58,11 @@ enum { SYS_EXIT = 1, SYS_FLUSH };
 #define F_SPDE 0x806000u
 #define F_SPTE 0x807000u
 #define F_OTHER 0x808000u
-#define F_LARGE 0xc00000u /* 4 MiB aligned: 12..16 MiB */
+#define F_LARGE 0xc00000u  /* 4 MiB aligned: 12..16 MiB */
+#define F_RUN_LO 0x810000u /* the long string runs' two pages ... */
+#define F_RUN 0x812000u
+#define F_CANARY_LO 0x811000u /* ... and the frames around F_RUN */
+#define F_CANARY_HI 0x813000u
 
 #define RAM_END 0x4000000u /* -m 64M, as every runner gives */
 
@@ -94,6 +100,10 @@ UOP(u_movs_to, "movl $u_buf, %esi\n\tmovl %edx, %edi\n\tmovl $8, %ecx\n\t"
 UOP(u_stos, "movl %edx, %edi\n\tmovl %ebx, %eax\n\tmovl $4, %ecx\n\t"
 	    "cld\n\trep stosl");
 UOP(u_call, "call *%edx");
+UOP(u_stos_up, "movl %edx, %edi\n\tmovl %ebx, %ecx\n\tmovb $0x5a, %al\n\t"
+	       "cld\n\trep stosb");
+UOP(u_stos_down, "movl %edx, %edi\n\tmovl %ebx, %ecx\n\tmovb $0x5a, %al\n\t"
+		 "std\n\trep stosb\n\tcld");
 UOP(u_flush, "movl $2, %eax\n\tint $0x80");
 
 /* ---- the kernel side ---- */
@@ -611,6 +621,55 @@ static void test_tables(void)
 	reload_cr3();
 }
 
+/*
+ * String runs longer than a page, whose two ends lie in pages 1 MiB apart
+ * (the user TLB has 256 entries: the same entry) with nothing mapped in
+ * between: both must stop with #PF at the first page not present, having
+ * written only their own page, upwards and downwards. A run is checked as
+ * one access; a check of its last byte against the entry its first byte
+ * selects would let it write 1 MiB of other frames.
+ */
+static uint32_t frame_sum(uint32_t frame)
+{
+	uint32_t sum = 0;
+
+	for (int i = 0; i < 1024; i++)
+		sum = sum * 31 + ((volatile uint32_t *)frame)[i];
+	return sum;
+}
+
+static void test_long_runs(void)
+{
+	uint32_t lo = frame_sum(F_CANARY_LO), hi = frame_sum(F_CANARY_HI);
+	uint32_t n = 0;
+
+	section("string runs longer than a page");
+	/* The high page in the user TLB (writable and dirty), then a run
+	 * upwards from the low page to it. */
+	uwrite32(VA_RUN, 0);
+	urun(u_stos_up, VA_RUN_LO + 0x800, 0x100000);
+	CHECK(rec.faulted && rec.vector == 14 && rec.err == (PF_U | PF_W) &&
+		      rec.cr2 == VA_RUN_LO + 0x1000,
+	      "rep stosb up across 1 MiB: #PF at the page after the first");
+	CHECK_EQ(rec.ecx, 0x100000u - 0x800, "  ... with ECX at that byte");
+	for (uint32_t i = 0x800; i < 0x1000; i++)
+		n += ((volatile uint8_t *)F_RUN_LO)[i] == 0x5a;
+	CHECK_EQ(n, 0x800u, "  ... having filled the rest of the first page");
+	/* The same downwards from the top of the high page. */
+	uwrite32(VA_RUN, 0);
+	urun(u_stos_down, VA_RUN + 0xfff, 0x100800);
+	CHECK(rec.faulted && rec.vector == 14 && rec.err == (PF_U | PF_W) &&
+		      rec.cr2 == VA_RUN - 1,
+	      "rep stosb down across 1 MiB: #PF below the first page");
+	CHECK_EQ(rec.edi, VA_RUN - 1, "  ... with EDI at that byte");
+	n = 0;
+	for (uint32_t i = 0; i < 0x1000; i++)
+		n += ((volatile uint8_t *)F_RUN)[i] == 0x5a;
+	CHECK_EQ(n, 0x1000u, "  ... having filled the first page");
+	CHECK(frame_sum(F_CANARY_LO) == lo && frame_sum(F_CANARY_HI) == hi,
+	      "the frames around the runs' pages were never written");
+}
+
 static void setup_address_space(void)
 {
 	uint32_t *spt;
@@ -633,6 +692,10 @@ static void setup_address_space(void)
 	map_page(pd, VA_EDGE, F_EDGE, PTE_P | PTE_W | PTE_U);
 	map_page(pd, VA_EDGE + PAGE_SIZE, F_EDGE_S, PTE_P | PTE_W);
 	map_page(pd, VA_RO, F_RO, PTE_P | PTE_U);
+	kfill(F_CANARY_LO, 0x43434343u);
+	kfill(F_CANARY_HI, 0x63636363u);
+	map_page(pd, VA_RUN, F_RUN, PTE_P | PTE_W | PTE_U);
+	map_page(pd, VA_RUN_LO, F_RUN_LO, PTE_P | PTE_W | PTE_U);
 	/* A supervisor PDE over a table with a user PTE. */
 	spt = page_alloc();
 	pd[VA_SPDE >> 22] = (uint32_t)spt | PTE_P | PTE_W;
@@ -658,6 +721,7 @@ void guest_main(uint32_t magic, struct mb_info *info)
 	test_wrap();
 	test_devices();
 	test_tables();
+	test_long_runs();
 	CHECK_EQ(*(volatile uint32_t *)F_HIGH, 0x48484848u,
 		 "the supervisor pages were never written");
 }

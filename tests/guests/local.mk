@@ -156,8 +156,12 @@ noinst_DATA = $(GUEST_ELFS) tests/guests/debuggee.elf $(BOOTDISK_BINS)
 # run-demo.sh for its banner, summary and exit status. Under bt386:bt
 # (the default engine) user code starts on the software user TLB, and most
 # guests end before an address space moves to host mappings; bt386:mapped
-# runs the guests with user code on host mappings (--user-tlb=off), so both
-# ways translated user code reaches memory stay tested.
+# runs the guests with user code on host mappings (--user-tlb=off) and
+# kernel code too (--kernel-tlb=off), so both ways translated user code
+# reaches memory stay tested. Kernel code reaches memory through the
+# software kernel TLB or host mappings as --kernel-tlb=auto measures the
+# host (docs/shadow-paging.md); bt386:ktlb runs every bt guest with
+# --kernel-tlb=on, so that the kernel TLB is tested on every host.
 # Spelled out: automake generates one rule per word of TESTS and cannot
 # expand make functions or substitution references there.
 GUEST_TEST_WRAPPERS = \
@@ -252,6 +256,40 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/de/nmi.sh \
 	tests/guests/run/de/usertlb.sh \
 	tests/guests/run/de/retstack.sh \
+	tests/guests/run/ktlb/hello.sh \
+	tests/guests/run/ktlb/exceptions.sh \
+	tests/guests/run/ktlb/interrupts.sh \
+	tests/guests/run/ktlb/paging.sh \
+	tests/guests/run/ktlb/usermode.sh \
+	tests/guests/run/ktlb/string.sh \
+	tests/guests/run/ktlb/segments.sh \
+	tests/guests/run/ktlb/alu.sh \
+	tests/guests/run/ktlb/seglimits.sh \
+	tests/guests/run/ktlb/ticks.sh \
+	tests/guests/run/ktlb/smc.sh \
+	tests/guests/run/ktlb/demo.sh \
+	tests/guests/run/ktlb/procs.sh \
+	tests/guests/run/ktlb/cow.sh \
+	tests/guests/run/ktlb/ptedit.sh \
+	tests/guests/run/ktlb/fpu.sh \
+	tests/guests/run/ktlb/ptstorm.sh \
+	tests/guests/run/ktlb/usersmc.sh \
+	tests/guests/run/ktlb/ata.sh \
+	tests/guests/run/ktlb/apic.sh \
+	tests/guests/run/ktlb/fpumodes.sh \
+	tests/guests/run/ktlb/fpuexc.sh \
+	tests/guests/run/ktlb/debugregs.sh \
+	tests/guests/run/ktlb/hostile_far.sh \
+	tests/guests/run/ktlb/hostile_mem.sh \
+	tests/guests/run/ktlb/hostile_insn.sh \
+	tests/guests/run/ktlb/hostile_model.sh \
+	tests/guests/run/ktlb/hostile_cpuid.sh \
+	tests/guests/run/ktlb/hostile_smc.sh \
+	tests/guests/run/ktlb/hostile_fpu.sh \
+	tests/guests/run/ktlb/nmi.sh \
+	tests/guests/run/ktlb/usertlb.sh \
+	tests/guests/run/ktlb/bootdisk.sh \
+	tests/guests/run/ktlb/retstack.sh \
 	tests/guests/run/mapped/exceptions.sh \
 	tests/guests/run/mapped/paging.sh \
 	tests/guests/run/mapped/usermode.sh \

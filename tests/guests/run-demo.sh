@@ -22,6 +22,10 @@ if [ ! -f "$elf" ]; then
 	exit 99
 fi
 case $emu in
+bt386:ktlb)
+	set -- "$top_builddir/bt386" --engine=bt --kernel-tlb=on -m 64M \
+		-nographic -no-reboot -kernel "$elf"
+	;;
 bt386:*)
 	set -- "$top_builddir/bt386" --engine="${emu#bt386:}" -m 64M \
 		-nographic -no-reboot -kernel "$elf"

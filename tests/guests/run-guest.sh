@@ -5,7 +5,8 @@
 # tests/guests/expected/NAME.out (line endings normalised) AND the emulator
 # exits with status 1 (the guest wrote 0 to the debug-exit port: all checks
 # passed). EMULATOR is bt386:ENGINE (interp, bt, de = bt with
-# --direct-exec, mapped = bt with --user-tlb=off) or qemu.
+# --direct-exec, mapped = bt with --user-tlb=off --kernel-tlb=off, ktlb =
+# bt with --kernel-tlb=on) or qemu.
 #
 # Environment: top_srcdir, top_builddir (exported by the test harness),
 # QEMU_I386 (empty: qemu runs are skipped with status 77), GUEST_TIMEOUT
@@ -66,8 +67,11 @@ bt386:*)
 		fi
 		;;
 	# bt386:mapped is the bt engine with user code on host mappings
-	# (--user-tlb=off), the other way translated user code can run.
-	mapped) engine_args="--engine=bt --user-tlb=off" ;;
+	# and kernel code on the kernel views (--user-tlb=off --kernel-tlb=off).
+	mapped) engine_args="--engine=bt --user-tlb=off --kernel-tlb=off" ;;
+	# bt386:ktlb: kernel code on the software kernel TLB, whatever
+	# --kernel-tlb=auto would choose on this host.
+	ktlb) engine_args="--engine=bt --kernel-tlb=on" ;;
 	*) engine_args="--engine=$engine" ;;
 	esac
 	set -- "$bt386" $engine_args -m 64M -nographic -no-reboot "$@" \

@@ -164,6 +164,8 @@ static void on_alarm(int sig, siginfo_t *si, void *uc)
 	bt_kick_from_signal(cpu, uc);
 }
 
+enum kernel_tlb bd_kernel_tlb = KERNEL_TLB_OFF;
+
 int bd_setup(char *err, size_t errlen)
 {
 	struct sigaction sa;
@@ -181,6 +183,7 @@ int bd_setup(char *err, size_t errlen)
 	}
 	mach->opt.engine = ENGINE_BT;
 	mach->opt.mem_size = BD_RAM;
+	mach->opt.kernel_tlb = bd_kernel_tlb;
 	if (mem_init(&mach->mem, BD_RAM, err, errlen) < 0)
 		return -1;
 	bus_init(&mach->bus);

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "interp_diff.h"
+#include "monitor/machine.h"
 #include "monitor/stats.h"
 #include "vcpu.h"
 
@@ -103,6 +104,9 @@ struct bd_btstats {
 
 /* Once per process. */
 int bd_setup(char *err, size_t errlen);
+/* How kernel code reaches memory in the machine bd_setup() makes (kernel
+ * TLB or host mappings; set before it). */
+extern enum kernel_tlb bd_kernel_tlb;
 struct machine *bd_machine(void);
 struct vcpu *bd_cpu(void);
 

@@ -1309,13 +1309,23 @@ static Suite *bt_diff_suite(void)
 	return s;
 }
 
+/* Every form and program twice: kernel code on host mappings (the kernel
+ * views) and on the kernel TLB (--kernel-tlb=on), whatever the host's
+ * auto choice. */
 int main(void)
 {
-	SRunner *sr = srunner_create(bt_diff_suite());
-	int failed;
+	static const enum kernel_tlb modes[] = {KERNEL_TLB_OFF, KERNEL_TLB_ON};
+	int failed = 0;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	for (unsigned i = 0; i < 2; i++) {
+		SRunner *sr = srunner_create(bt_diff_suite());
+
+		bd_kernel_tlb = modes[i];
+		printf("# kernel code on %s\n",
+		       i ? "the kernel TLB" : "host mappings");
+		srunner_run_all(sr, CK_NORMAL);
+		failed += srunner_ntests_failed(sr);
+		srunner_free(sr);
+	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
