@@ -33,9 +33,8 @@ bool bt_gs_switch_cheap(void);
  * vCPU thread (bt/utlb_policy.c). Without it every space keeps the user
  * TLB. */
 int bt_user_tlb_start(struct machine *m);
-/* How translated kernel code reaches guest memory, for --stats: "the
- * kernel TLB" or "host mappings", and why (--kernel-tlb, what auto
- * measured). */
+/* How translated kernel code reaches guest memory, for --stats: through
+ * the kernel TLB or host mappings (--kernel-tlb). */
 void bt_kernel_tlb_describe(char *buf, size_t len);
 /* Forget every translation (reboot). */
 void bt_reset(struct machine *m);

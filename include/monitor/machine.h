@@ -22,7 +22,7 @@ enum engine {
 };
 
 /* --user-tlb: how translated user code reaches guest memory
- * (docs/user-code-engine.md). Same order as enum kernel_tlb (main.c). */
+ * (docs/user-code-engine.md). */
 enum user_tlb {
 	USER_TLB_AUTO, /* per address space, from what its faults cost */
 	USER_TLB_ON,   /* always the software TLB */
@@ -32,9 +32,8 @@ enum user_tlb {
 /* --kernel-tlb: how translated kernel code reaches guest memory
  * (docs/shadow-paging.md, "Kernel TLB"). */
 enum kernel_tlb {
-	KERNEL_TLB_AUTO, /* the software TLB where host mappings cost most */
-	KERNEL_TLB_ON,	 /* always the software TLB */
-	KERNEL_TLB_OFF,	 /* always host mappings (the kernel views) */
+	KERNEL_TLB_OFF, /* host mappings (the kernel views): the default */
+	KERNEL_TLB_ON,	/* the software kernel TLB */
 };
 
 /* A disk image on the IDE channels (-drive, -hda..-hdd). */

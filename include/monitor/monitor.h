@@ -38,10 +38,6 @@ int mon_check_host(enum engine engine, bool direct, bool verbose);
  * process tries it; `detail` says why not. Direct execution needs it, and
  * so do the unit tests that run instructions natively as an oracle. */
 bool mon_host_runs_32bit_code(char *detail, size_t len);
-/* What one host page-table change costs here, in nanoseconds: the best
- * of a few batches of single-page mprotect calls on a page of our own
- * (--kernel-tlb=auto; a PVM guest kernel pays a hypervisor exit each). */
-unsigned mon_host_mprotect_ns(void);
 
 /* Machine construction (machine.c). */
 int machine_init(struct machine *m, char *err, size_t errlen);

@@ -38,7 +38,6 @@
 #include "mmu/shadow.h"
 #include "monitor/de.h"
 #include "monitor/machine.h"
-#include "monitor/monitor.h"
 #include "monitor/stats.h"
 
 static uint32_t current_key = ~0u;
@@ -69,41 +68,11 @@ static int set_gs_base(struct vcpu *cpu, uint64_t base)
 	return 0;
 }
 
-/*
- * --kernel-tlb=auto: kernel code on the software TLB where host
- * page-table changes are expensive, measured: a PVM guest kernel pays a
- * hypervisor exit for each (5-7 us an mprotect), a KVM guest's 1.2-2.5 us
- * (docs/shadow-paging.md, "Kernel TLB").
- */
-#define KERNEL_TLB_MPROTECT_NS 4000u
-static unsigned kernel_tlb_ns; /* what auto measured (0: not measured) */
-
-static bool choose_kernel_tlb(enum kernel_tlb mode)
-{
-	switch (mode) {
-	case KERNEL_TLB_ON:
-		return true;
-	case KERNEL_TLB_OFF:
-		return false;
-	case KERNEL_TLB_AUTO:
-	default:
-		kernel_tlb_ns = mon_host_mprotect_ns();
-		return kernel_tlb_ns >= KERNEL_TLB_MPROTECT_NS;
-	}
-}
-
 void bt_kernel_tlb_describe(char *buf, size_t len)
 {
-	const char *how = kernel_tlb ? "a software TLB" : "host mappings";
-
-	if (kernel_tlb_ns)
-		snprintf(buf, len,
-			 "%s (--kernel-tlb=auto: a host mprotect takes "
-			 "%.1f us, the TLB from %.1f us)",
-			 how, kernel_tlb_ns / 1000.0,
-			 KERNEL_TLB_MPROTECT_NS / 1000.0);
-	else
-		snprintf(buf, len, "%s", how);
+	snprintf(buf, len, "%s",
+		 kernel_tlb ? "a software TLB (--kernel-tlb=on)"
+			    : "host mappings");
 }
 
 /*
@@ -173,7 +142,7 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	if (!bt_host_bmi2 || m->opt.direct_exec)
 		utlb_policy = USER_TLB_OFF;
 	shadow_set_user_tlb_default(utlb_policy != USER_TLB_OFF);
-	kernel_tlb = bt_host_bmi2 && choose_kernel_tlb(m->opt.kernel_tlb);
+	kernel_tlb = bt_host_bmi2 && m->opt.kernel_tlb == KERNEL_TLB_ON;
 	watch_cpu = cpu;
 	shadow_set_watch_hook(frame_watched);
 	vcpu_bt_setup(cpu);

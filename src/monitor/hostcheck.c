@@ -19,7 +19,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "monitor/monitor.h"
@@ -177,35 +176,6 @@ bool mon_host_runs_32bit_code(char *detail, size_t len)
 		snprintf(detail, len, "the probe failed at step %d",
 			 WEXITSTATUS(status));
 	return false;
-}
-
-unsigned mon_host_mprotect_ns(void)
-{
-	enum { BATCHES = 5, CALLS = 16 };
-	long page = sysconf(_SC_PAGESIZE);
-	uint64_t best = UINT64_MAX;
-	volatile char *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return 0;
-	p[0] = 1; /* populated, as the views' pages are */
-	for (unsigned b = 0; b < BATCHES; b++) {
-		struct timespec t0, t1;
-		uint64_t ns;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (unsigned i = 0; i < CALLS; i++)
-			mprotect((void *)p, (size_t)page,
-				 (i & 1) ? PROT_READ | PROT_WRITE : PROT_READ);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
-		     (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
-		if (ns < best)
-			best = ns;
-	}
-	munmap((void *)p, (size_t)page);
-	return (unsigned)(best / CALLS);
 }
 
 static bool probe_sud(char *detail, size_t len)

@@ -95,10 +95,10 @@ static void usage(FILE *out)
 		"the\n"
 		"                    cheaper one; the default)\n"
 		"  --kernel-tlb=MODE how translated kernel code reaches guest\n"
-		"                    memory: on (a software TLB), off (host\n"
-		"                    mappings) or auto (the TLB where host\n"
-		"                    page-table changes are slow; the "
-		"default)\n"
+		"                    memory: off (host mappings, the default)\n"
+		"                    or on (a software TLB: no host call for\n"
+		"                    the guest's page tables, a check per "
+		"access)\n"
 		"  --cache-size=SIZE code cache size (default 64M)\n"
 		"  --trace=LIST      bt: print each translated block beside\n"
 		"                    the guest code, both disassembled;\n"
@@ -171,19 +171,6 @@ static int parse_size(const char *s, uint64_t *out)
 }
 
 /* Is argv[*i] the option `name` (with one or two dashes)? Sets *val. */
-/* --NAME=auto|on|off: 0, 1 or 2 (the order of enum user_tlb and enum
- * kernel_tlb); anything else ends the run with a message. */
-static int auto_on_off(const char *name, const char *v)
-{
-	static const char *const words[] = {"auto", "on", "off"};
-
-	for (int k = 0; k < 3; k++)
-		if (!strcmp(v, words[k]))
-			return k;
-	mon_error("--%s=%s: give auto, on or off", name, v);
-	exit(MON_EXIT_ERROR);
-}
-
 static bool opt(int argc, char **argv, int *i, const char *name, bool has_arg,
 		const char **val)
 {
@@ -497,10 +484,24 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 		} else if (opt(argc, argv, &i, "direct-exec", false, &v)) {
 			o->direct_exec = true;
 		} else if (opt(argc, argv, &i, "user-tlb", true, &v)) {
-			o->user_tlb = (enum user_tlb)auto_on_off("user-tlb", v);
+			if (!strcmp(v, "auto")) {
+				o->user_tlb = USER_TLB_AUTO;
+			} else if (!strcmp(v, "on")) {
+				o->user_tlb = USER_TLB_ON;
+			} else if (!strcmp(v, "off")) {
+				o->user_tlb = USER_TLB_OFF;
+			} else {
+				mon_error("--user-tlb=%s: give auto, on or off",
+					  v);
+				exit(MON_EXIT_ERROR);
+			}
 		} else if (opt(argc, argv, &i, "kernel-tlb", true, &v)) {
-			o->kernel_tlb =
-				(enum kernel_tlb)auto_on_off("kernel-tlb", v);
+			if (strcmp(v, "on") && strcmp(v, "off")) {
+				mon_error("--kernel-tlb=%s: give on or off", v);
+				exit(MON_EXIT_ERROR);
+			}
+			o->kernel_tlb = strcmp(v, "on") ? KERNEL_TLB_OFF
+							: KERNEL_TLB_ON;
 		} else if (opt(argc, argv, &i, "stats", false, &v)) {
 			o->stats = true;
 		} else if (opt(argc, argv, &i, "trace", true, &v)) {

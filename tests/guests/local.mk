@@ -158,10 +158,9 @@ noinst_DATA = $(GUEST_ELFS) tests/guests/debuggee.elf $(BOOTDISK_BINS)
 # guests end before an address space moves to host mappings; bt386:mapped
 # runs the guests with user code on host mappings (--user-tlb=off) and
 # kernel code too (--kernel-tlb=off), so both ways translated user code
-# reaches memory stay tested. Kernel code reaches memory through the
-# software kernel TLB or host mappings as --kernel-tlb=auto measures the
-# host (docs/shadow-paging.md); bt386:ktlb runs every bt guest with
-# --kernel-tlb=on, so that the kernel TLB is tested on every host.
+# reaches memory stay tested. Kernel code reaches memory through host
+# mappings unless --kernel-tlb=on puts it on the software kernel TLB
+# (docs/shadow-paging.md); bt386:ktlb runs every bt guest that way.
 # Spelled out: automake generates one rule per word of TESTS and cannot
 # expand make functions or substitution references there.
 GUEST_TEST_WRAPPERS = \

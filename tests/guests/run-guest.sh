@@ -69,8 +69,7 @@ bt386:*)
 	# bt386:mapped is the bt engine with user code on host mappings
 	# and kernel code on the kernel views (--user-tlb=off --kernel-tlb=off).
 	mapped) engine_args="--engine=bt --user-tlb=off --kernel-tlb=off" ;;
-	# bt386:ktlb: kernel code on the software kernel TLB, whatever
-	# --kernel-tlb=auto would choose on this host.
+	# bt386:ktlb: kernel code on the software kernel TLB.
 	ktlb) engine_args="--engine=bt --kernel-tlb=on" ;;
 	*) engine_args="--engine=$engine" ;;
 	esac

@@ -1310,8 +1310,7 @@ static Suite *bt_diff_suite(void)
 }
 
 /* Every form and program twice: kernel code on host mappings (the kernel
- * views) and on the kernel TLB (--kernel-tlb=on), whatever the host's
- * auto choice. */
+ * views, the default) and on the kernel TLB (--kernel-tlb=on). */
 int main(void)
 {
 	static const enum kernel_tlb modes[] = {KERNEL_TLB_OFF, KERNEL_TLB_ON};
