@@ -84,6 +84,8 @@
 	X(bt_cache_flushes, "code cache flushes")                              \
 	X(bt_invalidations, "blocks invalidated")                              \
 	X(bt_page_detaches, "code pages detached (mapping gone, blocks kept)") \
+	X(bt_detached_entries,                                                 \
+	  "blocks of detached pages entered through their guards")             \
 	X(bt_page_reattaches, "code pages reattached (blocks reused)")         \
 	X(bt_page_rebinds, "code pages reused for a copy of their frame")      \
 	X(bt_hash_survivals, "blocks kept after a write (same bytes)")         \

@@ -38,6 +38,10 @@ enum bt_exit {
 	BT_EXIT_FAULT,	  /* a host fault the signal handler turned into an
 			   * exit (guest exception or emulation) */
 	BT_EXIT_KICK,	  /* kicked while in the cache */
+	/* A block of a detached page was entered through its guard (a
+	 * chain from another page, an indirect-branch entry): exit_site is
+	 * the block. */
+	BT_EXIT_DETACHED,
 };
 
 /* Translation categories (DESIGN.md 3.2). */
@@ -108,7 +112,11 @@ struct tc_block {
 	uint32_t frame; /* guest physical frame of the code */
 	uint32_t guest_len;
 	uint64_t hash; /* xxh64 of the guest bytes */
-	uint8_t *host; /* body */
+	/* Host code: `host` is the guarded entry (a detached page's blocks
+	 * go back to the loop from it), `body` the first instruction's code,
+	 * where chains from the same page enter. */
+	uint8_t *host;
+	uint8_t *body;
 	uint32_t host_len;
 	uint16_t n_insns;
 	uint8_t n_exits;
@@ -142,8 +150,9 @@ struct tc_page {
 	uint32_t frame; /* physical frame number */
 	bool user;	/* has CPL 3 blocks: must stay user-accessible */
 	/* The page no longer maps `frame` (another process, exec): its
-	 * blocks are out of the lookup hash, the chains and the IBL, but
-	 * kept; a translation miss at (lin, frame) brings them back. */
+	 * blocks are kept, but the lookup skips them and their guarded
+	 * entries send whatever still reaches them back to the loop; a
+	 * translation miss at (lin, frame) brings them back. */
 	bool detached;
 	/* The last check found the page global (G, CR4.PGE): a CR3 write
 	 * does not check it again, as it leaves global TLB entries. */
@@ -183,12 +192,13 @@ struct bt_tramps {
 	uint8_t *kick_exit; /* enter's target after a kick */
 	uint8_t *exit;	    /* jmp here with exit_reason set */
 	uint8_t *callout_end;
-	uint8_t *fpu_prep;   /* call before guest FPU instructions */
-	uint8_t *exit_chain; /* r11 = struct tc_exit *, [r15+eip] set */
-	uint8_t *ibl;	     /* r13d = target EIP */
-	uint8_t *ibl_miss;   /* what empty table entries point at */
-	uint8_t *callout;    /* call with r11 = struct bt_callout * */
-	uint8_t *fault_exit; /* the signal handler resumes here */
+	uint8_t *fpu_prep;	/* call before guest FPU instructions */
+	uint8_t *exit_chain;	/* r11 = struct tc_exit *, [r15+eip] set */
+	uint8_t *exit_detached; /* r11 = struct tc_block * (its guard) */
+	uint8_t *ibl;		/* r13d = target EIP */
+	uint8_t *ibl_miss;	/* what empty table entries point at */
+	uint8_t *callout;	/* call with r11 = struct bt_callout * */
+	uint8_t *fault_exit;	/* the signal handler resumes here */
 	/* Where the return stack's sentinels return to (return_stack.c):
 	 * empty the stack, look r13d up. */
 	uint8_t *rs_underflow;
@@ -234,13 +244,22 @@ bool bt_cache_contains(const void *host);
 void *bt_meta_alloc(size_t size);
 
 struct tc_block *bt_lookup(uint32_t eip, uint32_t key);
+/* The code page (lin, frame) a block about to be translated joins
+ * (created; NULL when metadata is full): its guard reads the page. */
+struct tc_page *bt_code_page(uint32_t lin, uint32_t frame);
 void bt_insert(struct tc_block *b);
 /* A live block whose guest bytes include `eip`. */
 struct tc_block *bt_lookup_containing(uint32_t eip, uint32_t key);
 /* The block whose body holds host address `rip` (signal-safe). */
 struct tc_block *bt_block_at(const void *rip);
-/* Chain exit `x` to block `to`. */
+/* Chain exit `x` to block `to`: to its body from the same page, else
+ * to its guarded entry. */
 void bt_chain(struct tc_exit *x, struct tc_block *to);
+/* Where a chained exit jumps. */
+uint8_t *bt_chain_target(const struct tc_exit *x);
+/* A block of a detached page was entered through its guard: take it out
+ * of the chains and tables that led there (BT_EXIT_DETACHED). */
+void bt_detached_entered(struct tc_block *b);
 /* Unlink every exit of `b` (kick: make it return at its end). */
 void bt_unlink_block(struct tc_block *b);
 void bt_invalidate_block(struct tc_block *b);

@@ -864,7 +864,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 				break;
 			if (x->linked) {
 				/* Unlinked by a kick: link again. */
-				patch_rel32(x->site, x->linked->host);
+				patch_rel32(x->site, bt_chain_target(x));
 				break;
 			}
 			flushes = stats.bt_cache_flushes;
@@ -879,6 +879,21 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 			struct tc_block *to = block_for(cpu, key);
 
 			STAT_INC(bt_ibl_misses);
+			if (to)
+				bt_ibl_insert(cpu, to);
+			break;
+		}
+		case BT_EXIT_DETACHED: {
+			/* Its page maps another frame now (or nothing): what
+			 * led here is unhooked; the loop finds what EIP means
+			 * now (an IBL entry of the same slot comes back). */
+			struct tc_block *from = (struct tc_block *)(uintptr_t)
+							cpu->bt.exit_site,
+					*to;
+
+			cpu->eip = from->eip;
+			bt_detached_entered(from);
+			to = block_for(cpu, key);
 			if (to)
 				bt_ibl_insert(cpu, to);
 			break;

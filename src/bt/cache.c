@@ -9,10 +9,17 @@
  * whole cache is flushed (counted); nothing is freed piecemeal.
  *
  * Invariants:
- *  - a live block is on its code page's list; if the page is attached it
- *    is in the lookup hash and (if an indirect target) possibly in the
- *    IBL table, and may be chained; a block of a detached page or a dead
- *    block is in none of them and no chained jump points at it;
+ *  - a live block is on its code page's list and in the lookup hash (which
+ *    skips detached pages), may be chained and (if an indirect target) in
+ *    an IBL table; a dead block is in none of them and no chained jump
+ *    points at it;
+ *  - only blocks of its own page enter a block at its body; everything
+ *    else (chains from other pages, IBL tables, the loop) enters at its
+ *    guard, which sends it back to the loop while the page is detached.
+ *    So detaching a page is a store (Linux's fork+exec detached and
+ *    reattached a hundred pages per fork+exec, and unhooking their blocks
+ *    was 10% of its time); a block entered through its guard while
+ *    detached is unhooked then, alone;
  *  - every frame with a live block is FRAME_CODE-protected in the shadow;
  *  - blocks never span a page, so one code page owns each block.
  */
@@ -289,6 +296,11 @@ static void hash_insert(struct tc_block *b)
 	*head = b;
 }
 
+struct tc_page *bt_code_page(uint32_t lin, uint32_t frame)
+{
+	return page_get(lin, frame, true);
+}
+
 void bt_insert(struct tc_block *b)
 {
 	struct tc_page *p = page_get(b->eip >> 12, b->frame, true);
@@ -334,13 +346,18 @@ struct tc_block *bt_block_at(const void *rip)
 	return NULL;
 }
 
+uint8_t *bt_chain_target(const struct tc_exit *x)
+{
+	return x->same_page ? x->linked->body : x->linked->host;
+}
+
 void bt_chain(struct tc_exit *x, struct tc_block *to)
 {
 	if (x->linked || to->dead || x->owner->dead)
 		return;
-	patch_rel32(x->site, to->host);
 	x->linked = to;
 	x->same_page = to->page == x->owner->page;
+	patch_rel32(x->site, bt_chain_target(x));
 	if (x->same_page) {
 		x->next_in = to->incoming_same;
 		to->incoming_same = x;
@@ -382,13 +399,10 @@ void bt_unlink_block(struct tc_block *b)
 /*
  * Take a block out of everything that can reach it: the lookup hash,
  * chained jumps in and out, the indirect-branch tables. With
- * keep_page_links (detaching its page), chained jumps between blocks of
- * its own page stay: a detached page is entered only through the hash
- * (the only way back in), so they cannot run before the page is attached
- * again, and reattaching does not have to chain them again (Linux's
- * fork+exec detaches and reattaches a shell's text pages at every process
- * switch). The block also stays in the hash, where bt_lookup() skips
- * blocks of detached pages.
+ * keep_page_links (its page is detached), chained jumps between blocks of
+ * its own page stay: they cannot run before the page is attached again,
+ * and reattaching does not have to chain them again. The block also
+ * stays in the hash, where bt_lookup() skips blocks of detached pages.
  */
 /* Block b's slot in indirect-branch table t, if t is for b's key. */
 static struct bt_ibl_entry *ibl_slot(unsigned t, const struct tc_block *b)
@@ -490,18 +504,29 @@ static void ibl_reinsert(struct tc_block *b)
 	}
 }
 
+/* Its blocks stay where they are; their guards turn away what reaches
+ * them (bt_detached_entered). A callout that detached the page of the
+ * block it came from leaves the cache (bt_generation). */
 static void detach_page(struct tc_page *p)
 {
 	STAT_INC(bt_page_detaches);
+	bt_generation++;
 	p->n_ibl_was = 0;
-	for (struct tc_block *b = p->blocks; b; b = b->page_next) {
-		unhook_block(b, true);
-		if (b->ibl_was && p->n_ibl_was++ < BT_PAGE_IBL_WAS)
-			p->ibl_was[p->n_ibl_was - 1] = b;
-	}
 	p->detached = true;
 	live_remove(p);
 	p->global = false;
+}
+
+void bt_detached_entered(struct tc_block *b)
+{
+	struct tc_page *p = b->page;
+
+	if (b->dead || !p || !p->detached)
+		return;
+	STAT_INC(bt_detached_entries);
+	unhook_block(b, true);
+	if (b->ibl_was && p->n_ibl_was++ < BT_PAGE_IBL_WAS)
+		p->ibl_was[p->n_ibl_was - 1] = b;
 }
 
 static void reattach_page(struct tc_page *p)

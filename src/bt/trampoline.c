@@ -219,6 +219,13 @@ void bt_tramps_init(uint8_t *at, uint8_t **end)
 	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_CHAIN);
 	emit_jmp(&e, bt_tramps.exit);
 
+	/* exit_detached: a block's guard found its page detached;
+	 * r11 = struct tc_block * (the loop sets EIP from it) */
+	bt_tramps.exit_detached = e.p;
+	emit_store64(&e, HR_R11, HR_VCPU, OFF(bt.exit_site));
+	emit_store_imm32(&e, HR_VCPU, OFF(bt.exit_reason), BT_EXIT_DETACHED);
+	emit_jmp(&e, bt_tramps.exit);
+
 	/* ibl_miss: an indirect-branch lookup (bt_emit_ibl) missed;
 	 * r13d = target EIP, the guest's RCX is back in place. */
 	bt_tramps.ibl_miss = e.p;

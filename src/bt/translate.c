@@ -1318,6 +1318,35 @@ static bool emit_insn(struct xlate *x, unsigned i, uint32_t eip)
 	return true;
 }
 
+/*
+ * The guarded entry (cache.c): whatever enters the block from outside its
+ * page goes back to the loop while the page is detached.
+ *
+ *	mov r11, rcx
+ *	mov rcx, &page->detached; movzx ecx, byte [rcx]
+ *	jrcxz 1f
+ *	mov rcx, r11; mov r11, <block>; jmp exit_detached
+ *   1:	mov rcx, r11
+ */
+static uint8_t *emit_guard(struct emit *e, struct tc_page *p,
+			   struct tc_block *b)
+{
+	uint8_t *to_body;
+
+	if (!p)
+		return e->p; /* no page: never detached */
+	emit_mov_rr64(e, HR_R11, HR_RCX);
+	emit_mov_imm64(e, HR_RCX, (uint64_t)(uintptr_t)&p->detached);
+	emit_bytes(e, (const uint8_t[]){0x0f, 0xb6, 0x09, 0xe3, 0x00}, 5);
+	to_body = e->p - 1;
+	emit_mov_rr64(e, HR_RCX, HR_R11);
+	emit_mov_imm64(e, HR_R11, (uint64_t)(uintptr_t)b);
+	emit_jmp(e, bt_tramps.exit_detached);
+	*to_body = (uint8_t)(e->p - (to_body + 1));
+	emit_mov_rr64(e, HR_RCX, HR_R11);
+	return e->p;
+}
+
 /* ---- the passes ---------------------------------------------------- */
 
 static void scan_and_plan(struct xlate *x)
@@ -1453,6 +1482,7 @@ struct tc_block *bt_translate(struct vcpu *cpu, uint32_t key)
 	b->key = key;
 	b->frame = r.paddr >> 12;
 	b->host = start;
+	b->body = emit_guard(&x->e, bt_code_page(b->eip >> 12, b->frame), b);
 
 	if (bt_count_blocks) {
 		emit_count(&x->e, OFF(bt.blocks), 1, HR_R13);

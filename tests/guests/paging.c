@@ -301,6 +301,54 @@ static void test_tlb_code(void)
 	invlpg(CODE_VA);
 }
 
+/*
+ * Two directories that map different code at one linear address, called
+ * from a page both map alike (a direct call and an indirect one): every
+ * switch runs the code of the directory it switched to. Translated code
+ * that chained the caller to the other directory's callee, or kept its
+ * indirect-branch entry, would return the other value.
+ */
+#define CALLER_FRAME 0xd05000u
+#define CALLER_VA 0x20800000u
+
+static void test_code_per_directory(void)
+{
+	/* call CODE_VA; push %eax; mov $CODE_VA, %eax; call *%eax;
+	 * pop %ecx; add %ecx, %eax; ret */
+	uint8_t caller[] = {0xe8, 0, 0,	   0,	 0,    0x50, 0xb8, 0,	0,
+			    0,	  0, 0xff, 0xd0, 0x59, 0x01, 0xc8, 0xc3};
+	uint32_t rel = CODE_VA - (CALLER_VA + 5), *pd_b = pd_kernel();
+	unsigned wrong = 0;
+
+	section("code per page directory");
+	for (unsigned i = 0; i < 4; i++) {
+		caller[1 + i] = (uint8_t)(rel >> (8 * i));
+		caller[7 + i] = (uint8_t)(CODE_VA >> (8 * i));
+	}
+	memcpy((void *)CALLER_FRAME, caller, sizeof(caller));
+	put_code(CODE_A, 0x1111);
+	put_code(CODE_B, 0x2222);
+	map_page(pd, CALLER_VA, CALLER_FRAME, PTE_P | PTE_W);
+	map_page(pd_b, CALLER_VA, CALLER_FRAME, PTE_P | PTE_W);
+	map_page(pd, CODE_VA, CODE_A, PTE_P | PTE_W);
+	map_page(pd_b, CODE_VA, CODE_B, PTE_P | PTE_W);
+	reload_cr3();
+	for (unsigned i = 0; i < 200; i++) {
+		uint32_t want = (i & 1) ? 0x4444 : 0x2222;
+
+		write_cr3((uint32_t)((i & 1) ? pd_b : pd));
+		if (((uint32_t(*)(void))CALLER_VA)() != want)
+			wrong++;
+	}
+	write_cr3((uint32_t)pd);
+	CHECK_EQ(wrong, 0u,
+		 "200 switches between two directories: each calls its own "
+		 "code");
+	unmap_page(pd, CALLER_VA);
+	unmap_page(pd, CODE_VA);
+	reload_cr3();
+}
+
 static void test_recursive(void)
 {
 	volatile uint32_t *self_pd = (volatile uint32_t *)0xfffff000u;
@@ -436,6 +484,7 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_accessed_dirty();
 	test_tlb();
 	test_tlb_code();
+	test_code_per_directory();
 	test_recursive();
 	test_error_codes();
 	paging_disable();
