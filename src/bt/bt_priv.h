@@ -319,8 +319,10 @@ uint32_t bt_mode_key(const struct vcpu *cpu);
 #define BT_KEY_USER(key) (BT_KEY_CPL(key) == 3)
 /* Mode key bit: CR4.OSFXSR is clear (SSE instructions are #UD). */
 #define BT_KEY_NOFXSR 0x100
-/* Mode key bit: CPL 3 code of an address space without a user view; its
- * guest accesses go through the user TLB (translate_utlb.c). */
+/* Mode key bit: guest accesses go through a software TLB
+ * (translate_utlb.c): the user TLB for CPL 3 code of an address space
+ * without a user view, the kernel TLB for other code under
+ * --kernel-tlb=on. */
 #define BT_KEY_TLB 0x200
 
 /* Mode key bits: FS (GS) is usable inline, or null in kernel code. */
