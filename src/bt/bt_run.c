@@ -43,6 +43,7 @@
 static uint32_t current_key = ~0u;
 static enum user_tlb utlb_policy = USER_TLB_OFF; /* --user-tlb, resolved */
 static bool kernel_tlb;				 /* --kernel-tlb, resolved */
+static bool kernel_tlb_asked;			 /* --kernel-tlb=on given */
 static struct bt_ibl_entry *ibl_table;		 /* of current_key */
 static uint64_t ibl_table_flushes;		 /* bt_ibl_flushes() then */
 
@@ -72,7 +73,10 @@ void bt_kernel_tlb_describe(char *buf, size_t len)
 {
 	snprintf(buf, len, "%s",
 		 kernel_tlb ? "a software TLB (--kernel-tlb=on)"
-			    : "host mappings");
+		 : kernel_tlb_asked
+			 ? "host mappings (--kernel-tlb=on needs BMI2, "
+			   "which this host lacks)"
+			 : "host mappings");
 }
 
 /*
@@ -88,11 +92,13 @@ static int sync_gs(struct vcpu *cpu, bool user)
 	/* User code on the direct view needs no prefix (no gs:). */
 	if (user && shadow_direct_view())
 		return 0;
-	/* Kernel code on the kernel TLB reaches no view: the base stays
-	 * on the guard (bt_init), where a stray gs: access faults. */
-	if (!user && kernel_tlb)
-		return 0;
-	base = shadow_current_base(user);
+	/* Kernel code on the kernel TLB reaches no view: the base goes to
+	 * the guard above the direct view, where nothing is ever mapped, so
+	 * a gs: access of such a block (none is emitted) would fault and be
+	 * interpreted. Without FSGSBASE user code never moves it (it uses
+	 * the direct view), so this costs no system call there. */
+	base = !user && kernel_tlb ? SHADOW_GUARD_BASE
+				   : shadow_current_base(user);
 	if (base == cpu->bt.gs_base)
 		return 0;
 	return set_gs_base(cpu, base);
@@ -142,19 +148,13 @@ int bt_init(struct machine *m, uint32_t cache_size, bool count_blocks)
 	if (!bt_host_bmi2 || m->opt.direct_exec)
 		utlb_policy = USER_TLB_OFF;
 	shadow_set_user_tlb_default(utlb_policy != USER_TLB_OFF);
-	kernel_tlb = bt_host_bmi2 && m->opt.kernel_tlb == KERNEL_TLB_ON;
+	kernel_tlb_asked = m->opt.kernel_tlb == KERNEL_TLB_ON;
+	kernel_tlb = bt_host_bmi2 && kernel_tlb_asked;
 	watch_cpu = cpu;
 	shadow_set_watch_hook(frame_watched);
 	vcpu_bt_setup(cpu);
-	if (kernel_tlb) {
-		/* The guard above the direct view: nothing is ever mapped
-		 * there, so a gs: access of a kernel TLB block (none is
-		 * emitted) would fault and be interpreted. */
-		if (set_gs_base(cpu, SHADOW_GUARD_BASE) < 0)
-			return -1;
-	} else if (sync_gs(cpu, false) < 0) {
+	if (sync_gs(cpu, false) < 0)
 		return -1;
-	}
 	m->bt_on = true;
 	return 0;
 }
