@@ -36,6 +36,7 @@
 #include "bt/emit.h"
 #include "bt/interp.h"
 #include "mmu/shadow.h"
+#include "mmu/walk.h"
 #include "monitor/de.h"
 #include "monitor/machine.h"
 #include "monitor/stats.h"
@@ -312,7 +313,17 @@ static struct {
 	uint32_t eip;
 	uint16_t faults;
 	bool marked;
+	/* Kernel accesses to the user pages of spaces on the user TLB
+	 * (copy_to_user and friends): fills of the kernel view, and whether
+	 * the instruction now goes through the kernel TLB instead. */
+	uint16_t user_fills;
+	bool via_tlb;
 } adapt[1u << ADAPT_BITS];
+
+/* Set by the fault handler when an instruction went over to the kernel
+ * TLB; the loop retranslates its blocks at the next exit. */
+static volatile uint32_t via_tlb_eip, via_tlb_key;
+static volatile bool via_tlb_pending;
 
 static unsigned adapt_slot(uint32_t eip)
 {
@@ -322,6 +333,7 @@ static unsigned adapt_slot(uint32_t eip)
 void bt_adapt_clear(void)
 {
 	memset(adapt, 0, sizeof(adapt));
+	via_tlb_pending = false;
 }
 
 bool bt_adapt_is_marked(uint32_t eip)
@@ -329,6 +341,57 @@ bool bt_adapt_is_marked(uint32_t eip)
 	unsigned i = adapt_slot(eip);
 
 	return adapt[i].marked && adapt[i].eip == eip;
+}
+
+bool bt_adapt_via_tlb(uint32_t eip)
+{
+	unsigned i = adapt_slot(eip);
+
+	return adapt[i].via_tlb && adapt[i].eip == eip;
+}
+
+/*
+ * A kernel instruction's access filled a user page of a space on the user
+ * TLB in the kernel view (a host fault, a host call, and later a drop):
+ * Linux's copy_to_user, get_user, strncpy_from_user, clear_user reach a
+ * new process's pages that way, 9 fills per fork+exec. After
+ * ADAPT_THRESHOLD of them the instruction goes through the kernel TLB
+ * (translate.c), which costs a walk per miss and no host call. Signal
+ * context: only the table and the request to retranslate.
+ */
+static void adapt_user_fill(uint32_t eip, uint32_t key)
+{
+	unsigned i = adapt_slot(eip);
+
+	if (!bt_host_bmi2)
+		return;
+	if (adapt[i].eip != eip) {
+		adapt[i].eip = eip;
+		adapt[i].faults = 0;
+		adapt[i].marked = false;
+		adapt[i].user_fills = 0;
+		adapt[i].via_tlb = false;
+	}
+	if (adapt[i].via_tlb || ++adapt[i].user_fills < ADAPT_THRESHOLD ||
+	    via_tlb_pending)
+		return;
+	adapt[i].via_tlb = true;
+	via_tlb_eip = eip;
+	via_tlb_key = key;
+	via_tlb_pending = true;
+}
+
+/* The loop, after an exit: retranslate what adapt_user_fill asked for. */
+static void adapt_via_tlb_apply(void)
+{
+	struct tc_block *b;
+
+	if (!via_tlb_pending)
+		return;
+	STAT_INC(bt_tlb_adaptations);
+	while ((b = bt_lookup_containing(via_tlb_eip, via_tlb_key)))
+		bt_invalidate_block(b);
+	via_tlb_pending = false;
 }
 
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
@@ -512,6 +575,21 @@ static unsigned insn_at(const struct tc_block *b, uint32_t off)
 	return i;
 }
 
+/* A fill of a kernel block: was it a user page of a space on the user
+ * TLB (adapt_user_fill)? Signal context. */
+static void note_user_fill(struct vcpu *cpu, const struct tc_block *b,
+			   uint32_t lin, uint32_t host_off)
+{
+	struct mmu_walk_result r;
+	uint32_t err;
+
+	if (BT_KEY_USER(b->key) || (b->key & BT_KEY_TLB) || !utlb_in_use() ||
+	    mmu_walk(cpu, lin, MMU_ACC_USER | MMU_ACC_NOSET, &r, &err) < 0)
+		return;
+	adapt_user_fill(b->eip + b->map[insn_at(b, host_off)].guest_off,
+			b->key);
+}
+
 enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user)
 {
 	ucontext_t *uc = ucontext;
@@ -616,6 +694,9 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 
 			switch (shadow_fault(cpu, addr, acc, &err)) {
 			case SHADOW_FILLED:
+				note_user_fill(
+					cpu, b, lin,
+					(uint32_t)(rip - (uintptr_t)b->host));
 				return true;
 			case SHADOW_GUEST_PF:
 				vector = X86_EXC_PF;
@@ -848,6 +929,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))
 			continue;
 		reason = bt_tramps.enter(cpu);
+		adapt_via_tlb_apply();
 		cpu->bt.mmio_key = 0; /* the loop may change anything */
 		STAT_INC(bt_exits);
 		if (bt_count_blocks)

@@ -1279,6 +1279,18 @@ static bool emit_decoded(struct xlate *x, unsigned i, uint32_t eip)
 				return true;
 			break;
 		}
+		/* A kernel instruction that reaches the user pages of new
+		 * processes: through the kernel TLB (bt_adapt_via_tlb). */
+		if (!BT_KEY_USER(x->key) && in->has_mem &&
+		    in->info->op != X86_OP_LEA &&
+		    in->info->op != X86_OP_NOP_RM && bt_adapt_via_tlb(eip)) {
+			bool ok;
+
+			x->e.utlb = true;
+			ok = utlb_emit_ident(x, i, eip, bytes);
+			x->e.utlb = false;
+			return ok;
+		}
 		if (fsgs) {
 			uint8_t *to_null = null_seg_check(x, in);
 
