@@ -96,7 +96,7 @@
 	X(bt_sreg_cache_fills, "segment loads cached for translated code")     \
 	X(bt_adaptations, "instructions retranslated as callouts")             \
 	X(bt_tlb_adaptations,                                                  \
-	  "kernel instructions moved to the kernel TLB (user pages)")          \
+	  "kernel instructions moved to the kernel TLB (fills, upgrades)")     \
 	X(de_runs, "direct execution: entries")                                \
 	X(de_cycles, "direct execution: TSC cycles (entry to exit)")           \
 	X(de_syscalls, "direct execution: system call exits")                  \

@@ -352,12 +352,14 @@ bool bt_adapt_via_tlb(uint32_t eip)
 
 /*
  * A kernel instruction's access filled a user page of a space on the user
- * TLB in the kernel view (a host fault, a host call, and later a drop):
- * Linux's copy_to_user, get_user, strncpy_from_user, clear_user reach a
- * new process's pages that way, 9 fills per fork+exec. After
- * ADAPT_THRESHOLD of them the instruction goes through the kernel TLB
- * (translate.c), which costs a walk per miss and no host call. Signal
- * context: only the table and the request to retranslate.
+ * TLB in the kernel view, or a page for a write (a host fault, a host
+ * call, and later a drop or a write-protect): Linux's copy_to_user,
+ * get_user, strncpy_from_user, clear_user reach a new process's pages
+ * that way, 9 fills per fork+exec, and its page allocator zeroes the page
+ * tables it frees and allocates again (read-only while they were traced),
+ * 9 more. After ADAPT_THRESHOLD of them the instruction goes through the
+ * kernel TLB (translate.c), which costs a walk per miss and no host call.
+ * Signal context: only the table and the request to retranslate.
  */
 static void adapt_user_fill(uint32_t eip, uint32_t key)
 {
@@ -576,15 +578,18 @@ static unsigned insn_at(const struct tc_block *b, uint32_t off)
 }
 
 /* A fill of a kernel block: was it a user page of a space on the user
- * TLB (adapt_user_fill)? Signal context. */
+ * TLB, or a write (adapt_user_fill)? Signal context. */
 static void note_user_fill(struct vcpu *cpu, const struct tc_block *b,
-			   uint32_t lin, uint32_t host_off)
+			   uint32_t lin, uint32_t host_off, bool write)
 {
 	struct mmu_walk_result r;
 	uint32_t err;
 
-	if (BT_KEY_USER(b->key) || (b->key & BT_KEY_TLB) || !utlb_in_use() ||
-	    mmu_walk(cpu, lin, MMU_ACC_USER | MMU_ACC_NOSET, &r, &err) < 0)
+	if (BT_KEY_USER(b->key) || (b->key & BT_KEY_TLB))
+		return;
+	if (!write &&
+	    (!utlb_in_use() ||
+	     mmu_walk(cpu, lin, MMU_ACC_USER | MMU_ACC_NOSET, &r, &err) < 0))
 		return;
 	adapt_user_fill(b->eip + b->map[insn_at(b, host_off)].guest_off,
 			b->key);
@@ -696,7 +701,8 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 			case SHADOW_FILLED:
 				note_user_fill(
 					cpu, b, lin,
-					(uint32_t)(rip - (uintptr_t)b->host));
+					(uint32_t)(rip - (uintptr_t)b->host),
+					acc & SHADOW_ACC_WRITE);
 				return true;
 			case SHADOW_GUEST_PF:
 				vector = X86_EXC_PF;
