@@ -272,8 +272,9 @@ void bt_invalidate_range(struct machine *m, uint32_t paddr, uint32_t len);
 /* Adaptive translation: guest instructions that keep faulting on
  * protected frames become callouts when next translated. */
 bool bt_adapt_is_marked(uint32_t eip);
-/* A kernel instruction that reaches user pages of spaces on the user TLB
- * goes through the kernel TLB (bt_run.c, adapt_user_fill). */
+/* A kernel instruction that keeps filling the kernel view (user pages of
+ * spaces on the user TLB, or writes)
+ * goes through the kernel TLB (bt_run.c, adapt_kernel_fill). */
 bool bt_adapt_via_tlb(uint32_t eip);
 void bt_adapt_clear(void); /* with every cache flush */
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);

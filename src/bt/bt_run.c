@@ -313,10 +313,10 @@ static struct {
 	uint32_t eip;
 	uint16_t faults;
 	bool marked;
-	/* Kernel accesses to the user pages of spaces on the user TLB
-	 * (copy_to_user and friends): fills of the kernel view, and whether
-	 * the instruction now goes through the kernel TLB instead. */
-	uint16_t user_fills;
+	/* Kernel fills of the kernel view that adapt_kernel_fill counts
+	 * (user pages of spaces on the user TLB, writes), and whether the
+	 * instruction now goes through the kernel TLB instead. */
+	uint16_t fills;
 	bool via_tlb;
 } adapt[1u << ADAPT_BITS];
 
@@ -328,6 +328,21 @@ static volatile bool via_tlb_pending;
 static unsigned adapt_slot(uint32_t eip)
 {
 	return (eip * 0x9e3779b1u) >> (32 - ADAPT_BITS);
+}
+
+/* The slot of eip, taken over (counts cleared) if it held another. */
+static unsigned adapt_claim(uint32_t eip)
+{
+	unsigned i = adapt_slot(eip);
+
+	if (adapt[i].eip != eip) {
+		adapt[i].eip = eip;
+		adapt[i].faults = 0;
+		adapt[i].marked = false;
+		adapt[i].fills = 0;
+		adapt[i].via_tlb = false;
+	}
+	return i;
 }
 
 void bt_adapt_clear(void)
@@ -361,20 +376,14 @@ bool bt_adapt_via_tlb(uint32_t eip)
  * kernel TLB (translate.c), which costs a walk per miss and no host call.
  * Signal context: only the table and the request to retranslate.
  */
-static void adapt_user_fill(uint32_t eip, uint32_t key)
+static void adapt_kernel_fill(uint32_t eip, uint32_t key)
 {
-	unsigned i = adapt_slot(eip);
+	unsigned i;
 
 	if (!bt_host_bmi2)
 		return;
-	if (adapt[i].eip != eip) {
-		adapt[i].eip = eip;
-		adapt[i].faults = 0;
-		adapt[i].marked = false;
-		adapt[i].user_fills = 0;
-		adapt[i].via_tlb = false;
-	}
-	if (adapt[i].via_tlb || ++adapt[i].user_fills < ADAPT_THRESHOLD ||
+	i = adapt_claim(eip);
+	if (adapt[i].via_tlb || ++adapt[i].fills < ADAPT_THRESHOLD ||
 	    via_tlb_pending)
 		return;
 	adapt[i].via_tlb = true;
@@ -383,7 +392,7 @@ static void adapt_user_fill(uint32_t eip, uint32_t key)
 	via_tlb_pending = true;
 }
 
-/* The loop, after an exit: retranslate what adapt_user_fill asked for. */
+/* The loop, after an exit: retranslate what adapt_kernel_fill asked for. */
 static void adapt_via_tlb_apply(void)
 {
 	struct tc_block *b;
@@ -398,14 +407,9 @@ static void adapt_via_tlb_apply(void)
 
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip)
 {
-	unsigned i = adapt_slot(eip);
+	unsigned i = adapt_claim(eip);
 	struct tc_block *b;
 
-	if (adapt[i].eip != eip) {
-		adapt[i].eip = eip;
-		adapt[i].faults = 0;
-		adapt[i].marked = false;
-	}
 	if (!adapt[i].marked && ++adapt[i].faults < ADAPT_THRESHOLD)
 		return;
 	if (!adapt[i].marked)
@@ -578,9 +582,9 @@ static unsigned insn_at(const struct tc_block *b, uint32_t off)
 }
 
 /* A fill of a kernel block: was it a user page of a space on the user
- * TLB, or a write (adapt_user_fill)? Signal context. */
-static void note_user_fill(struct vcpu *cpu, const struct tc_block *b,
-			   uint32_t lin, uint32_t host_off, bool write)
+ * TLB, or a write (adapt_kernel_fill)? Signal context. */
+static void note_kernel_fill(struct vcpu *cpu, const struct tc_block *b,
+			     uint32_t lin, uint32_t host_off, bool write)
 {
 	struct mmu_walk_result r;
 	uint32_t err;
@@ -591,8 +595,8 @@ static void note_user_fill(struct vcpu *cpu, const struct tc_block *b,
 	    (!utlb_in_use() ||
 	     mmu_walk(cpu, lin, MMU_ACC_USER | MMU_ACC_NOSET, &r, &err) < 0))
 		return;
-	adapt_user_fill(b->eip + b->map[insn_at(b, host_off)].guest_off,
-			b->key);
+	adapt_kernel_fill(b->eip + b->map[insn_at(b, host_off)].guest_off,
+			  b->key);
 }
 
 enum bt_sample bt_sample_at(void *ucontext, uint32_t *eip, bool *user)
@@ -699,7 +703,7 @@ static bool fault_from_signal(struct vcpu *cpu, int sig, void *siginfo,
 
 			switch (shadow_fault(cpu, addr, acc, &err)) {
 			case SHADOW_FILLED:
-				note_user_fill(
+				note_kernel_fill(
 					cpu, b, lin,
 					(uint32_t)(rip - (uintptr_t)b->host),
 					acc & SHADOW_ACC_WRITE);

@@ -75,6 +75,23 @@ void bt_rs_emit_call_ind(struct xlate *x, uint32_t next);
 /* A return to the EIP in r13d (the guest's ESP already moved). */
 void bt_rs_emit_ret(struct xlate *x);
 
+/* mov reg, [ESP + disp] through the view or the stack window's host
+ * address; ESP += delta. */
+void emit_stack_load(struct emit *e, unsigned reg, int32_t disp);
+void emit_esp_add(struct emit *e, int32_t delta);
+
+/* ---- translate_load.c: loads answered from the monitor's caches ----- */
+
+/* A kernel `mov r32, [mem]` adapted to a callout that may read a constant
+ * device register: emit_cached_mmio_load takes the cached value. */
+bool cached_mmio_load_ok(const struct xlate *x, const struct x86_insn *in,
+			 uint32_t eip);
+void emit_cached_mmio_load(struct xlate *x, unsigned i, uint32_t eip,
+			   const uint8_t *bytes);
+/* A kernel segment register load through the segment-load table. */
+bool sreg_load_inline_ok(const struct xlate *x, const struct x86_insn *in);
+void emit_sreg_load(struct xlate *x, unsigned i, uint32_t eip);
+
 /* The guest's prefixes but segment overrides and 0x67. */
 void emit_guest_prefixes(struct emit *e, const struct x86_insn *in,
 			 const uint8_t *bytes);
