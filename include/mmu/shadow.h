@@ -141,6 +141,10 @@ struct shadow_space_policy *shadow_space_policy(void); /* current space */
  * emptied) or back to host mappings; counters restart. */
 void shadow_set_user_tlb(bool on);
 void shadow_set_user_tlb_default(bool on);
+/* Let a process switch trade views with the space it goes to instead of
+ * moving the host GS base, when that needs no host call (trade_spaces in
+ * shadow.c): for hosts where a GS base change is a system call. */
+void shadow_set_space_trading(bool on);
 /* Does user code use the direct view (--direct-exec, or a host without
  * FSGSBASE: see shadow_init)? Fixed from shadow_init on. */
 bool shadow_direct_view(void);

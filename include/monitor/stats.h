@@ -47,6 +47,8 @@
 	X(shadow_flushes, "whole-shadow flushes")                              \
 	X(shadow_cr3_writes, "CR3 writes seen by the shadow")                  \
 	X(shadow_space_hits, "CR3 switches to a cached address space")         \
+	X(shadow_space_trades,                                                 \
+	  "CR3 switches that traded views (no GS change)")                     \
 	X(shadow_space_misses, "CR3 switches that recycled an address space")  \
 	X(shadow_pages_mapped, "shadow pages mapped now")                      \
 	X(shadow_pages_peak, "shadow pages mapped at most")                    \

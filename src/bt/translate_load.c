@@ -39,8 +39,8 @@
  * plain mov, an MMIO write (bt_run.c, interp_mem.c). Kernel code only:
  * the linear address was checked with CPL 0's rights.
  */
-bool cached_mmio_load_ok(const struct xlate *x,
-				const struct x86_insn *in, uint32_t eip)
+bool cached_mmio_load_ok(const struct xlate *x, const struct x86_insn *in,
+			 uint32_t eip)
 {
 	return !BT_KEY_USER(x->key) && (x->key & BT_KEY_FLAT) &&
 	       x->cat[in - x->insn] == BT_CAT_CALLOUT &&
@@ -52,7 +52,7 @@ bool cached_mmio_load_ok(const struct xlate *x,
 }
 
 void emit_cached_mmio_load(struct xlate *x, unsigned i, uint32_t eip,
-				  const uint8_t *bytes)
+			   const uint8_t *bytes)
 {
 	struct emit *e = &x->e;
 	const struct x86_insn *in = &x->insn[i];
@@ -105,8 +105,7 @@ void emit_cached_mmio_load(struct xlate *x, unsigned i, uint32_t eip,
  * comes before any guest state changes. rorx is BMI2: without it, the
  * callout.
  */
-bool sreg_load_inline_ok(const struct xlate *x,
-				const struct x86_insn *in)
+bool sreg_load_inline_ok(const struct xlate *x, const struct x86_insn *in)
 {
 	unsigned sreg;
 

@@ -118,6 +118,7 @@ struct shadow {
 	/* How each space's user code reaches memory (shadow.h). */
 	struct shadow_space_policy space_policy[SH_SPACES];
 	bool user_tlb_default;
+	bool trade; /* spaces trade views rather than move GS (trade_spaces) */
 	uint64_t space_clock;
 	unsigned cur;
 	/* The direct view (--direct-exec): user code uses it instead of the

@@ -77,6 +77,7 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 			return -1;
 		}
 		m->shadow_on = true;
+		shadow_set_space_trading(!bt_gs_switch_cheap());
 		if (bt_init(m, (uint32_t)m->opt.cache_size, m->opt.stats) < 0) {
 			snprintf(err, errlen, "cannot set up the code cache");
 			return -1;

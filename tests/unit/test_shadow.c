@@ -712,6 +712,70 @@ START_TEST(test_cr3_switch_keeps_identical_regions)
 }
 END_TEST
 
+/*
+ * Where a GS base change is a system call (no FSGSBASE), a switch between
+ * directories that share what the current views map trades spaces: the
+ * views stay where they are (no base change), serve the new directory,
+ * and keep their mappings. A mapping that differs between the two
+ * directories (a user page the kernel touched) stops the trade.
+ */
+START_TEST(test_switch_trades_views)
+{
+	uint32_t kern = 0xc0001000u, user = 0x00401000u;
+	uint64_t base;
+	uint32_t fills;
+
+	shadow_set_space_trading(true);
+	map(PD, kern, DATA + 0x1000, P | W | D | A);
+	map(PD, user, DATA + 0x2000, P | W | U | D | A);
+	map(PD2, user, DATA + 0x3000, P | W | U | D | A);
+	poke32(pde_addr(PD2, kern), peek32(pde_addr(PD, kern)) & ~A);
+	fill(kern, RD);
+	base = shadow_current_base(false);
+	fills = stats.shadow_fills;
+
+	/* A new directory (recycled) and then a cached one: no base change,
+	 * the kernel page stays mapped, nothing is refilled. */
+	for (int i = 0; i < 4; i++) {
+		uint32_t old = cpu->cr3;
+
+		cpu->cr3 = old == PD ? PD2 : PD;
+		shadow_cr3_written(cpu, old);
+		ck_assert_uint_eq(shadow_current_base(false), base);
+		ck_assert_uint_eq(read_tag(kern), tag((DATA + 0x1000) >> 12));
+		ck_assert_int_eq(shadow_check(cpu), 0);
+	}
+	ck_assert_uint_eq(stats.shadow_space_trades, 4);
+	ck_assert_uint_eq(stats.shadow_fills, fills);
+	ck_assert(peek32(pde_addr(PD2, kern)) & A); /* used: Accessed */
+
+	/* The kernel touches a user page in PD: going to PD2 would need it
+	 * dropped, so the base moves to PD2's own views instead, and both
+	 * spaces keep what they map. */
+	ck_assert_uint_eq(cpu->cr3, PD);
+	fill(user, RD);
+	cpu->cr3 = PD2;
+	shadow_cr3_written(cpu, PD);
+	ck_assert_uint_ne(shadow_current_base(false), base);
+	ck_assert_uint_eq(stats.shadow_space_trades, 4);
+	ck_assert(!can_read(user, NULL));
+	fill(user, RD);
+	ck_assert_uint_eq(read_tag(user), tag((DATA + 0x3000) >> 12));
+	cpu->cr3 = PD;
+	shadow_cr3_written(cpu, PD2);
+	ck_assert_uint_eq(shadow_current_base(false), base);
+	ck_assert_uint_eq(read_tag(user), tag((DATA + 0x2000) >> 12));
+	ck_assert_uint_eq(read_tag(kern), tag((DATA + 0x1000) >> 12));
+
+	/* Without trading every switch moves the base. */
+	shadow_set_space_trading(false);
+	cpu->cr3 = PD2;
+	shadow_cr3_written(cpu, PD);
+	ck_assert_uint_ne(shadow_current_base(false), base);
+	ck_assert_uint_eq(stats.shadow_space_trades, 4);
+}
+END_TEST
+
 START_TEST(test_cr3_write_without_event_is_caught)
 {
 	uint32_t user = 0x00401000u, other = 0x00801000u;
@@ -1496,17 +1560,30 @@ static void random_steps(void)
 	set_view(false);
 	fprintf(stderr,
 		"shadow: random: %llu fills, %llu guest #PF, %llu emulated, "
-		"%llu traces, %llu untraces, %u pages mapped\n",
+		"%llu traces, %llu untraces, %llu of %llu switches traded, "
+		"%u pages mapped\n",
 		(unsigned long long)stats.shadow_fills,
 		(unsigned long long)stats.shadow_guest_pf,
 		(unsigned long long)stats.shadow_emulated,
 		(unsigned long long)stats.traces,
-		(unsigned long long)info().untraces, info().pages_mapped);
+		(unsigned long long)info().untraces,
+		(unsigned long long)stats.shadow_space_trades,
+		(unsigned long long)(stats.shadow_space_hits +
+				     stats.shadow_space_misses),
+		info().pages_mapped);
 }
 
 START_TEST(test_random_against_walks)
 {
 	random_steps();
+}
+END_TEST
+
+START_TEST(test_random_trading_spaces)
+{
+	shadow_set_space_trading(true);
+	random_steps();
+	ck_assert_uint_gt(stats.shadow_space_trades, 0);
 }
 END_TEST
 
@@ -1652,6 +1729,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_self_mapped_directory);
 	tcase_add_test(tc, test_code_frames);
 	tcase_add_test(tc, test_cr3_switch_keeps_identical_regions);
+	tcase_add_test(tc, test_switch_trades_views);
 	tcase_add_test(tc, test_cr3_write_without_event_is_caught);
 	tcase_add_test(tc, test_invlpg);
 	tcase_add_test(tc, test_dropped_page_comes_back_as_ghost);
@@ -1672,6 +1750,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_budget_small);
 	tcase_add_test(tc, test_storm_default_budget);
 	tcase_add_test(tc, test_random_against_walks);
+	tcase_add_test(tc, test_random_trading_spaces);
 	tcase_add_test(tc, test_random_small_budget);
 	tcase_add_test(tc, test_hidden_faults_through_sigsegv);
 	tcase_add_test(tc, test_costs);
