@@ -55,6 +55,8 @@ void bt_interp_flush_tlb(struct vcpu *cpu);
  * flushed with the interpreter's.
  *  - bt_utlb_flush: every entry of both, or all but global ones;
  *  - bt_utlb_flush_page: INVLPG of lin;
+ *  - bt_utlb_note_reload: CR3 is about to be reloaded with the same
+ *    directory (before the flush);
  *  - bt_utlb_frame_watched: `frame` has just become a page table or
  *    translated code: no entry may keep writing it;
  *  - bt_utlb_fill: a miss (bt/translate_utlb.c) of the kernel or the
@@ -63,6 +65,7 @@ void bt_interp_flush_tlb(struct vcpu *cpu);
  */
 void bt_utlb_flush(struct vcpu *cpu, bool include_global);
 void bt_utlb_flush_page(struct vcpu *cpu, uint32_t lin);
+void bt_utlb_note_reload(struct vcpu *cpu);
 void bt_utlb_frame_watched(struct vcpu *cpu, uint32_t frame);
 bool bt_utlb_fill(struct vcpu *cpu, bool kernel, uint32_t lin, unsigned size,
 		  bool write);

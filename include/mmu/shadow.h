@@ -133,12 +133,17 @@ unsigned shadow_current_space(void);
 struct shadow_space_policy {
 	volatile uint32_t ticks; /* CPU-time ticks charged (signal handler) */
 	uint32_t tlb_faults;	 /* exceptions raised by user TLB misses */
-	uint32_t tlb_edits;	 /* user TLB entries dropped by INVLPG */
+	uint32_t tlb_edits;	 /* user TLB entries dropped by INVLPG or a
+				  * CR3 reload */
+	uint32_t map_costs;	 /* on host mappings: host faults and host
+				  * calls for its user pages */
 	bool user_tlb;		 /* its user code uses the user TLB */
+	bool pinned;		 /* came back to the user TLB: stays */
 };
 struct shadow_space_policy *shadow_space_policy(void); /* current space */
-/* Switch the current space's user code to the user TLB (its user view is
- * emptied) or back to host mappings; counters restart. */
+/* Switch the current space's user code to the user TLB (its user view,
+ * and the direct view if it follows this space, are emptied) or back to
+ * host mappings; counters restart. */
 void shadow_set_user_tlb(bool on);
 void shadow_set_user_tlb_default(bool on);
 /* Let a process switch trade views with the space it goes to instead of

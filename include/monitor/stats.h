@@ -77,7 +77,8 @@
 	  "user TLB misses run by the interpreter (faults, MMIO, ...)")        \
 	X(utlb_to_mapped,                                                      \
 	  "address spaces moved from the user TLB to host mappings")           \
-	X(utlb_user_ticks, "policy ticks of user code on the user TLB")        \
+	X(utlb_to_tlb, "address spaces moved back to the user TLB, for good")  \
+	X(utlb_user_ticks, "policy ticks of user code")                        \
 	X(bt_kernel_interp_steps,                                              \
 	  "instructions interpreted outside the cache")                        \
 	X(bt_declined, "blocks not translated (fault, MMIO, interp-only)")     \

@@ -59,6 +59,8 @@ void interp_write_cr(struct vcpu *cpu, unsigned cr, uint32_t val)
 	case 3:
 		old = cpu->cr3;
 		cpu->cr3 = val & (X86_CR3_ADDR | X86_CR3_PWT | X86_CR3_PCD);
+		if (cpu->cr3 >> 12 == old >> 12)
+			bt_utlb_note_reload(cpu);
 		interp_tlb_flush(cpu, false);
 		mmu_cr3_written(cpu, old);
 		break;

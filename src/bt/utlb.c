@@ -127,6 +127,30 @@ void bt_utlb_flush_page(struct vcpu *cpu, uint32_t lin)
 	flush_page(&cpu->bt.tlb[BT_TLB_KERNEL], lin);
 }
 
+/*
+ * A CR3 reload flushes the current space's user entries after its kernel
+ * changed them: fork write-protecting the parent, munmap. With host
+ * mappings each such change is a host call and a refault, as an INVLPG'd
+ * page's is, so the policy counts the user pages the reload drops as
+ * edits. A forking shell counted only its few page faults and moved to
+ * host mappings, where every fork then cost a host call per page.
+ */
+void bt_utlb_note_reload(struct vcpu *cpu)
+{
+	const struct bt_soft_tlb *t = &cpu->bt.tlb[BT_TLB_USER];
+	uint32_t n = 0;
+
+	if (t->n_local > BT_TLB_LOG) {
+		for (unsigned i = 0; i < t->entries; i++)
+			n += valid(t, i) && !(t->flags[i] & BT_UTLB_GLOBAL);
+	} else {
+		for (unsigned k = 0; k < t->n_local; k++)
+			n += valid(t, t->local[k]) &&
+			     !(t->flags[t->local[k]] & BT_UTLB_GLOBAL);
+	}
+	shadow_space_policy()->tlb_edits += n;
+}
+
 /* Take the write tags of `frame` away; the log keeps what can still
  * write. */
 static void unwrite_frame(struct bt_soft_tlb *t, uint32_t frame)

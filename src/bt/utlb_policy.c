@@ -18,13 +18,17 @@
  *    its cached pages per tick, each of which would cost host faults or
  *    host calls there (bench ptedit moved, and lost 5x, without the
  *    INVLPGs counted).
+ *    A CR3 reload of the same directory (a TLB flush after the kernel
+ *    changed the space's PTEs) counts the user pages it drops as edits.
  *    Misses that a walk fills are no sign: they come from the table's
  *    size (and from the interpreter's kernel accesses, which share it).
- *  - A space on host mappings stays there. Moving one back when it took
- *    more than 50 host faults a tick in its user view (docs/user-code-
- *    engine.md) made Linux fork+exec 10% faster on a PVM host but bench
- *    pagefault and ptedit 1.2-1.6x slower; spaces that moved both ways
- *    again and again made xv6's usertests 1.6x slower.
+ *  - A space on host mappings goes back to the user TLB, for good, when
+ *    its user pages cost more than DEMOTE_COSTS_PER_TICK host faults and
+ *    host calls per tick of its user code: a shell that computed for a
+ *    few ticks at start-up (Linux's /init) and then forks (every fork
+ *    write-protects its pages: a host call each, and a host fault per
+ *    copy-on-write). Pinned, so that no space moves both ways again and
+ *    again (that made xv6's usertests 1.6x slower once).
  *
  * The signal handler only counts and, when a decision is due, makes the
  * code cache exit; the decision is taken in the loop (bt_utlb_policy_poll)
@@ -40,6 +44,7 @@
 #define TICK_NS 2500000L	  /* 2.5 ms of vCPU thread CPU time */
 #define EVAL_TICKS 4		  /* ticks between two decisions */
 #define PROMOTE_FAULTS_PER_TICK 5 /* at most, to leave the user TLB */
+#define DEMOTE_COSTS_PER_TICK 200 /* more, to come back to it */
 
 static struct vcpu *policy_cpu;
 static volatile sig_atomic_t decision_due;
@@ -53,9 +58,9 @@ static void on_tick(int sig, siginfo_t *si, void *uc)
 	if (!policy_cpu)
 		return;
 	p = shadow_space_policy();
-	/* Only user code pays the user TLB's checks; a space on host
-	 * mappings has nothing left to decide. */
-	if (!p->user_tlb || policy_cpu->cpl != 3)
+	/* Ticks of user code weigh both ways: the user TLB's checks, the
+	 * host mappings' calls. A pinned space has nothing to decide. */
+	if (p->pinned || policy_cpu->cpl != 3)
 		return;
 	STAT_INC(utlb_user_ticks);
 	if (++p->ticks < EVAL_TICKS)
@@ -94,7 +99,7 @@ bool bt_utlb_policy_poll(void)
 	decision_due = 0;
 	p = shadow_space_policy();
 	ticks = p->ticks;
-	if (ticks < EVAL_TICKS)
+	if (ticks < EVAL_TICKS || p->pinned)
 		return false;
 	if (p->user_tlb &&
 	    p->tlb_faults + p->tlb_edits < PROMOTE_FAULTS_PER_TICK * ticks) {
@@ -102,8 +107,15 @@ bool bt_utlb_policy_poll(void)
 		shadow_set_user_tlb(false);
 		return true;
 	}
+	if (!p->user_tlb && p->map_costs > DEMOTE_COSTS_PER_TICK * ticks) {
+		STAT_INC(utlb_to_tlb);
+		p->pinned = true;
+		shadow_set_user_tlb(true);
+		return true;
+	}
 	p->ticks = 0;
 	p->tlb_faults = 0;
 	p->tlb_edits = 0;
+	p->map_costs = 0;
 	return false;
 }

@@ -478,9 +478,14 @@ void shadow_set_user_tlb(bool on)
 {
 	struct shadow_space_policy *p = &sh.space_policy[sh.cur];
 
-	*p = (struct shadow_space_policy){.user_tlb = on};
-	if (on)
+	if (on) {
 		drop_regions(shadow_user_view(sh.cur), false);
+		/* Its user pages in the direct view would keep their tables
+		 * traced (a host call per PTE edit) for nothing. */
+		if (sh.direct && sh.direct_pd == sh.space_pd[sh.cur])
+			drop_regions(SHADOW_DIRECT_VIEW, false);
+	}
+	*p = (struct shadow_space_policy){.user_tlb = on, .pinned = p->pinned};
 }
 
 void shadow_set_user_tlb_default(bool on)
@@ -764,8 +769,10 @@ static enum shadow_result fault(struct vcpu *cpu, uint64_t host_addr,
 	if ((acc & SHADOW_ACC_WRITE) && !(fl & SL_HW))
 		goto emulate;
 	STAT_INC(shadow_fills);
-	if (user)
+	if (user) {
 		STAT_INC(shadow_fills_user);
+		sh.space_policy[sh.cur].map_costs++;
+	}
 	return SHADOW_FILLED;
 emulate:
 	STAT_INC(shadow_emulated);

@@ -63,6 +63,16 @@ static void forget_ghosts(uint32_t lpn, uint32_t n)
 		}
 }
 
+/* A host call for pages from lpn on. One for user pages (a user view or
+ * the direct view) is a cost of the current space's user code being on
+ * host mappings (bt/utlb_policy.c weighs them). */
+static void note_host_call(uint32_t lpn)
+{
+	sh.info.host_calls++;
+	if (sh_view_user(sh_page_view(lpn)))
+		sh.space_policy[sh.cur].map_costs++;
+}
+
 /* Map anonymous PROT_NONE memory over [lpn, lpn + n): a true drop. */
 static void host_unmap(uint32_t lpn, uint32_t n)
 {
@@ -70,7 +80,7 @@ static void host_unmap(uint32_t lpn, uint32_t n)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
 		       -1, 0);
 
-	sh.info.host_calls++;
+	note_host_call(lpn);
 	if (p == MAP_FAILED)
 		sh.flush_pending = true;
 	forget_ghosts(lpn, n);
@@ -128,7 +138,7 @@ static void host_drop(uint32_t lpn, uint32_t n)
 		host_unmap(lpn, n);
 		return;
 	}
-	sh.info.host_calls++;
+	note_host_call(lpn);
 	if (mprotect(lin_ptr(lpn), (size_t)n << 12, PROT_NONE) < 0) {
 		sh.flush_pending = true;
 		return;
@@ -159,7 +169,7 @@ bool sh_host_map(uint32_t lpn, uint32_t n, uint32_t frame, bool writable)
 
 	for (uint32_t i = 0; i < n && ghost; i++)
 		ghost = sh.ghost_of[lpn + i] == frame + i + 1;
-	sh.info.host_calls++;
+	note_host_call(lpn);
 	if (ghost) {
 		/* The frames are still there: give access back. */
 		sh.info.ghost_hits++;
@@ -183,7 +193,7 @@ bool sh_host_map(uint32_t lpn, uint32_t n, uint32_t frame, bool writable)
 
 static void host_protect(uint32_t lpn, bool writable)
 {
-	sh.info.host_calls++;
+	note_host_call(lpn);
 	if (mprotect(lin_ptr(lpn), 4096, prot_of(lpn, writable)) < 0)
 		sh.flush_pending = true;
 }

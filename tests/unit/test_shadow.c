@@ -1153,6 +1153,41 @@ START_TEST(test_user_view_never_maps_supervisor_pages)
 }
 END_TEST
 
+/*
+ * What user code on host mappings costs its space (the user TLB policy
+ * weighs it, bt/utlb_policy.c): a host fault and a host call per fill of
+ * a user page, a host call per drop; kernel-view work is not its cost.
+ * Back on the user TLB, its user pages leave the user view (and the
+ * direct view), and a pinned space stays pinned.
+ */
+START_TEST(test_user_mapping_costs)
+{
+	uint32_t upage = 0x00400000u, kpage = 0xc0001000u;
+	struct shadow_space_policy *p = shadow_space_policy();
+
+	shadow_set_user_tlb(false);
+	map(PD, upage, DATA, P | W | U | D | A);
+	map(PD, kpage, DATA + 0x1000, P | W | D | A);
+	fill(kpage, RD);
+	ck_assert_uint_eq(p->map_costs, 0);
+	set_view(true);
+	fill(upage, RD);
+	ck_assert_uint_eq(p->map_costs, 2);
+	guest_write32(PT_BASE, DATA | P | U | D); /* not Accessed: dropped */
+	ck_assert_uint_ge(p->map_costs, 3);
+	fill(upage, RD);
+	ck_assert(can_read(upage, NULL));
+
+	p->pinned = true;
+	shadow_set_user_tlb(true);
+	ck_assert(p->user_tlb && p->pinned);
+	ck_assert_uint_eq(p->map_costs, 0);
+	ck_assert(!can_read(upage, NULL));
+	set_view(false);
+	ck_assert(can_read(kpage, NULL));
+}
+END_TEST
+
 /* The guard between the views: an access that runs past the top of the
  * user view (host 4 GiB) faults instead of reaching the kernel view,
  * even when the kernel view maps guest page 0. */
@@ -1740,6 +1775,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_pge_toggle_keeps_mappings);
 	tcase_add_test(tc, test_cluster_of_contiguous_pages);
 	tcase_add_test(tc, test_user_view_never_maps_supervisor_pages);
+	tcase_add_test(tc, test_user_mapping_costs);
 	tcase_add_test(tc, test_guard_between_views);
 	tcase_add_test(tc, test_unused_table_untraced_on_write);
 	tcase_add_test(tc, test_hot_table_untraced);
