@@ -146,6 +146,10 @@ struct shadow_space_policy *shadow_space_policy(void); /* current space */
  * host mappings; counters restart. */
 void shadow_set_user_tlb(bool on);
 void shadow_set_user_tlb_default(bool on);
+/* Did the last fill (SHADOW_FILLED) map its page to a frame other than
+ * the one it showed before a guest PTE write dropped it (a page the guest
+ * keeps remapping: Linux's kmap slots)? Signal-safe. */
+bool shadow_fill_moved(void);
 /* Let a process switch trade views with the space it goes to instead of
  * moving the host GS base, when that needs no host call (trade_spaces in
  * shadow.c): for hosts where a GS base change is a system call. */

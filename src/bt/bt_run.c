@@ -582,7 +582,8 @@ static unsigned insn_at(const struct tc_block *b, uint32_t off)
 }
 
 /* A fill of a kernel block: was it a user page of a space on the user
- * TLB, or a write (adapt_kernel_fill)? Signal context. */
+ * TLB, a write, or a page the guest remapped (adapt_kernel_fill)? Signal
+ * context. */
 static void note_kernel_fill(struct vcpu *cpu, const struct tc_block *b,
 			     uint32_t lin, uint32_t host_off, bool write)
 {
@@ -591,7 +592,7 @@ static void note_kernel_fill(struct vcpu *cpu, const struct tc_block *b,
 
 	if (BT_KEY_USER(b->key) || (b->key & BT_KEY_TLB))
 		return;
-	if (!write &&
+	if (!write && !shadow_fill_moved() &&
 	    (!utlb_in_use() ||
 	     mmu_walk(cpu, lin, MMU_ACC_USER | MMU_ACC_NOSET, &r, &err) < 0))
 		return;

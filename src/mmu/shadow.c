@@ -495,6 +495,11 @@ void shadow_set_user_tlb_default(bool on)
 		sh.space_policy[s].user_tlb = on;
 }
 
+bool shadow_fill_moved(void)
+{
+	return sh.fill_moved;
+}
+
 void shadow_set_space_trading(bool on)
 {
 	sh.trade = on;
@@ -604,8 +609,11 @@ static int fill(struct vcpu *cpu, uint32_t lpn, const struct mmu_walk_result *w,
 
 	/* Mapped to another frame (a refill after a PTE write): dropped
 	 * first, so that the region is linked again below if that was its
-	 * last page. */
+	 * last page. That, or a ghost of another frame, is a page the guest
+	 * remapped (shadow_fill_moved). */
 	s = sh.slot_of[lpn];
+	sh.fill_moved = (s && sh.slot[s].frame != frame) ||
+			(sh.ghost_of[lpn] && sh.ghost_of[lpn] != frame + 1);
 	if (s && sh.slot[s].frame != frame)
 		sh_drop_page(lpn);
 	if (!sh_make_room(SH_CLUSTER))

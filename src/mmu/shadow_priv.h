@@ -119,6 +119,7 @@ struct shadow {
 	struct shadow_space_policy space_policy[SH_SPACES];
 	bool user_tlb_default;
 	bool trade; /* spaces trade views rather than move GS (trade_spaces) */
+	bool fill_moved; /* the last fill gave a page another frame */
 	uint64_t space_clock;
 	unsigned cur;
 	/* The direct view (--direct-exec): user code uses it instead of the

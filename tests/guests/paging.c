@@ -228,6 +228,54 @@ static void test_tlb(void)
 		 "with CR4.PGE clear, a CR3 reload flushes everything");
 }
 
+/*
+ * A kmap slot, as Linux's 686 kernel uses one for every high-memory page
+ * table and page: one linear page remapped to frame after frame, read and
+ * written each time by the same instructions, the entry cleared and
+ * invlpg'd after each use. The translator moves such instructions to its
+ * kernel TLB after a few remaps (the mapping of the moment is then read
+ * through a walk, not a host mapping); every access must still reach the
+ * frame of the moment, with or without Accessed preset in the entry.
+ */
+#define KMAP_VA 0x20800000u
+
+static __attribute__((noinline)) uint32_t kmap_read(void)
+{
+	return *(volatile uint32_t *)(KMAP_VA + 8);
+}
+
+static __attribute__((noinline)) void kmap_write(uint32_t v)
+{
+	*(volatile uint32_t *)(KMAP_VA + 12) = v;
+}
+
+static void test_kmap_slot(void)
+{
+	static const uint32_t frames[3] = {FRAME_A, FRAME_B, FRAME_C};
+	uint32_t *pte, bad_reads = 0, bad_writes = 0;
+
+	section("one page remapped again and again (a kmap slot)");
+	for (int k = 0; k < 3; k++)
+		*phys32(frames[k] + 8) = 0x4b4d0000u + k;
+	map_page(pd, KMAP_VA, FRAME_A, PTE_P | PTE_W);
+	pte = pte_ptr(pd, KMAP_VA);
+	for (uint32_t i = 0; i < 60; i++) {
+		uint32_t f = frames[i % 3];
+
+		*pte = f | PTE_P | PTE_W | (i & 4 ? PTE_A | PTE_D : 0);
+		invlpg(KMAP_VA);
+		bad_reads += kmap_read() != 0x4b4d0000u + i % 3;
+		kmap_write(i);
+		bad_writes += *phys32(f + 12) != i;
+		*pte = 0;
+		invlpg(KMAP_VA);
+	}
+	CHECK_EQ(bad_reads, 0, "every read sees the frame of the moment");
+	CHECK_EQ(bad_writes, 0, "every write reaches the frame of the moment");
+	probe_read(KMAP_VA + 8);
+	check_pf(0, KMAP_VA + 8, "cleared and invlpg'd: not present");
+}
+
 /* Code at CODE_VA comes from CODE_A or CODE_B: `mov $value, %eax; ret`.
  * The translator keeps blocks per code page, so a remap must be seen by
  * translated code as by data accesses. */
@@ -483,6 +531,7 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_alias();
 	test_accessed_dirty();
 	test_tlb();
+	test_kmap_slot();
 	test_tlb_code();
 	test_code_per_directory();
 	test_recursive();
