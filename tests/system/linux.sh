@@ -24,12 +24,15 @@
 #     a tmpfs read-back, 200 fork+exec, the clock read from the RTC, a
 #     floating-point computation; then `poweroff -f` ends the run (0).
 # The console of the last boot is kept in $top_builddir/linux-boot.log.
+# LINUX_MEM sets the guest's RAM in MiB (256; linux-highmem.sh: 1024) and
+# LINUX_LOG the console log's name.
 set -u
 top=${top_builddir:-.}
 src=${top_srcdir:-$(dirname "$0")/../..}
 bt386=$top/bt386
 cache=$top/linux-cache
-log=$top/linux-boot.log
+log=$top/${LINUX_LOG:-linux-boot.log}
+mem=${LINUX_MEM:-256}
 tries=${LINUX_TRIES:-5}
 limit=${LINUX_TIMEOUT:-60}
 fails=0
@@ -41,7 +44,7 @@ case $? in
 	exit 77 ;;
 *) echo "not ok - linux-fetch.sh failed"; exit 1 ;;
 esac
-echo "# kernel: $(cat "$cache/kernel-package" 2>/dev/null)"
+echo "# kernel: $(cat "$cache/kernel-package" 2>/dev/null), -m $mem"
 
 ok() { echo "ok - $*"; }
 notok() {
@@ -51,7 +54,7 @@ notok() {
 has() { grep -q -- "$1" "$log"; }
 
 boot() {
-	timeout "$limit" "$bt386" -m 256 -kernel "$cache/vmlinuz" \
+	timeout "$limit" "$bt386" -m "$mem" -kernel "$cache/vmlinuz" \
 		-initrd "$cache/initrd.cpio.gz" \
 		-append "console=ttyS0 panic=-1" -nographic -no-reboot \
 		>"$log" 2>&1 </dev/null
