@@ -98,6 +98,7 @@
 	X(bt_fast_movs, "callouts done by the fast mov path")                  \
 	X(bt_sreg_cache_fills, "segment loads cached for translated code")     \
 	X(bt_adaptations, "instructions retranslated as callouts")             \
+	X(bt_unadaptations, "adapted instructions translated inline again")    \
 	X(bt_tlb_adaptations,                                                  \
 	  "kernel instructions moved to the kernel TLB (fills, upgrades)")     \
 	X(de_runs, "direct execution: entries")                                \

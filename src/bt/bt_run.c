@@ -308,6 +308,15 @@ void bt_code_written(struct machine *m, uint32_t paddr, uint32_t len)
  */
 #define ADAPT_BITS 12
 #define ADAPT_THRESHOLD 4
+/*
+ * And back: an adapted instruction whose callouts reach neither a watched
+ * frame nor MMIO this many times in a row is translated inline again.
+ * Its faults came from frames that held page tables or code for a while:
+ * xv6 recycles such frames as kernel stacks, so the pushes and calls of
+ * its hottest functions (mycpu, pushcli) had faulted 4 times over a run
+ * and stayed callouts for good, 507 M of them in usertests.
+ */
+#define UNADAPT_CALLS 256
 
 static struct {
 	uint32_t eip;
@@ -318,12 +327,16 @@ static struct {
 	 * instruction now goes through the kernel TLB instead. */
 	uint16_t fills;
 	bool via_tlb;
+	uint16_t useless; /* callouts in a row that touched nothing watched */
 } adapt[1u << ADAPT_BITS];
 
 /* Set by the fault handler when an instruction went over to the kernel
  * TLB; the loop retranslates its blocks at the next exit. */
 static volatile uint32_t via_tlb_eip, via_tlb_key;
 static volatile bool via_tlb_pending;
+/* Set by a callout when an adapted instruction goes back inline. */
+static uint32_t unadapt_eip, unadapt_key;
+static bool unadapt_pending;
 
 static unsigned adapt_slot(uint32_t eip)
 {
@@ -341,6 +354,7 @@ static unsigned adapt_claim(uint32_t eip)
 		adapt[i].marked = false;
 		adapt[i].fills = 0;
 		adapt[i].via_tlb = false;
+		adapt[i].useless = 0;
 	}
 	return i;
 }
@@ -349,6 +363,7 @@ void bt_adapt_clear(void)
 {
 	memset(adapt, 0, sizeof(adapt));
 	via_tlb_pending = false;
+	unadapt_pending = false;
 }
 
 bool bt_adapt_is_marked(uint32_t eip)
@@ -392,11 +407,38 @@ static void adapt_kernel_fill(uint32_t eip, uint32_t key)
 	via_tlb_pending = true;
 }
 
-/* The loop, after an exit: retranslate what adapt_kernel_fill asked for. */
-static void adapt_via_tlb_apply(void)
+void bt_adapt_callout_ran(uint32_t eip, uint32_t key, bool useful)
+{
+	unsigned i = adapt_slot(eip);
+
+	if (adapt[i].eip != eip || !adapt[i].marked)
+		return;
+	if (useful) {
+		adapt[i].useless = 0;
+		return;
+	}
+	if (++adapt[i].useless < UNADAPT_CALLS || unadapt_pending)
+		return;
+	adapt[i].marked = false;
+	adapt[i].faults = 0;
+	adapt[i].useless = 0;
+	unadapt_eip = eip;
+	unadapt_key = key;
+	unadapt_pending = true;
+}
+
+/* The loop, after an exit: retranslate what adapt_kernel_fill and
+ * bt_adapt_callout_ran asked for. */
+static void adapt_apply(void)
 {
 	struct tc_block *b;
 
+	if (unadapt_pending) {
+		STAT_INC(bt_unadaptations);
+		while ((b = bt_lookup_containing(unadapt_eip, unadapt_key)))
+			bt_invalidate_block(b);
+		unadapt_pending = false;
+	}
 	if (!via_tlb_pending)
 		return;
 	STAT_INC(bt_tlb_adaptations);
@@ -499,6 +541,9 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	uint32_t key = co->block->key; /* the mode the block was made for */
 	enum vcpu_exit r;
 	bool sensitive;
+	/* What an adapted instruction is for (bt_adapt_callout_ran). */
+	uint64_t watched = stats.trace_hits + stats.code_frame_writes +
+			   stats.mmio_accesses;
 
 	/* A user TLB miss that a fill fixes: the block starts the
 	 * instruction again (translate_utlb.c). */
@@ -541,6 +586,13 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	}
 	cpu->bt.in_cache = 1;
 	running_callout = NULL;
+	if (co->adapted)
+		bt_adapt_callout_ran(
+			co->eip, key,
+			r != VCPU_EXIT_NONE ||
+				stats.trace_hits + stats.code_frame_writes +
+						stats.mmio_accesses !=
+					watched);
 	if (r != VCPU_EXIT_NONE) {
 		cpu->bt.pending_exit = r;
 		return 1;
@@ -940,7 +992,7 @@ enum vcpu_exit bt_run(struct vcpu *cpu, uint64_t budget)
 		if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE))
 			continue;
 		reason = bt_tramps.enter(cpu);
-		adapt_via_tlb_apply();
+		adapt_apply();
 		cpu->bt.mmio_key = 0; /* the loop may change anything */
 		STAT_INC(bt_exits);
 		if (bt_count_blocks)

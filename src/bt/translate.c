@@ -1007,6 +1007,8 @@ struct bt_callout *emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	co->eip = eip;
 	co->next_eip = eip + x->insn[i].len;
 	co->cat = (uint8_t)cat;
+	co->adapted = cat == BT_CAT_CALLOUT && bt_adapt_is_marked(eip) &&
+		      !is_string_op(&x->insn[i]);
 	co->block = x->b;
 	emit_mov_imm64(&x->e, HR_R11, (uint64_t)(uintptr_t)co);
 	emit_call(&x->e, bt_tramps.callout);

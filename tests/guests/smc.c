@@ -22,7 +22,10 @@
  *     stores into the page every iteration (only results are checked);
  *  6. code patched by the timer interrupt handler while the main loop runs
  *     it: a function whose immediate the handler bumps, and a loop that
- *     spins on its own immediate until the handler rewrites it.
+ *     spins on its own immediate until the handler rewrites it;
+ *  7. one store instruction that writes code, then plain data for long
+ *     enough that a translator that made it a callout puts it back
+ *     inline, then code again.
  *
  * 1, 2 and 4 run twice, with paging off and on. Everything is checked with
  * exact values; nothing printed depends on timing.
@@ -479,6 +482,32 @@ static void test_mixed_page(void)
 	CHECK_EQ(mix_acc, 100 * 5050, "both, alternating");
 }
 
+/* ---- 7 ---- */
+static __attribute__((noinline)) void store32(volatile uint32_t *p, uint32_t v)
+{
+	*p = v;
+}
+
+static void test_store_code_then_data(void)
+{
+	static volatile uint32_t data[64];
+	uint32_t bad_code = 0, bad_data = 0;
+
+	section("7. one store to code, then to data, then to code (paging on)");
+	for (uint32_t round = 0; round < 3; round++) {
+		for (uint32_t i = 0; i < 8; i++) {
+			store32(code32(smc_imm_insn + 1), round * 100 + i);
+			bad_code += smc_imm() != round * 100 + i;
+		}
+		for (uint32_t i = 0; i < 2000; i++) {
+			store32(&data[i % 64], i ^ round);
+			bad_data += data[i % 64] != (i ^ round);
+		}
+	}
+	CHECK_EQ(bad_code, 0, "every patch of the code is what runs");
+	CHECK_EQ(bad_data, 0, "every store to data lands");
+}
+
 /* ---- 6 ---- */
 /* ticks is read by smc_spin (assembly), hence global. */
 volatile uint32_t ticks;
@@ -548,5 +577,6 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_jit(1);
 	test_mixed_page();
 	test_interrupt();
+	test_store_code_then_data();
 	paging_disable();
 }
