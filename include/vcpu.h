@@ -77,6 +77,9 @@ struct bt_soft_tlb {
 	uint8_t flags[BT_TLB_MAX];
 	uint32_t entries; /* 256 or BT_TLB_MAX */
 	uint32_t n_large; /* entries from 4 MiB pages */
+	/* The 4 MiB regions such entries came from since n_large was 0
+	 * (an INVLPG elsewhere needs no scan for them). */
+	uint32_t large_map[32];
 	/* Entries filled non-global, and entries given a write tag, since
 	 * the last flush; more than BT_TLB_LOG: walk the table. */
 	uint32_t n_local, n_writable;

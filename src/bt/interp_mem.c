@@ -48,6 +48,7 @@ struct interp_tlb_entry {
 struct interp_tlb {
 	struct interp_tlb_entry e[TLB_SIZE];
 	unsigned n_large; /* entries filled from 4 MiB pages since a flush */
+	uint32_t large_map[32]; /* their 4 MiB regions */
 };
 
 static struct interp_tlb *tlb_of(struct vcpu *cpu)
@@ -59,6 +60,7 @@ static struct interp_tlb *tlb_of(struct vcpu *cpu)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
 			cpu->tlb->e[i].vpage = TLB_INVALID;
 		cpu->tlb->n_large = 0;
+		memset(cpu->tlb->large_map, 0, sizeof(cpu->tlb->large_map));
 		bt_utlb_flush(cpu, true);
 	}
 	return cpu->tlb;
@@ -72,8 +74,10 @@ void interp_tlb_flush(struct vcpu *cpu, bool include_global)
 	for (unsigned i = 0; i < TLB_SIZE; i++)
 		if (include_global || !(tlb->e[i].perm & TLB_GLOBAL))
 			tlb->e[i].vpage = TLB_INVALID;
-	if (include_global)
+	if (include_global) {
 		tlb->n_large = 0;
+		memset(tlb->large_map, 0, sizeof(tlb->large_map));
+	}
 	bt_utlb_flush(cpu, include_global);
 }
 
@@ -90,7 +94,8 @@ void interp_tlb_flush_page(struct vcpu *cpu, uint32_t lin)
 	bt_utlb_flush_page(cpu, lin);
 	if (e->vpage == lin >> 12)
 		e->vpage = TLB_INVALID;
-	if (!tlb->n_large)
+	if (!tlb->n_large ||
+	    !(tlb->large_map[lin >> 27] & (1u << (lin >> 22 & 31))))
 		return;
 	for (unsigned i = 0; i < TLB_SIZE; i++) {
 		e = &tlb->e[i];
@@ -160,8 +165,11 @@ static struct interp_tlb_entry *tlb_try(struct vcpu *cpu, uint32_t lin,
 		if (r.global)
 			perm |= TLB_GLOBAL;
 		if (r.large) {
+			struct interp_tlb *t = tlb_of(cpu);
+
 			perm |= TLB_LARGE;
-			tlb_of(cpu)->n_large++;
+			t->n_large++;
+			t->large_map[lin >> 27] |= 1u << (lin >> 22 & 31);
 		}
 	}
 

@@ -26,6 +26,8 @@
  * done by callouts does not evict user entries (xv6: 30 M refills when
  * they shared one table), and from each other for the same reason.
  */
+#include <string.h>
+
 #include "bt/interp.h"
 #include "devices/bus.h"
 #include "mmu/shadow.h"
@@ -38,8 +40,8 @@
 
 static void clear(struct bt_soft_tlb *t, unsigned i)
 {
-	if (t->flags[i] & BT_UTLB_LARGE)
-		t->n_large--;
+	if ((t->flags[i] & BT_UTLB_LARGE) && !--t->n_large)
+		memset(t->large_map, 0, sizeof(t->large_map));
 	t->read[i] = BT_UTLB_INVALID;
 	t->write[i] = BT_UTLB_INVALID;
 	t->flags[i] = 0;
@@ -84,6 +86,7 @@ static void flush(struct bt_soft_tlb *t, unsigned entries, bool include_global)
 	t->n_local = 0;
 	if (include_global) {
 		t->n_large = 0;
+		memset(t->large_map, 0, sizeof(t->large_map));
 		t->n_writable = 0;
 	}
 }
@@ -104,7 +107,8 @@ static bool flush_page(struct bt_soft_tlb *t, uint32_t lin)
 		clear(t, i);
 		held = true;
 	}
-	if (!t->n_large)
+	if (!t->n_large ||
+	    !(t->large_map[lin >> 27] & (1u << (lin >> 22 & 31))))
 		return held;
 	/* The slices of a 4 MiB page that may hold lin: 1024 indices. */
 	first = index_of(t, lin & ~0x3fffffu);
@@ -233,6 +237,7 @@ bool bt_utlb_fill(struct vcpu *cpu, bool kernel, uint32_t lin, unsigned size,
 	if (r.large) {
 		t->flags[i] |= BT_UTLB_LARGE;
 		t->n_large++;
+		t->large_map[lin >> 27] |= 1u << (lin >> 22 & 31);
 	}
 	return !write || t->write[i] == tag;
 }
