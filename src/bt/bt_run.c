@@ -502,27 +502,43 @@ static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
 /*
  * Fill the user TLB entry a miss stub asks for. Two accesses of one
  * instruction whose pages share an entry would evict each other on every
- * try: an instruction that keeps missing (more fills in a row than it has
- * checks) goes to the interpreter instead.
+ * try: an instruction that keeps missing on the same few pages (more
+ * fills in a row than it has checks) goes to the interpreter instead. A
+ * miss on another page is progress: a loop walking a linked list misses
+ * at the same instruction on every node (xv6's malloc and free: 10 M
+ * instructions sent to the interpreter in usertests when any 5 misses in
+ * a row counted). Every 64th fill in a row at one instruction goes to the
+ * interpreter whatever the pages, so that nothing can loop for ever.
  */
+#define UTLB_RECENT 4
+
 static bool utlb_fill(struct vcpu *cpu, const struct bt_callout *co)
 {
 	static const struct tc_block *last_block;
-	static uint32_t last_eip;
-	static unsigned streak;
+	static uint32_t last_eip, recent[UTLB_RECENT];
+	static unsigned streak, run;
+	uint32_t page = cpu->bt.tlb_lin >> 12;
+	bool seen = false;
 	uint64_t size;
 
+	for (unsigned k = 0; k < UTLB_RECENT; k++)
+		seen |= recent[k] == page;
 	/* The instruction, not the stub: each of its checks has one. */
 	if (co->block != last_block || co->eip != last_eip) {
 		last_block = co->block;
 		last_eip = co->eip;
 		streak = 0;
+		run = 0;
+	} else if (!seen) {
+		streak = 0;
 	}
+	memmove(recent + 1, recent, sizeof(recent) - sizeof(recent[0]));
+	recent[0] = page;
 	/* A string instruction's whole run (ECX elements, up to what
 	 * decides that it leaves the page). */
 	size = co->utlb_rep ? (uint64_t)cpu->regs[X86_ECX] * co->utlb_size
 			    : co->utlb_size;
-	if (++streak > 4 ||
+	if (++streak > 4 || ++run > 64 ||
 	    !bt_utlb_fill(cpu, !BT_KEY_USER(co->block->key), cpu->bt.tlb_lin,
 			  size < 0x2000 ? (unsigned)size : 0x2000,
 			  co->utlb_write)) {
