@@ -217,6 +217,7 @@ void sh_frame_unwp(uint32_t frame);
 void sh_flush(void);
 void sh_settle(void);
 void sh_orphan_space(unsigned space);
+void sh_forget_direct(void);
 bool sh_region_live(uint32_t j);
 void sh_refill(uint32_t j, uint32_t i);
 

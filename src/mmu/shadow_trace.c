@@ -175,6 +175,8 @@ static void pt_written(uint32_t frame, uint32_t lo, uint32_t hi)
 	bool pd;
 
 	orphan_other_spaces(frame);
+	if (sh.direct && frame == sh.direct_pd && frame != sh.space_pd[sh.cur])
+		sh_forget_direct();
 	pd = is_current_pd(frame);
 	if (!pd && (!sh.pt_head[frame] || hot(frame))) {
 		sh_untrace(frame);

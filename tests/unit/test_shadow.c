@@ -1188,6 +1188,46 @@ START_TEST(test_user_mapping_costs)
 }
 END_TEST
 
+/*
+ * The direct view follows a directory that is no longer CR3's, and the
+ * guest writes that directory (its process is gone, the frame reused):
+ * the view forgets it at once, drops what it held and the frame stops
+ * being a traced directory, instead of every later write paying for a
+ * directory nobody uses. Its process comes back: refilled as usual.
+ */
+START_TEST(test_direct_view_forgets_rewritten_directory)
+{
+	uint32_t upage = 0x00400000u;
+
+	if (!direct_view)
+		return;
+	map(PD, upage, DATA, P | W | U | D | A);
+	map(PD2, upage, DATA + 0x1000, P | W | U | D | A);
+	set_view(true);
+	fill(upage, RD);
+	ck_assert_uint_eq(read_tag(upage), tag(DATA >> 12));
+	cpu->cr3 = PD2;
+	shadow_cr3_written(cpu, PD);
+	/* No user code has run: the direct view still shows PD's page. */
+	ck_assert(probe_read(host(upage), NULL));
+	ck_assert(mmu_frame_flags[PD >> 12] & FRAME_PT);
+
+	guest_write32(PD + 0x800, 0x5a5a5a5a); /* not a directory any more */
+	ck_assert(!probe_read(host(upage), NULL));
+	ck_assert(!(mmu_frame_flags[PD >> 12] & FRAME_PT));
+	guest_write32(PD + 0x800, 0);
+
+	/* PD2's user code runs: the direct view follows CR3 again. */
+	fill(upage, RD);
+	ck_assert_uint_eq(read_tag(upage), tag((DATA + 0x1000) >> 12));
+	cpu->cr3 = PD;
+	shadow_cr3_written(cpu, PD2);
+	fill(upage, RD);
+	ck_assert_uint_eq(read_tag(upage), tag(DATA >> 12));
+	set_view(false);
+}
+END_TEST
+
 /* The guard between the views: an access that runs past the top of the
  * user view (host 4 GiB) faults instead of reaching the kernel view,
  * even when the kernel view maps guest page 0. */
@@ -1776,6 +1816,7 @@ static Suite *shadow_suite(void)
 	tcase_add_test(tc, test_cluster_of_contiguous_pages);
 	tcase_add_test(tc, test_user_view_never_maps_supervisor_pages);
 	tcase_add_test(tc, test_user_mapping_costs);
+	tcase_add_test(tc, test_direct_view_forgets_rewritten_directory);
 	tcase_add_test(tc, test_guard_between_views);
 	tcase_add_test(tc, test_unused_table_untraced_on_write);
 	tcase_add_test(tc, test_hot_table_untraced);
