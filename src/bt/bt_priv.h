@@ -278,8 +278,6 @@ bool bt_adapt_is_marked(uint32_t eip);
  * goes through the kernel TLB (bt_run.c, adapt_kernel_fill). */
 bool bt_adapt_via_tlb(uint32_t eip);
 void bt_adapt_clear(void); /* with every cache flush */
-/* An adapted callout ran: did its access reach a watched frame or MMIO? */
-void bt_adapt_callout_ran(uint32_t eip, uint32_t key, bool useful);
 void bt_adapt_fault(struct vcpu *cpu, uint32_t eip);
 /* Drop every block whose linear code page no longer maps to its frame. */
 void bt_revalidate_pages(struct vcpu *cpu, bool keep_global);

@@ -407,7 +407,16 @@ static void adapt_kernel_fill(uint32_t eip, uint32_t key)
 	via_tlb_pending = true;
 }
 
-void bt_adapt_callout_ran(uint32_t eip, uint32_t key, bool useful)
+/* Accesses that adapted instructions exist for: writes to watched frames
+ * (page tables, translated code) and MMIO, as counted so far. */
+static uint64_t watched_accesses(void)
+{
+	return stats.trace_hits + stats.code_frame_writes + stats.mmio_accesses;
+}
+
+/* An adapted callout ran: did its access reach a watched frame or MMIO
+ * (`useful`)? Callout context: the loop retranslates. */
+static void adapt_callout_ran(uint32_t eip, uint32_t key, bool useful)
 {
 	unsigned i = adapt_slot(eip);
 
@@ -428,7 +437,7 @@ void bt_adapt_callout_ran(uint32_t eip, uint32_t key, bool useful)
 }
 
 /* The loop, after an exit: retranslate what adapt_kernel_fill and
- * bt_adapt_callout_ran asked for. */
+ * adapt_callout_ran asked for. */
 static void adapt_apply(void)
 {
 	struct tc_block *b;
@@ -557,9 +566,8 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	uint32_t key = co->block->key; /* the mode the block was made for */
 	enum vcpu_exit r;
 	bool sensitive;
-	/* What an adapted instruction is for (bt_adapt_callout_ran). */
-	uint64_t watched = stats.trace_hits + stats.code_frame_writes +
-			   stats.mmio_accesses;
+	/* What an adapted instruction is for (adapt_callout_ran). */
+	uint64_t watched = co->adapted ? watched_accesses() : 0;
 
 	/* A user TLB miss that a fill fixes: the block starts the
 	 * instruction again (translate_utlb.c). */
@@ -603,12 +611,9 @@ uint32_t bt_callout_c(struct vcpu *cpu)
 	cpu->bt.in_cache = 1;
 	running_callout = NULL;
 	if (co->adapted)
-		bt_adapt_callout_ran(
-			co->eip, key,
-			r != VCPU_EXIT_NONE ||
-				stats.trace_hits + stats.code_frame_writes +
-						stats.mmio_accesses !=
-					watched);
+		adapt_callout_ran(co->eip, key,
+				  r != VCPU_EXIT_NONE ||
+					  watched_accesses() != watched);
 	if (r != VCPU_EXIT_NONE) {
 		cpu->bt.pending_exit = r;
 		return 1;

@@ -940,17 +940,23 @@ static bool is_string_op(const struct x86_insn *in)
 	}
 }
 
+/* Is the instruction a callout because it kept faulting (bt_run.c)? Not
+ * string instructions: the interpreter runs them an element at a time,
+ * and the kernel's memset is one instruction for every page it clears,
+ * not only the few that fault (xv6: 436 K callouts of rep stos, a third
+ * of usertests). */
+static bool adapted(const struct x86_insn *in, uint32_t eip)
+{
+	return bt_adapt_is_marked(eip) && !is_string_op(in);
+}
+
 static enum bt_cat plan(const struct vcpu *cpu, const struct x86_insn *in,
 			uint32_t eip, uint32_t key)
 {
 	const struct x86_opinfo *info = in->info;
 	bool flat = key & BT_KEY_FLAT;
 
-	/* Not string instructions: the interpreter runs them an element at
-	 * a time, and the kernel's memset is one instruction for every
-	 * page it clears, not only the few that fault (xv6: 436 K callouts
-	 * of rep stos, a third of usertests). */
-	if (bt_adapt_is_marked(eip) && !is_string_op(in))
+	if (adapted(in, eip))
 		return BT_CAT_CALLOUT;
 	/* Non-flat data segments: memory accesses need their checks. */
 	if (!flat && uses_data_segments(in) &&
@@ -1007,8 +1013,7 @@ struct bt_callout *emit_callout(struct xlate *x, unsigned i, uint32_t eip,
 	co->eip = eip;
 	co->next_eip = eip + x->insn[i].len;
 	co->cat = (uint8_t)cat;
-	co->adapted = cat == BT_CAT_CALLOUT && bt_adapt_is_marked(eip) &&
-		      !is_string_op(&x->insn[i]);
+	co->adapted = cat == BT_CAT_CALLOUT && adapted(&x->insn[i], eip);
 	co->block = x->b;
 	emit_mov_imm64(&x->e, HR_R11, (uint64_t)(uintptr_t)co);
 	emit_call(&x->e, bt_tramps.callout);

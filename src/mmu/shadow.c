@@ -223,14 +223,15 @@ static bool view_has_pages(unsigned view)
 	return false;
 }
 
-/* Does region j map what directory pd's entry would (the same PDE key)?
- * *pa: that entry's physical address. */
-static bool region_fits(uint32_t j, uint32_t pd, uint32_t *pa)
+/* The physical address of region j's entry in directory pd. */
+static uint32_t pde_addr(uint32_t pd, uint32_t j)
 {
-	uint32_t pde;
+	return (pd << 12) | (sh_region_pde_index(j) << 2);
+}
 
-	*pa = (pd << 12) | (sh_region_pde_index(j) << 2);
-	pde = phys_read32(*pa);
+/* Does region j map what a directory entry `pde` would (the same key)? */
+static bool region_fits(uint32_t j, uint32_t pde)
+{
 	return pde_key(pde) && pde_key(pde) == pde_key(sh.region_pde[j]);
 }
 
@@ -249,15 +250,15 @@ static void switch_pd(unsigned view, uint32_t new_pd)
 
 		while (bits) {
 			uint32_t j = w * 32 + (uint32_t)__builtin_ctz(bits);
-			uint32_t pa, pde;
+			uint32_t pa = pde_addr(new_pd, j);
+			uint32_t pde = phys_read32(pa);
 
 			bits &= bits - 1;
-			if (!region_fits(j, new_pd, &pa)) {
+			if (!region_fits(j, pde)) {
 				sh_drop_region(j);
 				continue;
 			}
 			kept = true;
-			pde = phys_read32(pa);
 			/* The kept mappings are used through this PDE: set
 			 * Accessed as a walk would (early, as hardware may
 			 * for speculative translations). */
@@ -304,10 +305,9 @@ static bool view_fits(unsigned view, uint32_t pd)
 
 		while (bits) {
 			uint32_t j = w * 32 + (uint32_t)__builtin_ctz(bits);
-			uint32_t pa;
 
 			bits &= bits - 1;
-			if (!region_fits(j, pd, &pa))
+			if (!region_fits(j, phys_read32(pde_addr(pd, j))))
 				return false;
 		}
 	}
@@ -500,7 +500,7 @@ void shadow_set_user_tlb(bool on)
 		/* Its user pages in the direct view would keep their tables
 		 * traced (a host call per PTE edit) for nothing. */
 		if (sh.direct && sh.direct_pd == sh.space_pd[sh.cur])
-			drop_regions(SHADOW_DIRECT_VIEW, false);
+			sh_forget_direct();
 	}
 	*p = (struct shadow_space_policy){.user_tlb = on, .pinned = p->pinned};
 }
