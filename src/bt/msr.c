@@ -11,9 +11,12 @@
  *                           included), through cpu->tsc_offset
  *   PLATFORM_ID (0x17)      reads 0, read-only
  *   APIC_BASE (0x1b)        0xfee00900 at reset (BSP, enabled); base and
- *                           EN; EN, once clear, stays clear until reset
- *                           (P6 rule) and disables the local APIC device
- *                           (devices/lapic.c); BSP read-only
+ *                           EN; clearing EN disables the local APIC device
+ *                           (devices/lapic.c) and resets its state, setting
+ *                           it again enables it (an FSB xAPIC such as the
+ *                           Pentium M's; only the 3-wire-bus APICs of
+ *                           earlier P6 parts stay off until reset); BSP
+ *                           read-only
  *   FEATURE_CONTROL (0x3a)  reads 1: locked with VMX off; writes #GP
  *   BIOS_SIGN_ID (0x8b)     microcode revision 0; writes ignored
  *   MTRRCAP (0xfe)          0: no variable or fixed ranges, no WC
@@ -154,8 +157,7 @@ bool bt_msr_write(struct vcpu *cpu, uint32_t msr, uint64_t val)
 			return false;
 		if ((val ^ cpu->apic_base) & BT_APIC_BASE_BSP)
 			return false;
-		cpu->apic_base = (val & ~(uint64_t)BT_APIC_BASE_EN) |
-				 (val & cpu->apic_base & BT_APIC_BASE_EN);
+		cpu->apic_base = val;
 		if (cpu->machine && cpu->machine->lapic)
 			dev_lapic_base_changed(cpu->machine->lapic);
 		return true;
