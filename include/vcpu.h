@@ -116,6 +116,12 @@ struct vcpu {
 	/* Execution control. */
 	bool halted;	  /* in hlt, waiting for an interrupt */
 	bool intr_shadow; /* after sti / mov ss: no interrupt before next */
+	/* After mov ss / pop ss (not sti), debug exceptions are blocked
+	 * too: an instruction breakpoint on the next instruction is lost
+	 * (Intel), the load's own single-step and data-breakpoint traps wait
+	 * in pending_dr6 for the end of the next instruction (SDM 6.8.3). */
+	bool ss_shadow;
+	uint32_t pending_dr6;
 	bool nmi_pending; /* an NMI edge latched, not yet taken (one deep) */
 	bool nmi_blocked; /* in an NMI handler: from its delivery to IRET */
 	bool interp_stop_at_cpl0; /* interpreter: return when CPL becomes 0 */

@@ -504,7 +504,7 @@ static uint32_t callout_leaves(struct vcpu *cpu, uint32_t key,
 	 * an interrupt shadow this one opened (sti, mov ss) is used up
 	 * there; left set, it would send the loop's next instruction to the
 	 * interpreter (Linux: one per local_irq_enable). */
-	cpu->intr_shadow = false;
+	cpu->intr_shadow = cpu->ss_shadow = false;
 	return 0;
 }
 

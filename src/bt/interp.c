@@ -242,6 +242,7 @@ static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 	tf = cpu->eflags & X86_FL_TF;
 	/* RF lasts one instruction (IRET may set it again). */
 	cpu->eflags &= ~X86_FL_RF;
+	cpu->ss_shadow = false;
 	fn(cpu, in);
 	STAT_INC(insns_interp);
 	stats.interp_by_op[in->info->op]++;
@@ -255,6 +256,14 @@ static enum vcpu_exit run_decoded(struct vcpu *cpu, const struct x86_insn *in)
 		dr6 = 1u << 14;
 	if (bt_debug_checking(cpu))
 		stop = bt_debug_insn_end(cpu, &dr6_hits);
+	/* mov ss / pop ss: its traps wait one instruction (SDM 6.8.3). */
+	if (cpu->ss_shadow) {
+		cpu->pending_dr6 |= dr6 | dr6_hits;
+		dr6 = dr6_hits = 0;
+	} else if (cpu->pending_dr6) {
+		dr6 |= cpu->pending_dr6;
+		cpu->pending_dr6 = 0;
+	}
 	if (dr6 | dr6_hits) {
 		cpu->dr[6] |= dr6 | dr6_hits;
 		r = deliver_exception(cpu, X86_EXC_DB, false, 0);
@@ -278,6 +287,9 @@ static enum vcpu_exit execute_one(struct vcpu *cpu)
 			return VCPU_EXIT_ERROR;
 		cpu->eip = cpu->insn_eip;
 		cpu->regs[X86_ESP] = cpu->insn_esp;
+		/* A fault discards the traps a mov ss left pending. */
+		cpu->ss_shadow = false;
+		cpu->pending_dr6 = 0;
 		return deliver_exception(cpu, cpu->exc_vector, cpu->exc_has_err,
 					 cpu->exc_err);
 	}

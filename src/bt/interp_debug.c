@@ -19,6 +19,10 @@
  *     an access inside that range hits;
  *   - DR6.B0-B3 are set for the breakpoints that hit; the bits stay set
  *     until software clears them.
+ *   - after mov ss / pop ss (SDM 6.8.3), an instruction breakpoint on the
+ *     next instruction is dropped and the load's own traps (single step,
+ *     data breakpoints) are reported after the next instruction, in one
+ *     #DB with that instruction's (interp.c, cpu->ss_shadow).
  * Not emulated: I/O breakpoints (R/W = 10 with CR4.DE), the TSS T bit,
  * clearing the local enables on task switches, and RF in the EFLAGS
  * image of other faults (an instruction breakpoint on an instruction that
@@ -179,7 +183,10 @@ bool bt_debug_insn_start(struct vcpu *cpu)
 			}
 		}
 	}
-	if (!bt_debug_guest_on(cpu) || (cpu->eflags & X86_FL_RF))
+	/* Right after mov ss / pop ss, Intel CPUs drop the instruction
+	 * breakpoint (AMD's report it; the model is Intel). */
+	if (!bt_debug_guest_on(cpu) || (cpu->eflags & X86_FL_RF) ||
+	    cpu->ss_shadow)
 		return false;
 	for (unsigned n = 0; n < 4; n++)
 		if (dr_enabled(cpu, n) && dr_rw(cpu, n) == 0 &&

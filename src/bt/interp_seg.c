@@ -81,9 +81,9 @@ static void op_mov_to_sreg(struct vcpu *cpu, const struct x86_insn *in)
 		interp_ud(cpu);
 	sel = prot_rm16(cpu, in);
 	interp_load_sreg(cpu, (int)sreg, sel);
-	/* mov ss: no interrupt until the ESP load that follows. */
+	/* mov ss: no interrupt (nor #DB) until the ESP load that follows. */
 	if (sreg == X86_SS)
-		cpu->intr_shadow = true;
+		cpu->intr_shadow = cpu->ss_shadow = true;
 }
 
 /*
@@ -144,7 +144,7 @@ static void op_pop_sreg(struct vcpu *cpu, const struct x86_insn *in)
 		cpu->regs[X86_ESP] =
 			(esp & 0xffff0000u) | ((esp + in->opsize) & 0xffff);
 	if (sreg == X86_SS)
-		cpu->intr_shadow = true;
+		cpu->intr_shadow = cpu->ss_shadow = true;
 }
 
 /* ---- far pointer loads ----------------------------------------------- */

@@ -53,5 +53,6 @@ void mon_boot_flat32(struct machine *m, uint32_t gdt_addr, uint16_t cs,
 			set_seg(&c->seg[i], ds, data);
 	c->cpl = 0;
 	c->halted = false;
-	c->intr_shadow = false;
+	c->intr_shadow = c->ss_shadow = false;
+	c->pending_dr6 = 0;
 }

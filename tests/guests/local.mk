@@ -11,14 +11,15 @@
 # QEMU's TCG does not check segment limits and rights on memory accesses,
 # so seglimits runs under bt386's engines only; nor does it raise SIMD
 # exceptions (and it aborts on FERR#), so neither does fpuexc; ticks checks
-# bt386's event delivery, which QEMU's differs from with its load. (Plain
+# bt386's event delivery, which QEMU's differs from with its load; movss
+# the debug exceptions a load of SS blocks, which QEMU reports. (Plain
 # lists: automake reads TESTS itself and does not understand make
 # functions.)
 GUEST_QEMU_NAMES = hello exceptions interrupts paging usermode string \
 	segments alu smc procs cow ptedit fpu ptstorm usersmc ata apic debugregs \
 	fpumodes hostile_far hostile_mem hostile_insn hostile_model \
 	hostile_cpuid hostile_smc hostile_fpu nmi usertlb retstack
-GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc ticks
+GUEST_NAMES = $(GUEST_QEMU_NAMES) seglimits triplefault fpuexc ticks movss
 # Every guest that must pass under `--engine=bt`: each needs its
 # tests/guests/run/bt/NAME.sh in GUEST_TEST_WRAPPERS below (spelled out,
 # like the others).
@@ -26,7 +27,7 @@ GUEST_BT_NAMES = demo hello exceptions interrupts paging usermode string \
 	segments alu seglimits smc procs cow ptedit fpu ptstorm usersmc ata apic \
 	debugregs fpumodes fpuexc hostile_far hostile_mem hostile_insn \
 	hostile_model hostile_cpuid hostile_smc hostile_fpu nmi usertlb \
-	retstack ticks
+	retstack ticks movss
 
 GUEST_COMPILE_FLAGS = -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -174,6 +175,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/interp/segments.sh \
 	tests/guests/run/interp/alu.sh \
 	tests/guests/run/interp/seglimits.sh \
+	tests/guests/run/interp/movss.sh \
 	tests/guests/run/interp/ticks.sh \
 	tests/guests/run/interp/smc.sh \
 	tests/guests/run/interp/procs.sh \
@@ -207,6 +209,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/bt/segments.sh \
 	tests/guests/run/bt/alu.sh \
 	tests/guests/run/bt/seglimits.sh \
+	tests/guests/run/bt/movss.sh \
 	tests/guests/run/bt/ticks.sh \
 	tests/guests/run/bt/smc.sh \
 	tests/guests/run/bt/demo.sh \
@@ -264,6 +267,7 @@ GUEST_TEST_WRAPPERS = \
 	tests/guests/run/ktlb/segments.sh \
 	tests/guests/run/ktlb/alu.sh \
 	tests/guests/run/ktlb/seglimits.sh \
+	tests/guests/run/ktlb/movss.sh \
 	tests/guests/run/ktlb/ticks.sh \
 	tests/guests/run/ktlb/smc.sh \
 	tests/guests/run/ktlb/demo.sh \
