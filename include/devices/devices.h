@@ -35,6 +35,7 @@ struct dev_pci;
 struct dev_lapic;
 struct dev_ioapic;
 struct dev_bios;
+struct dev_testdev;
 struct disk_image;
 
 int dev_pic_init(struct machine *m); /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
@@ -46,6 +47,9 @@ int dev_cmos_init(struct machine *m);	   /* MC146818: 0x70-0x71, IRQ8 */
 int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
 int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
 int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
+/* QEMU's pc-testdev (0xe0-0xeb, 0x2000, MMIO 0xff000000), only with
+ * -device pc-testdev (m->opt.pc_testdev): kvm-unit-tests use it. */
+int dev_testdev_init(struct machine *m);
 /* x87 error latch: 0xf0 (IGNNE#); IRQ13 is driven by the interpreter. */
 int dev_fpu_error_init(struct machine *m);
 /* ATA/IDE PIO disks from m->opt.drive[]: 0x1f0/0x3f6 IRQ14, 0x170/0x376
@@ -55,7 +59,7 @@ int dev_ata_init(struct machine *m);
 int dev_vga_init(struct machine *m);   /* CGA/VGA text-mode registers */
 int dev_fwcfg_init(struct machine *m); /* QEMU fw_cfg: 0x510-0x511 */
 int dev_pci_init(struct machine *m);   /* config mechanism #1: 0xcf8, 0xcfc */
-/* The BIOS's firmware call port (0xe0); inert until dev_bios_boot(). */
+/* The BIOS's firmware call port (0xef); inert until dev_bios_post(). */
 int dev_bios_init(struct machine *m);
 
 /*
@@ -78,6 +82,7 @@ void dev_pit_reset(struct dev_pit *pit);
 void dev_uart_reset(struct dev_uart *u);
 void dev_cmos_reset(struct dev_cmos *c);
 void dev_i8042_reset(struct dev_i8042 *k);
+void dev_testdev_reset(struct dev_testdev *t);
 void dev_ata_reset(struct dev_ata *a);
 void dev_vga_reset(struct dev_vga *v);
 void dev_fwcfg_reset(struct dev_fwcfg *f);
@@ -90,6 +95,7 @@ void dev_uart_destroy(struct machine *m);
 void dev_cmos_destroy(struct machine *m);
 void dev_i8042_destroy(struct machine *m);
 void dev_port80_destroy(struct machine *m);
+void dev_testdev_destroy(struct machine *m);
 void dev_ata_destroy(struct machine *m); /* closes the images (unlocks) */
 void dev_vga_destroy(struct machine *m);
 void dev_fwcfg_destroy(struct machine *m);
@@ -138,14 +144,18 @@ void dev_ioapic_eoi(struct dev_ioapic *io, uint8_t vector);
 void dev_mptable_write(struct machine *m);
 
 /*
- * Booting from a disk (devices/bios.c): wanted when there is no -kernel
- * and there is a disk. dev_bios_boot() writes the BIOS (ROM, IVT, BDA),
- * sets up the 8259s, the PIT and text mode, loads the first disk's boot
- * sector to 0x7c00 and points the vCPU at it; call it at every machine
- * reset after dev_mptable_write(). Returns -1 with a one-line message in
- * err (a disk without the 0x55aa boot signature, an unreadable disk).
+ * The BIOS (devices/bios.c). dev_bios_post() leaves the PC as a BIOS's
+ * POST does: it writes the BIOS (ROM, IVT, BDA), sets up the 8259s, the
+ * PIT and text mode and turns the BIOS services on; every boot does it,
+ * after dev_mptable_write() and before a kernel is loaded (QEMU runs
+ * SeaBIOS before -kernel too). Booting from a disk is wanted when there
+ * is no -kernel and there is a disk: dev_bios_boot() does the POST, loads
+ * the first disk's boot sector to 0x7c00 and points the vCPU at it. Both
+ * return -1 with a one-line message in err (less than 1 MiB of RAM, a
+ * disk without the 0x55aa boot signature, an unreadable disk).
  */
 bool dev_bios_wanted(const struct machine *m);
+int dev_bios_post(struct machine *m, char *err, size_t errlen);
 int dev_bios_boot(struct machine *m, char *err, size_t errlen);
 /* Calls per service (256 entries, by vector) and ignored port writes. */
 const uint64_t *dev_bios_calls(const struct dev_bios *b, uint64_t *ignored);

@@ -50,6 +50,7 @@ struct machine_options {
 	const char *initrd; /* -initrd FILE */
 	uint64_t mem_size;  /* -m SIZE, bytes */
 	bool no_reboot;	    /* -no-reboot: triple fault / reset ends the run */
+	bool pc_testdev;    /* -device pc-testdev */
 	bool stats;	    /* --stats */
 	bool no_sandbox;    /* --no-sandbox: no seccomp allowlist */
 	bool direct_exec;   /* --direct-exec: user code natively (trusted) */
@@ -88,6 +89,7 @@ struct machine {
 	size_t initrd_size;
 	struct dev_pci *pci;
 	struct dev_bios *bios;
+	struct dev_testdev *testdev; /* NULL without -device pc-testdev */
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

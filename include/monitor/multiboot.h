@@ -7,17 +7,21 @@
  * BSS, writes the multiboot information and a small GDT into low memory
  * and puts the vCPU in the state the specification requires.
  *
- * Low memory it writes (all below 640 KiB, away from the real-mode IVT and
- * BDA); a kernel whose segments overlap [MB_AREA_START, MB_AREA_END) is
- * refused:
- *   MB_BOOT_STACK   initial ESP (the spec leaves ESP undefined; this only
- *                   keeps a careless push from landing on the information)
- *   MB_GDT_ADDR     GDT: null, flat code 0x08, flat data 0x10
- *   MB_INFO_ADDR    struct multiboot_info
- *   MB_MMAP_ADDR    memory map entries
- *   MB_LOADER_ADDR  boot loader name ("bt386 <version>")
- *   MB_MODS_ADDR    module list (for -initrd modules later; empty today)
- *   MB_STRINGS_ADDR command lines, up to MB_AREA_END
+ * The boot area it writes is MB_AREA_SIZE bytes at MB_AREA_START (low
+ * memory, away from the real-mode IVT and BDA), or, when a kernel segment
+ * lies there (kvm-unit-tests' realmode test loads at 0x8000), on the first
+ * page boundary above the kernel, as QEMU puts its multiboot information
+ * after the kernel. Offsets in the area:
+ *   MB_GDT_OFF      GDT: null, flat code 0x08, flat data 0x10; the initial
+ *                   ESP is the top of this page (the spec leaves ESP
+ *                   undefined; this keeps a careless push off the
+ *                   information)
+ *   MB_INFO_OFF     struct multiboot_info
+ *   MB_MMAP_OFF     memory map entries
+ *   MB_LOADER_OFF   boot loader name ("bt386 <version>")
+ *   MB_MODS_OFF     module list (for -initrd modules later; empty today)
+ *   MB_STRINGS_OFF  command lines, up to the end of the area
+ * MB_*_ADDR are the addresses in the usual case (the area at its start).
  */
 #ifndef BT386_MONITOR_MULTIBOOT_H
 #define BT386_MONITOR_MULTIBOOT_H
@@ -45,17 +49,18 @@ struct machine;
 #define MB_INFO_MEM_MAP (1u << 6)
 #define MB_INFO_LOADER_NAME (1u << 9)
 
-/* Guest physical layout of what the loader writes (see above). */
-#define MB_BOOT_STACK 0x7000u
+/* Layout of the boot area the loader writes (see above). */
 #define MB_AREA_START 0x8000u
-#define MB_GDT_ADDR 0x8000u
-#define MB_INFO_ADDR 0x9000u
-#define MB_MMAP_ADDR 0x9100u
-#define MB_LOADER_ADDR 0x9200u
-#define MB_MODS_ADDR 0x9300u
+#define MB_AREA_SIZE 0x18000u
+#define MB_GDT_OFF 0x0u
+#define MB_INFO_OFF 0x1000u
+#define MB_MMAP_OFF 0x1100u
+#define MB_LOADER_OFF 0x1200u
+#define MB_MODS_OFF 0x1300u
 #define MB_MAX_MODS 32
-#define MB_STRINGS_ADDR 0xa000u
-#define MB_AREA_END 0x20000u
+#define MB_STRINGS_OFF 0x2000u
+#define MB_GDT_ADDR (MB_AREA_START + MB_GDT_OFF)
+#define MB_INFO_ADDR (MB_AREA_START + MB_INFO_OFF)
 
 /* Selectors of the boot GDT, as GRUB and QEMU use them. */
 #define MB_CODE_SEL 0x08
@@ -64,9 +69,10 @@ struct machine;
 /*
  * Load the multiboot v1 kernel in file `path` into m (m->mem must be set
  * up; the vCPU should be in its reset state) and set the boot CPU state:
- * EAX = 0x2BADB002, EBX = MB_INFO_ADDR, EIP = the entry point, CS 0x08 and
- * DS/ES/FS/GS/SS 0x10 flat 32-bit segments (descriptor caches and the GDT
- * at MB_GDT_ADDR agree), CR0 = PE | ET, EFLAGS = 0x2, CPL 0.
+ * EAX = 0x2BADB002, EBX = the information (MB_INFO_ADDR unless the area
+ * moved), EIP = the entry point, CS 0x08 and DS/ES/FS/GS/SS 0x10 flat
+ * 32-bit segments (descriptor caches and the GDT in the area agree),
+ * CR0 = PE | ET, EFLAGS = 0x2, CPL 0.
  *
  * `cmdline` is the -append string (NULL means empty); the kernel sees
  * "PATH CMDLINE", as with QEMU. Returns 0, or -1 with a one-line message

@@ -306,10 +306,9 @@ bool dev_bios_wanted(const struct machine *m)
 	return false;
 }
 
-int dev_bios_boot(struct machine *m, char *err, size_t errlen)
+int dev_bios_post(struct machine *m, char *err, size_t errlen)
 {
 	struct dev_bios *b = m->bios;
-	struct vcpu *cpu = &m->cpu;
 	uint8_t *rom;
 
 	b->active = false;
@@ -322,15 +321,26 @@ int dev_bios_boot(struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "the BIOS needs at least 1 MiB of RAM");
 		return -1;
 	}
-	if (bios_disk_load_boot(b, err, errlen) < 0)
-		return -1;
 	memcpy(rom, bt386_bios_rom, BIOS_ROM_SIZE);
 	bios_mem_written(b, BIOS_ROM_BASE, BIOS_ROM_SIZE);
 	write_ivt(b);
 	write_bda(b);
 	init_chipset(b);
 	bios_video_reset(b);
+	b->active = true;
+	return 0;
+}
 
+int dev_bios_boot(struct machine *m, char *err, size_t errlen)
+{
+	struct dev_bios *b = m->bios;
+	struct vcpu *cpu = &m->cpu;
+
+	if (dev_bios_post(m, err, errlen) < 0 ||
+	    bios_disk_load_boot(b, err, errlen) < 0) {
+		b->active = false;
+		return -1;
+	}
 	/* 0000:7C00, real mode (vcpu_reset left everything else). */
 	cpu->seg[X86_CS].sel = 0;
 	cpu->seg[X86_CS].base = 0;
@@ -338,7 +348,6 @@ int dev_bios_boot(struct machine *m, char *err, size_t errlen)
 	cpu->regs[X86_EDX] = 0x80;
 	cpu->regs[X86_ESP] = 0x7c00;
 	cpu->eflags = X86_FL_FIXED1 | X86_FL_IF;
-	b->active = true;
 	return 0;
 }
 

@@ -17,7 +17,9 @@
 #ifndef BT386_DEVICES_BIOS_PRIV_H
 #define BT386_DEVICES_BIOS_PRIV_H
 
-#define BIOS_PORT 0xe0 /* the firmware call port (out imm8) */
+/* The firmware call port (out imm8): in the PC's reserved 0xe0-0xef
+ * block, clear of QEMU's pc-testdev (0xe0-0xeb). */
+#define BIOS_PORT 0xef
 
 #define BIOS_ROM_SEG 0xf000
 #define BIOS_ROM_OFF 0xe000 /* the ROM is F000:E000-F000:FFFF */

@@ -36,6 +36,8 @@ void devices_reset(struct machine *m)
 		dev_fwcfg_reset(m->fwcfg);
 	if (m->pci)
 		dev_pci_reset(m->pci);
+	if (m->testdev)
+		dev_testdev_reset(m->testdev);
 }
 
 void devices_destroy(struct machine *m)
@@ -45,6 +47,7 @@ void devices_destroy(struct machine *m)
 	dev_vga_destroy(m);
 	dev_ata_destroy(m);
 	dev_pci_destroy(m);
+	dev_testdev_destroy(m);
 	dev_port80_destroy(m);
 	dev_i8042_destroy(m);
 	dev_cmos_destroy(m);

@@ -37,6 +37,7 @@ static const struct device_entry device_table[] = {
 	{"i8042 keyboard controller", dev_i8042_init},
 	{"POST port 0x80", dev_port80_init},
 	{"debug exit (0xf4)", dev_debugexit_init},
+	{"pc-testdev", dev_testdev_init},
 	{"x87 error latch (0xf0, IRQ 13)", dev_fpu_error_init},
 	{"ATA/IDE disks", dev_ata_init},
 	{"CGA/VGA text mode", dev_vga_init},
@@ -125,6 +126,11 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	/* No -kernel: the BIOS boots the first disk, as a PC (and QEMU). */
 	if (dev_bios_wanted(m))
 		return dev_bios_boot(m, err, errlen);
+	/* A kernel finds the PC as the BIOS's POST leaves it (QEMU runs
+	 * SeaBIOS before a -kernel boot too): the IVT and BIOS services,
+	 * the BDA, the 8259s at 08h/70h, the PIT's channel 0 at 18.2 Hz. */
+	if (dev_bios_post(m, err, errlen) < 0)
+		return -1;
 	if (!m->opt.kernel)
 		return multiboot_load_image(
 			m, m->opt.builtin_image, m->opt.builtin_size,

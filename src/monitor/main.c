@@ -2,7 +2,7 @@
  * main.c - the bt386 command line.
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
- * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp,
+ * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp, -device,
  * -gdb, -s, -S), so course Makefiles can swap the emulator binary;
  * bt386's own flags are long options (--engine, --stats, --trace). Either
  * one or two leading dashes are accepted, and values may follow as the
@@ -70,6 +70,12 @@ static void usage(FILE *out)
 		"  -hda/-hdb/-hdc/-hdd FILE\n"
 		"                    the same as -drive file=FILE,index=0..3\n"
 		"  -smp N            accepted; the guest gets one processor\n"
+		"  -device pc-testdev\n"
+		"                    QEMU's test device (ports 0xe0-0xeb,\n"
+		"                    0x2000-0x2017, MMIO 0xff000000), for\n"
+		"                    kvm-unit-tests; -device isa-debug-exit,\n"
+		"                    iobase=0xf4,iosize=4 is accepted (always\n"
+		"                    there)\n"
 		"  -gdb tcp::PORT    wait for gdb on 127.0.0.1:PORT "
 		"(tcp:ADDR:PORT:\n"
 		"                    another address); gdb attaches with\n"
@@ -329,6 +335,45 @@ static void parse_drive(struct machine_options *o, const char *arg)
 	/* copy stays allocated: o->drive[].file points into it */
 }
 
+/*
+ * -device NAME[,...]: pc-testdev (QEMU's test device, for kvm-unit-tests)
+ * is added; isa-debug-exit is accepted where bt386 always has it.
+ */
+static void parse_device(struct machine_options *o, const char *arg)
+{
+	char *copy = strdup(arg), *p = copy, *name, *item;
+
+	if (!copy) {
+		mon_error("out of memory");
+		exit(MON_EXIT_ERROR);
+	}
+	name = next_item(&p);
+	if (name && strcmp(name, "pc-testdev") == 0 && !*p) {
+		o->pc_testdev = true;
+	} else if (name && strcmp(name, "isa-debug-exit") == 0) {
+		while ((item = next_item(&p))) {
+			if (strcmp(item, "iobase=0xf4") &&
+			    strcmp(item, "iosize=0x4") &&
+			    strcmp(item, "iosize=0x04") &&
+			    strcmp(item, "iosize=4")) {
+				mon_error(
+					"-device isa-debug-exit: '%s': bt386's "
+					"debug exit is always at "
+					"iobase=0xf4,iosize=4",
+					item);
+				exit(MON_EXIT_ERROR);
+			}
+		}
+	} else {
+		mon_error("-device %s: not supported (bt386 has "
+			  "isa-debug-exit at 0xf4 always, and adds "
+			  "pc-testdev on request)",
+			  arg);
+		exit(MON_EXIT_ERROR);
+	}
+	free(copy);
+}
+
 /* -smp N or -smp cpus=N[,...]: the guest gets one processor. */
 static void parse_smp(const char *arg)
 {
@@ -416,6 +461,8 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			if (!smp_seen)
 				parse_smp(v);
 			smp_seen = true;
+		} else if (opt(argc, argv, &i, "device", true, &v)) {
+			parse_device(o, v);
 		} else if (opt(argc, argv, &i, "boot", true, &v)) {
 			parse_boot(v);
 		} else if (opt(argc, argv, &i, "kernel", true, &v)) {

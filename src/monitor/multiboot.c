@@ -53,6 +53,8 @@ struct loader {
 	struct mb_header hdr;
 	uint32_t entry;
 	uint32_t kernel_end; /* highest byte loaded + 1 (modules go above) */
+	bool area_taken;     /* a segment lies in the usual boot area */
+	uint32_t area;	     /* where the boot area goes (choose_area) */
 };
 
 static int fail(struct loader *l, const char *fmt, ...)
@@ -169,12 +171,35 @@ static int check_range(struct loader *l, uint32_t paddr, uint64_t len)
 			    "segment at 0x%x (%llu bytes) lies outside guest "
 			    "RAM (%u MiB)",
 			    paddr, (unsigned long long)len, mem->size >> 20);
-	if (len && paddr < MB_AREA_END && paddr + len > MB_AREA_START)
+	if (len && paddr < MB_AREA_START + MB_AREA_SIZE &&
+	    paddr + len > MB_AREA_START)
+		l->area_taken = true;
+	return 0;
+}
+
+/*
+ * The boot area: at MB_AREA_START, or when the kernel uses that, on the
+ * page after the kernel's last byte (in conventional memory if it fits
+ * there, else from 1 MiB on).
+ */
+static int choose_area(struct loader *l)
+{
+	uint64_t at = ((uint64_t)l->kernel_end + 0xfff) & ~0xfffull;
+
+	if (!l->area_taken) {
+		l->area = MB_AREA_START;
+		return 0;
+	}
+	if (at < MEM_HIGH_BASE && at + MB_AREA_SIZE > MON_EBDA_START)
+		at = MEM_HIGH_BASE;
+	if (at + MB_AREA_SIZE > l->m->mem.size)
 		return fail(l,
-			    "segment at 0x%x (%llu bytes) overlaps the boot "
-			    "information area 0x%x-0x%x",
-			    paddr, (unsigned long long)len, MB_AREA_START,
-			    MB_AREA_END - 1);
+			    "no room for the boot information: the kernel "
+			    "lies at 0x%x-0x%x and ends at 0x%x, too close "
+			    "to the end of RAM (%u MiB)",
+			    MB_AREA_START, MB_AREA_START + MB_AREA_SIZE - 1,
+			    l->kernel_end, l->m->mem.size >> 20);
+	l->area = (uint32_t)at;
 	return 0;
 }
 
@@ -360,9 +385,9 @@ static int put_string(struct loader *l, uint32_t *at, const char *s,
 {
 	size_t n = strlen(s) + 1;
 
-	if (*at + n > MB_AREA_END)
+	if (*at + n > l->area + MB_AREA_SIZE)
 		return fail(l, "command line too long (%zu bytes, at most %u)",
-			    n, MB_AREA_END - MB_STRINGS_ADDR - 1);
+			    n, MB_AREA_SIZE - MB_STRINGS_OFF - 1);
 	memcpy(mem_ptr(&l->m->mem, *at), s, n);
 	*addr = *at;
 	*at += (uint32_t)((n + 3) & ~(size_t)3);
@@ -387,9 +412,9 @@ static int build_info(struct loader *l, const char *cmdline,
 		      const struct mb_module *mods, unsigned nmods)
 {
 	const struct guest_mem *mem = &l->m->mem;
-	uint8_t *info = mem_ptr(mem, MB_INFO_ADDR);
-	uint8_t *p, *mmap = mem_ptr(mem, MB_MMAP_ADDR);
-	uint32_t strings = MB_STRINGS_ADDR, addr, flags;
+	uint8_t *info = mem_ptr(mem, l->area + MB_INFO_OFF);
+	uint8_t *p, *mmap = mem_ptr(mem, l->area + MB_MMAP_OFF);
+	uint32_t strings = l->area + MB_STRINGS_OFF, addr = 0, flags;
 	struct mon_mem_range map[MON_MEMMAP_ENTRIES];
 	unsigned nr;
 	static const char loader_name[] = PACKAGE_NAME " " PACKAGE_VERSION;
@@ -413,7 +438,7 @@ static int build_info(struct loader *l, const char *cmdline,
 	wr32(info + 16, addr);				   /* cmdline */
 
 	if (nmods) {
-		uint8_t *m = mem_ptr(mem, MB_MODS_ADDR);
+		uint8_t *m = mem_ptr(mem, l->area + MB_MODS_OFF);
 
 		if (nmods > MB_MAX_MODS)
 			return fail(l, "too many modules (%u, at most %u)",
@@ -428,7 +453,7 @@ static int build_info(struct loader *l, const char *cmdline,
 		}
 		flags |= MB_INFO_MODS;
 		wr32(info + 20, nmods);
-		wr32(info + 24, MB_MODS_ADDR);
+		wr32(info + 24, l->area + MB_MODS_OFF);
 	}
 
 	p = mmap;
@@ -436,10 +461,11 @@ static int build_info(struct loader *l, const char *cmdline,
 	for (unsigned i = 0; i < nr; i++)
 		p = put_mmap_entry(p, map[i].base, map[i].len, map[i].type);
 	wr32(info + 44, (uint32_t)(p - mmap)); /* mmap_length */
-	wr32(info + 48, MB_MMAP_ADDR);
+	wr32(info + 48, l->area + MB_MMAP_OFF);
 
-	memcpy(mem_ptr(mem, MB_LOADER_ADDR), loader_name, sizeof(loader_name));
-	wr32(info + 64, MB_LOADER_ADDR);
+	memcpy(mem_ptr(mem, l->area + MB_LOADER_OFF), loader_name,
+	       sizeof(loader_name));
+	wr32(info + 64, l->area + MB_LOADER_OFF);
 	wr32(info, flags);
 	return 0;
 }
@@ -449,10 +475,11 @@ static void set_cpu(struct loader *l)
 {
 	struct vcpu *c = &l->m->cpu;
 
-	mon_boot_flat32(l->m, MB_GDT_ADDR, MB_CODE_SEL, MB_DATA_SEL, l->entry);
+	mon_boot_flat32(l->m, l->area + MB_GDT_OFF, MB_CODE_SEL, MB_DATA_SEL,
+			l->entry);
 	c->regs[X86_EAX] = MB_BOOT_MAGIC;
-	c->regs[X86_EBX] = MB_INFO_ADDR;
-	c->regs[X86_ESP] = MB_BOOT_STACK;
+	c->regs[X86_EBX] = l->area + MB_INFO_OFF;
+	c->regs[X86_ESP] = l->area + MB_INFO_OFF; /* top of the GDT's page */
 }
 
 /*
@@ -504,7 +531,8 @@ static int load(struct loader *l, const char *cmdline)
 		return fail(l, "not an ELF file, and its multiboot header has "
 			       "no load addresses (flag bit 16)");
 	}
-	if (build_info(l, cmdline ? cmdline : "", NULL, 0) < 0)
+	if (choose_area(l) < 0 ||
+	    build_info(l, cmdline ? cmdline : "", NULL, 0) < 0)
 		return -1;
 	set_cpu(l);
 	return 0;

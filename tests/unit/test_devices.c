@@ -1,7 +1,7 @@
 /*
  * test_devices.c - the bus (unclaimed ports, access splitting, MMIO, IRQ
- * routing), host timers, the console, the i8042, port 0x80 and the debug
- * exit port.
+ * routing), host timers, the console, the i8042, port 0x80, the debug
+ * exit port and QEMU's pc-testdev.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -623,6 +623,58 @@ START_TEST(test_debugexit)
 }
 END_TEST
 
+/* pc-testdev: absent unless asked for; then its data register by byte,
+ * its byte-split alias, the IRQ lines and its 64 KiB of MMIO memory. */
+START_TEST(test_pc_testdev)
+{
+	ck_assert_int_eq(dev_testdev_init(m), 0);
+	ck_assert_ptr_null(m->testdev);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe0, 4), 0xffffffffu);
+	ck_assert_ptr_null(bus_mmio_find(&m->bus, 0xff000000u));
+
+	m->opt.pc_testdev = true;
+	ck_assert_int_eq(dev_testdev_init(m), 0);
+	ck_assert_ptr_nonnull(m->testdev);
+	bus_pio_write(&m->bus, 0xe0, 4, 0x11223344);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe0, 4), 0x11223344);
+	ck_assert_uint_eq(inb(0xe1), 0x33);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe2, 2), 0x1122);
+	outb(0xe3, 0xaa);
+	bus_pio_write(&m->bus, 0xe0, 2, 0x9999);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe0, 4), 0xaa229999u);
+	/* 0xe8: the same register, in bytes. */
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe8, 4), 0xaa229999u);
+	bus_pio_write(&m->bus, 0xe8, 4, 0x01020304);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe0, 4), 0x01020304);
+	/* The flush port takes a page address and does nothing visible. */
+	bus_pio_write(&m->bus, 0xe4, 4, 0x1000);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe4, 4), 0);
+
+	/* IRQ lines: 0x2000 + n drives ISA line n (here IRQ 3 through an
+	 * initialised 8259). */
+	outb(0x20, 0x11);
+	outb(0x21, 0x20);
+	outb(0x21, 0x04);
+	outb(0x21, 0x01);
+	outb(0x21, 0x00);
+	outb(0x2003, 1);
+	ck_assert(m->bus.intr);
+	ck_assert_int_eq(bus_intr_ack(&m->bus), 0x23);
+	outb(0x2003, 0);
+	ck_assert_uint_eq(inb(0x2003), 0);
+
+	/* Device memory: what is written reads back, at every size. */
+	bus_mmio_write(&m->bus, 0xff000010u, 4, 0xdeadbeef);
+	ck_assert_uint_eq(bus_mmio_read(&m->bus, 0xff000010u, 4), 0xdeadbeef);
+	ck_assert_uint_eq(bus_mmio_read(&m->bus, 0xff000012u, 2), 0xdead);
+	bus_mmio_write(&m->bus, 0xff00ffffu, 1, 0x5a);
+	ck_assert_uint_eq(bus_mmio_read(&m->bus, 0xff00ffffu, 1), 0x5a);
+	dev_testdev_reset(m->testdev);
+	ck_assert_uint_eq(bus_mmio_read(&m->bus, 0xff000010u, 4), 0);
+	ck_assert_uint_eq(bus_pio_read(&m->bus, 0xe0, 4), 0);
+}
+END_TEST
+
 START_TEST(test_machine_ports_unclaimed)
 {
 	/* Between the devices: nobody answers, and it is counted. */
@@ -723,6 +775,7 @@ static Suite *devices_suite(void)
 	tcase_add_test(tc, test_i8042_reset_other_ways);
 	tcase_add_test(tc, test_port80);
 	tcase_add_test(tc, test_debugexit);
+	tcase_add_test(tc, test_pc_testdev);
 	tcase_add_test(tc, test_machine_ports_unclaimed);
 	tcase_add_test(tc, test_devices_reset);
 	suite_add_tcase(s, tc);

@@ -190,12 +190,14 @@ static void expect_error(int r, const char *fragment)
 		      "a failed load changed the vCPU");
 }
 
-static void check_boot_state(uint32_t entry)
+/* The boot state with the boot area at `area`. */
+static void check_boot_state_at(uint32_t entry, uint32_t area)
 {
 	const struct vcpu *c = &m->cpu;
 
 	ck_assert_uint_eq(c->regs[X86_EAX], MB_BOOT_MAGIC);
-	ck_assert_uint_eq(c->regs[X86_EBX], MB_INFO_ADDR);
+	ck_assert_uint_eq(c->regs[X86_EBX], area + MB_INFO_OFF);
+	ck_assert_uint_eq(c->regs[X86_ESP], area + MB_INFO_OFF);
 	ck_assert_uint_eq(c->eip, entry);
 	ck_assert_uint_eq(c->eflags, 0x2);
 	ck_assert_uint_eq(c->cr0, X86_CR0_PE | X86_CR0_ET);
@@ -214,17 +216,22 @@ static void check_boot_state(uint32_t entry)
 				  0x93 | X86_DESC_DB | X86_DESC_G);
 	}
 	/* The GDT in memory matches the descriptor caches. */
-	ck_assert_uint_eq(c->gdtr.base, MB_GDT_ADDR);
+	ck_assert_uint_eq(c->gdtr.base, area + MB_GDT_OFF);
 	ck_assert_uint_eq(c->gdtr.limit, 23);
-	ck_assert_uint_eq(rd64(MB_GDT_ADDR), 0);
-	ck_assert_uint_eq(rd64(MB_GDT_ADDR + 8), 0x00cf9b000000ffffull);
-	ck_assert_uint_eq(rd64(MB_GDT_ADDR + 16), 0x00cf93000000ffffull);
+	ck_assert_uint_eq(rd64(area + MB_GDT_OFF), 0);
+	ck_assert_uint_eq(rd64(area + MB_GDT_OFF + 8), 0x00cf9b000000ffffull);
+	ck_assert_uint_eq(rd64(area + MB_GDT_OFF + 16), 0x00cf93000000ffffull);
 	ck_assert(!c->halted);
 }
 
-static void check_info(const char *want_cmdline)
+static void check_boot_state(uint32_t entry)
 {
-	const uint32_t info = MB_INFO_ADDR;
+	check_boot_state_at(entry, MB_AREA_START);
+}
+
+static void check_info_at(const char *want_cmdline, uint32_t area)
+{
+	const uint32_t info = area + MB_INFO_OFF;
 	uint32_t mmap, len;
 
 	ck_assert_uint_eq(rd32(info), MB_INFO_MEMORY | MB_INFO_CMDLINE |
@@ -255,6 +262,11 @@ static void check_info(const char *want_cmdline)
 	ck_assert_uint_eq(rd32(mmap + 72 + 20), 1);
 }
 
+static void check_info(const char *want_cmdline)
+{
+	check_info_at(want_cmdline, MB_AREA_START);
+}
+
 /* ---- valid kernels ---- */
 
 START_TEST(test_elf_loads)
@@ -279,6 +291,35 @@ START_TEST(test_elf_loads)
 	ck_assert_uint_eq(m->mem.physmap[LOAD + 0x10100], 0xcc);
 	unlink(path);
 	free(path);
+	free(img);
+}
+END_TEST
+
+/* A kernel in the usual boot area (kvm-unit-tests' realmode test loads
+ * at 0x8000) moves the area to the page after it, in conventional
+ * memory when it fits there, else from 1 MiB on, as QEMU places its
+ * information after the kernel. */
+START_TEST(test_kernel_in_boot_area_moves_it)
+{
+	struct kopt o = {.paddr = 0x8000, .memsz = 0x2a4c};
+	size_t size;
+	uint8_t *img = make_elf(&o, &size);
+
+	ck_assert_int_eq(multiboot_load_image(m, img, size, "k.elf", "x", err,
+					      sizeof(err)),
+			 0);
+	check_boot_state_at(0x8000 + (HDR_OFF - SEG_OFF) + 12, 0xb000);
+	check_info_at("k.elf x", 0xb000);
+	ck_assert_mem_eq(m->mem.physmap + 0x8000, img + SEG_OFF, 0x200);
+	free(img);
+
+	o = (struct kopt){.paddr = 0x9000, .memsz = 0x90000};
+	img = make_elf(&o, &size);
+	ck_assert_int_eq(multiboot_load_image(m, img, size, "k.elf", "y", err,
+					      sizeof(err)),
+			 0);
+	check_boot_state_at(0x9000 + (HDR_OFF - SEG_OFF) + 12, 0x100000);
+	check_info_at("k.elf y", 0x100000);
 	free(img);
 }
 END_TEST
@@ -544,14 +585,14 @@ START_TEST(test_segment_outside_ram)
 }
 END_TEST
 
-START_TEST(test_segment_over_boot_area)
+START_TEST(test_segment_too_close_to_ram_end)
 {
-	struct kopt o = {.paddr = 0x9000};
+	struct kopt o = {.paddr = 0x9000, .memsz = RAM - 0x9000 - 0x1000};
 	size_t size;
 	uint8_t *img = make_elf(&o, &size);
 
 	expect_error(load_file(img, size, ""),
-		     "overlaps the boot information area 0x8000-0x1ffff");
+		     "no room for the boot information");
 	free(img);
 }
 END_TEST
@@ -592,6 +633,7 @@ static Suite *multiboot_suite(void)
 
 	tcase_add_checked_fixture(ok, setup, teardown);
 	tcase_add_test(ok, test_elf_loads);
+	tcase_add_test(ok, test_kernel_in_boot_area_moves_it);
 	tcase_add_test(ok, test_empty_cmdline_like_qemu);
 	tcase_add_test(ok, test_image_variant);
 	tcase_add_test(ok, test_higher_half_entry);
@@ -610,7 +652,7 @@ static Suite *multiboot_suite(void)
 	tcase_add_test(bad, test_bad_checksum);
 	tcase_add_test(bad, test_unsupported_flags);
 	tcase_add_test(bad, test_segment_outside_ram);
-	tcase_add_test(bad, test_segment_over_boot_area);
+	tcase_add_test(bad, test_segment_too_close_to_ram_end);
 	tcase_add_test(bad, test_filesz_above_memsz);
 	tcase_add_test(bad, test_not_i386);
 	tcase_add_test(bad, test_aout_bad_addresses);
