@@ -79,7 +79,9 @@ static void op_enter(struct vcpu *cpu, const struct x86_insn *in)
 	uint32_t frame, bp = cpu->regs[X86_EBP];
 
 	interp_push(cpu, size, interp_reg_get(cpu, X86_EBP, size));
-	frame = interp_sp(cpu);
+	/* FrameTemp: ESP with a 32-bit operand size, SP with a 16-bit one,
+	 * whatever the stack's size (SDM ENTER; test386 checks it). */
+	frame = size == 4 ? cpu->regs[X86_ESP] : cpu->regs[X86_ESP] & 0xffff;
 	if (level > 0) {
 		for (unsigned i = 1; i < level; i++) {
 			bp = vcpu_stack32(cpu) ? bp - size

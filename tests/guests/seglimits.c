@@ -274,6 +274,38 @@ static void test_stack_segment(void)
 	CHECK_EQ(v, 1, "the pushed value pops back");
 }
 
+/* ENTER with a 32-bit operand on a 16-bit stack (B = 0): the pushes move
+ * SP only, and the frame pointer is the whole ESP, upper half included
+ * (SDM ENTER: FrameTemp <- ESP when the operand size is 32; test386
+ * checks it). */
+static volatile uint32_t enter_esp, enter_ebp, saved_esp, saved_ebp;
+
+static void test_enter_16bit_stack(void)
+{
+	uint32_t *slot = (uint32_t *)(area + 0xfc);
+
+	section("enter on a 16-bit stack");
+	gdt_set(G_SS, seg_desc((uint32_t)area, 0xfff, DESC_DATA_RW, 0));
+	*slot = 0;
+	__asm__ volatile("movl %%esp, saved_esp\n\t"
+			 "movl %%ebp, saved_ebp\n\t"
+			 "movw %w0, %%ss\n\t"
+			 "movl $0x00030100, %%esp\n\t"
+			 "movl $0x0003abcd, %%ebp\n\t"
+			 "enter $8, $0\n\t"
+			 "movl %%esp, enter_esp\n\t"
+			 "movl %%ebp, enter_ebp\n\t"
+			 "movw %w1, %%ss\n\t"
+			 "movl saved_esp, %%esp\n\t"
+			 "movl saved_ebp, %%ebp"
+			 :
+			 : "r"(SEL(G_SS)), "r"(SEL_KDATA)
+			 : "memory");
+	CHECK_EQ(*slot, 0x0003abcd, "the old EBP pushed at SS:SP - 4");
+	CHECK_EQ(enter_ebp, 0x000300fc, "EBP = the whole ESP after the push");
+	CHECK_EQ(enter_esp, 0x000300f4, "ESP: SP moved, the upper half kept");
+}
+
 static __attribute__((noinline)) uint32_t call_target(void)
 {
 	__asm__ volatile("");
@@ -388,5 +420,6 @@ void guest_main(uint32_t magic, struct mb_info *mbi)
 	test_expand_down();
 	test_null_and_code();
 	test_stack_segment();
+	test_enter_16bit_stack();
 	test_null_fsgs();
 }
