@@ -36,6 +36,7 @@ struct dev_lapic;
 struct dev_ioapic;
 struct dev_bios;
 struct dev_testdev;
+struct dev_rom;
 struct disk_image;
 
 int dev_pic_init(struct machine *m); /* 8259A pair + ELCR: 0x20, 0xa0, 0x4d0 */
@@ -155,6 +156,16 @@ void dev_mptable_write(struct machine *m);
  * disk without the 0x55aa boot signature, an unreadable disk).
  */
 bool dev_bios_wanted(const struct machine *m);
+/*
+ * -bios FILE (devices/rom.c): dev_rom_load() reads the image (64 or
+ * 128 KiB) into m->rom and maps its read-only alias at the top of 4 GiB
+ * (nothing without -bios); dev_rom_boot() copies it below 1 MiB at every
+ * reset, where the vCPU's reset state finds it. -1 with a one-line
+ * message in err for a missing file or a bad size.
+ */
+int dev_rom_load(struct machine *m, char *err, size_t errlen);
+void dev_rom_boot(struct machine *m);
+void dev_rom_destroy(struct machine *m);
 int dev_bios_post(struct machine *m, char *err, size_t errlen);
 int dev_bios_boot(struct machine *m, char *err, size_t errlen);
 /* Calls per service (256 entries, by vector) and ignored port writes. */
@@ -166,6 +177,8 @@ struct disk_image *dev_ata_image(struct dev_ata *a, unsigned index);
 
 /* The last value written to the POST code port (0 if none). */
 uint8_t dev_port80_last(const struct machine *m);
+/* Whether the guest wrote a POST code since power-on, and the last one. */
+bool dev_port80_seen(const struct machine *m, uint8_t *code);
 
 /* Counters: plain fields, incremented by the devices, never reset. */
 struct dev_pic_stats {

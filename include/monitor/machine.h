@@ -51,9 +51,10 @@ struct machine_options {
 	uint64_t mem_size;  /* -m SIZE, bytes */
 	bool no_reboot;	    /* -no-reboot: triple fault / reset ends the run */
 	bool pc_testdev;    /* -device pc-testdev */
-	bool stats;	    /* --stats */
-	bool no_sandbox;    /* --no-sandbox: no seccomp allowlist */
-	bool direct_exec;   /* --direct-exec: user code natively (trusted) */
+	const char *bios; /* -bios FILE: a firmware image instead of bt386's */
+	bool stats;	  /* --stats */
+	bool no_sandbox;  /* --no-sandbox: no seccomp allowlist */
+	bool direct_exec; /* --direct-exec: user code natively (trusted) */
 	enum user_tlb user_tlb;	    /* --user-tlb */
 	enum kernel_tlb kernel_tlb; /* --kernel-tlb */
 	enum engine engine;	    /* --engine */
@@ -90,6 +91,7 @@ struct machine {
 	struct dev_pci *pci;
 	struct dev_bios *bios;
 	struct dev_testdev *testdev; /* NULL without -device pc-testdev */
+	struct dev_rom *rom;	     /* NULL without -bios */
 	/* Layers in use (the binary translator and the shadow mappings). */
 	bool bt_on;
 	bool shadow_on;

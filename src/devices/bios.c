@@ -298,7 +298,7 @@ static void init_chipset(struct dev_bios *b)
 
 bool dev_bios_wanted(const struct machine *m)
 {
-	if (m->opt.kernel)
+	if (m->opt.kernel || m->opt.bios)
 		return false;
 	for (unsigned i = 0; i < MACHINE_MAX_DRIVES; i++)
 		if (m->opt.drive[i].file)

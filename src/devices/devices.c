@@ -48,6 +48,7 @@ void devices_destroy(struct machine *m)
 	dev_ata_destroy(m);
 	dev_pci_destroy(m);
 	dev_testdev_destroy(m);
+	dev_rom_destroy(m);
 	dev_port80_destroy(m);
 	dev_i8042_destroy(m);
 	dev_cmos_destroy(m);

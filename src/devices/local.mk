@@ -17,6 +17,7 @@ libbt386_a_SOURCES += \
 	src/devices/fpu_error.c \
 	src/devices/debugexit.c \
 	src/devices/testdev.c \
+	src/devices/rom.c \
 	src/devices/ata.c \
 	src/devices/disk_image.c \
 	src/devices/vga.c \

@@ -6,6 +6,7 @@
  * monitor can show the last code; reads return it, as on boards with a
  * POST card latch.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,6 +17,7 @@
 
 struct dev_port80 {
 	uint8_t last;
+	bool written;
 };
 
 static uint32_t port80_read(void *opaque, uint32_t offset, unsigned size)
@@ -29,6 +31,7 @@ static void port80_write(void *opaque, uint32_t offset, unsigned size,
 {
 	struct dev_port80 *p = opaque;
 	p->last = (uint8_t)value;
+	p->written = true;
 }
 
 /* The state hangs off the bus range: the machine has no field for it. */
@@ -45,6 +48,16 @@ uint8_t dev_port80_last(const struct machine *m)
 {
 	const struct dev_port80 *p = find(m);
 	return p ? p->last : 0;
+}
+
+bool dev_port80_seen(const struct machine *m, uint8_t *code)
+{
+	const struct dev_port80 *p = find(m);
+
+	if (!p || !p->written)
+		return false;
+	*code = p->last;
+	return true;
 }
 
 int dev_port80_init(struct machine *m)

@@ -113,12 +113,12 @@ int dev_testdev_init(struct machine *m)
 	}
 	t->bus = &m->bus;
 	m->testdev = t;
-	bus_register_pio(&m->bus, "pc-testdev", TESTDEV_DATA_PORT, 4,
-			 data_read, data_write, t);
+	bus_register_pio(&m->bus, "pc-testdev", TESTDEV_DATA_PORT, 4, data_read,
+			 data_write, t);
 	bus_register_pio(&m->bus, "pc-testdev-flush", TESTDEV_FLUSH_PORT, 4,
 			 zero_read, flush_write, t);
-	bus_register_pio8(&m->bus, "pc-testdev-byte", TESTDEV_DATA_BYTE_PORT,
-			  4, data_read, data_write, t);
+	bus_register_pio8(&m->bus, "pc-testdev-byte", TESTDEV_DATA_BYTE_PORT, 4,
+			  data_read, data_write, t);
 	bus_register_pio8(&m->bus, "pc-testdev-irq", TESTDEV_IRQ_PORT,
 			  TESTDEV_IRQ_LINES, zero_read, irq_write, t);
 	bus_register_mmio(&m->bus, "pc-testdev-iomem", TESTDEV_IOMEM_BASE,

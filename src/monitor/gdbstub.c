@@ -741,6 +741,13 @@ enum gdbstub_action gdbstub_debug_stop(struct machine *m)
 		return GDBSTUB_RUN; /* gdb left; its points went with it */
 	switch (st.why) {
 	case BT_DEBUG_STOP_BREAK:
+		/* gdb's PC is EIP and its breakpoints are linear: when CS
+		 * has a base (real mode at F000:xxxx, a based code segment)
+		 * a "swbreak" stop at a PC where gdb set nothing would be
+		 * taken for a breakpoint it already removed, and the guest
+		 * resumed unseen; a plain SIGTRAP stop is shown instead. */
+		if (m->cpu.seg[X86_CS].base != 0)
+			break;
 		if (st.kind == BT_DEBUG_HW_BREAK ? gs.hwbreak : gs.swbreak)
 			snprintf(extra, sizeof(extra), "%s:;",
 				 st.kind == BT_DEBUG_HW_BREAK ? "hwbreak"

@@ -48,6 +48,19 @@ static const char *mode_name(const struct vcpu *cpu)
 				: "protected mode, paging off";
 }
 
+/* ", last POST code 0xNN" when the guest wrote one (firmware and CPU
+ * testers such as test386 report where they stopped on port 0x80). */
+static const char *post_code(const struct machine *m)
+{
+	static char buf[32];
+	uint8_t code;
+
+	if (!dev_port80_seen(m, &code))
+		return "";
+	snprintf(buf, sizeof(buf), ", last POST code 0x%02x", code);
+	return buf;
+}
+
 /* Reboot after a triple fault or a reset request; -1 to stop the run. */
 static int reboot(struct machine *m, const char *why)
 {
@@ -132,12 +145,11 @@ static int run(struct machine *m)
 				console_flush();
 				fprintf(stderr,
 					"bt386: the guest halted with "
-					"interrupts "
-					"disabled at %04x:%08x (%s); nothing "
-					"can "
-					"wake it, so the run ends\n",
+					"interrupts disabled at %04x:%08x "
+					"(%s%s); nothing can wake it, so the "
+					"run ends\n",
 					cpu->seg[X86_CS].sel, cpu->eip,
-					mode_name(cpu));
+					mode_name(cpu), post_code(m));
 				return MON_EXIT_OK;
 			}
 			STAT_INC(hlt_waits);

@@ -102,6 +102,8 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (dev_rom_load(m, err, errlen) < 0)
+		return -1;
 	/* QEMU does not gate COM1's interrupt with MCR.OUT2, and teaching
 	 * kernels (xv6) rely on that; Linux sets OUT2 anyway. */
 	dev_uart_set_out2_gating(m->com1, false);
@@ -121,6 +123,11 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	if (m->cpu.tlb)
 		bt_interp_flush_tlb(&m->cpu);
 	mem_clear(&m->mem);
+	/* -bios: the image runs from the reset vector and sets up the rest. */
+	if (m->rom) {
+		dev_rom_boot(m);
+		return 0;
+	}
 	/* What firmware leaves below 1 MiB: BDA fields and the MP tables. */
 	dev_mptable_write(m);
 	/* No -kernel: the BIOS boots the first disk, as a PC (and QEMU). */

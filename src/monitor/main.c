@@ -2,8 +2,9 @@
  * main.c - the bt386 command line.
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
- * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp, -device,
- * -gdb, -s, -S), so course Makefiles can swap the emulator binary;
+ * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp,
+ * -device, -bios, -gdb, -s, -S), so course Makefiles can swap the emulator
+ * binary;
  * bt386's own flags are long options (--engine, --stats, --trace). Either
  * one or two leading dashes are accepted, and values may follow as the
  * next argument or after '='.
@@ -46,6 +47,9 @@ static void usage(FILE *out)
 		"also\n"
 		"                    order=c; other devices are refused)\n"
 		"  -initrd FILE      initial ramdisk for a Linux kernel\n"
+		"  -bios FILE        run a 64 or 128 KiB firmware image from\n"
+		"                    the reset vector instead of bt386's BIOS\n"
+		"                    (a CPU tester such as test386.asm)\n"
 		"  -append STRING    kernel command line\n"
 		"  -m SIZE           guest RAM, e.g. 64, 128M, 1G (default "
 		"128M;\n"
@@ -467,6 +471,8 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 			parse_boot(v);
 		} else if (opt(argc, argv, &i, "kernel", true, &v)) {
 			o->kernel = v;
+		} else if (opt(argc, argv, &i, "bios", true, &v)) {
+			o->bios = v;
 		} else if (opt(argc, argv, &i, "append", true, &v)) {
 			o->append = v;
 		} else if (opt(argc, argv, &i, "initrd", true, &v)) {
@@ -649,6 +655,12 @@ int main(int argc, char **argv)
 		mon_error("-initrd needs a Linux kernel (-kernel bzImage)");
 		return MON_EXIT_ERROR;
 	}
+	if (m.opt.bios && m.opt.kernel) {
+		mon_error("-bios and -kernel cannot be combined: the image "
+			  "given with -bios replaces the firmware that loads "
+			  "kernels");
+		return MON_EXIT_ERROR;
+	}
 	stats_start_ns = mon_now_ns();
 	if (m.opt.direct_exec && m.opt.engine == ENGINE_INTERP) {
 		mon_error("--direct-exec needs --engine=bt");
@@ -665,7 +677,7 @@ int main(int argc, char **argv)
 		mon_error("%s", err);
 		return MON_EXIT_ERROR;
 	}
-	if (!m.opt.kernel && !dev_bios_wanted(&m))
+	if (!m.opt.kernel && !m.opt.bios && !dev_bios_wanted(&m))
 		fprintf(stderr, "bt386: no -kernel given: booting the built-in "
 				"demo guest (see --help)\n");
 	console_init();
