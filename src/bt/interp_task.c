@@ -205,8 +205,11 @@ void interp_task_switch(struct vcpu *cpu, uint16_t sel, uint32_t lo,
 	} else {
 		cpu->eflags = (cpu->eflags & 0xffff0000u & ~X86_FL_VM) |
 			      (t.eflags & 0xffff) | X86_FL_FIXED1;
+		/* The SDM: the upper halves are "modified and not
+		 * maintained"; the 386 (test386.asm checks it) and Bochs
+		 * set them to all ones. */
 		for (unsigned i = 0; i < 8; i++)
-			cpu->regs[i] = (cpu->regs[i] & 0xffff0000u) | t.regs[i];
+			cpu->regs[i] = 0xffff0000u | t.regs[i];
 	}
 	cpu->eip = new32 ? t.eip : t.eip & 0xffff;
 	cpu->insn_eip = cpu->eip;

@@ -908,6 +908,42 @@ START_TEST(test_task_switch_jmp)
 }
 END_TEST
 
+/* A switch to a 16-bit (286) TSS loads the 16-bit registers; the upper
+ * halves are "modified and not maintained" (SDM): all ones, as on the
+ * 386 and in Bochs (test386.asm checks it), never the old task's. */
+START_TEST(test_task_switch_16bit_tss)
+{
+	static const uint8_t prog[] = {
+		0xea, 0x00, 0x00, 0x00, 0x00, 0x38, 0x00, /* jmp 0x38:0 */
+	};
+	static const uint8_t hlt = 0xf4;
+
+	setup_pm();
+	set_gdt(7, seg_desc(TSS2_BASE, 0x2b, 0x81, 0)); /* 286 TSS */
+	memset(m->mem.physmap + TSS2_BASE, 0, 0x2c);
+	poke16(TSS2_BASE + 0x0e, 0x6c00);	   /* ip */
+	poke16(TSS2_BASE + 0x10, 0x2 | X86_FL_CF); /* flags */
+	for (unsigned i = 0; i < 8; i++)	   /* ax..di */
+		poke16(TSS2_BASE + 0x12 + 2 * i, (uint16_t)(0x1100 * (i + 1)));
+	poke16(TSS2_BASE + 0x22, SEL_KDATA); /* es */
+	poke16(TSS2_BASE + 0x24, SEL_KCODE); /* cs */
+	poke16(TSS2_BASE + 0x26, SEL_KDATA); /* ss */
+	poke16(TSS2_BASE + 0x28, SEL_KDATA); /* ds */
+	code(0x6c00, &hlt, 1);
+	code(CODE0, prog, sizeof(prog));
+	for (unsigned i = 0; i < 8; i++)
+		cpu->regs[i] = 0x12340000u;
+	step();
+	ck_assert_uint_eq(cpu->tr.sel, SEL_TSS2);
+	ck_assert_uint_eq(cpu->eip, 0x6c00);
+	for (unsigned i = 0; i < 8; i++)
+		ck_assert_uint_eq(cpu->regs[i],
+				  0xffff0000u | (0x1100 * (i + 1)));
+	ck_assert(cpu->eflags & X86_FL_CF);
+	ck_assert_uint_eq(cpu->seg[X86_FS].sel, 0); /* no FS, GS in a 286 TSS */
+}
+END_TEST
+
 START_TEST(test_push_pop_sreg_lss)
 {
 	static const uint8_t prog[] = {
@@ -1536,6 +1572,7 @@ static Suite *interp_sys_suite(void)
 	tcase_add_test(tc, test_retf_outer_nulls_data_segments);
 	tcase_add_test(tc, test_task_switch_call_iret);
 	tcase_add_test(tc, test_task_switch_jmp);
+	tcase_add_test(tc, test_task_switch_16bit_tss);
 	tcase_add_test(tc, test_push_pop_sreg_lss);
 	tcase_add_test(tc, test_v86_enter_and_gp);
 	tcase_add_test(tc, test_popf_cpl3_and_cli);
