@@ -48,6 +48,10 @@ int dev_cmos_init(struct machine *m);	   /* MC146818: 0x70-0x71, IRQ8 */
 int dev_i8042_init(struct machine *m);	   /* 0x60, 0x64, port A 0x92, IRQ1 */
 int dev_port80_init(struct machine *m);	   /* POST code port 0x80 */
 int dev_debugexit_init(struct machine *m); /* isa-debug-exit at 0xf4 */
+/* After every device: the debug exit -device isa-debug-exit,iobase= asks
+ * for (QEMU's default 0x501), or -1 with a message if its ports are
+ * taken. */
+int dev_debugexit_extra(struct machine *m, char *err, size_t errlen);
 /* QEMU's pc-testdev (0xe0-0xeb, 0x2000, MMIO 0xff000000), only with
  * -device pc-testdev (m->opt.pc_testdev): kvm-unit-tests use it. */
 int dev_testdev_init(struct machine *m);

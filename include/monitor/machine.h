@@ -51,6 +51,9 @@ struct machine_options {
 	uint64_t mem_size;  /* -m SIZE, bytes */
 	bool no_reboot;	    /* -no-reboot: triple fault / reset ends the run */
 	bool pc_testdev;    /* -device pc-testdev */
+	/* -device isa-debug-exit,iobase=P,iosize=N: another debug exit
+	 * (0: only the one at 0xf4) */
+	uint16_t debug_exit_port, debug_exit_size;
 	const char *bios; /* -bios FILE: a firmware image instead of bt386's */
 	bool stats;	  /* --stats */
 	bool no_sandbox;  /* --no-sandbox: no seccomp allowlist */

@@ -102,7 +102,8 @@ int machine_init(struct machine *m, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (dev_rom_load(m, err, errlen) < 0)
+	if (dev_rom_load(m, err, errlen) < 0 ||
+	    dev_debugexit_extra(m, err, errlen) < 0)
 		return -1;
 	/* QEMU does not gate COM1's interrupt with MCR.OUT2, and teaching
 	 * kernels (xv6) rely on that; Linux sets OUT2 anyway. */

@@ -3,8 +3,8 @@
  *
  * Flags follow QEMU where they mean the same thing (-kernel, -append, -m,
  * -nographic, -no-reboot, -serial stdio, -drive, -hda..-hdd, -boot, -smp,
- * -device, -bios, -gdb, -s, -S), so course Makefiles can swap the emulator
- * binary;
+ * -device, -bios, -net none, -monitor none, -gdb, -s, -S), so course
+ * Makefiles can swap the emulator binary;
  * bt386's own flags are long options (--engine, --stats, --trace). Either
  * one or two leading dashes are accepted, and values may follow as the
  * next argument or after '='.
@@ -59,6 +59,9 @@ static void usage(FILE *out)
 		"are not\n"
 		"                    supported\n"
 		"  -display none     accepted (there is no display)\n"
+		"  -net none, -monitor none|null\n"
+		"                    accepted (there is no network card and\n"
+		"                    no monitor console)\n"
 		"  -no-reboot        end the run when the guest resets or\n"
 		"                    triple-faults instead of rebooting\n"
 		"  -drive file=F,index=N,media=disk,format=raw[,if=ide]"
@@ -77,9 +80,11 @@ static void usage(FILE *out)
 		"  -device pc-testdev\n"
 		"                    QEMU's test device (ports 0xe0-0xeb,\n"
 		"                    0x2000-0x2017, MMIO 0xff000000), for\n"
-		"                    kvm-unit-tests; -device isa-debug-exit,\n"
-		"                    iobase=0xf4,iosize=4 is accepted (always\n"
-		"                    there)\n"
+		"                    kvm-unit-tests\n"
+		"  -device isa-debug-exit[,iobase=PORT][,iosize=N]\n"
+		"                    one more debug exit port (QEMU's default\n"
+		"                    0x501, size 2); the one at 0xf4 (size 4)\n"
+		"                    is always there\n"
 		"  -gdb tcp::PORT    wait for gdb on 127.0.0.1:PORT "
 		"(tcp:ADDR:PORT:\n"
 		"                    another address); gdb attaches with\n"
@@ -341,11 +346,13 @@ static void parse_drive(struct machine_options *o, const char *arg)
 
 /*
  * -device NAME[,...]: pc-testdev (QEMU's test device, for kvm-unit-tests)
- * is added; isa-debug-exit is accepted where bt386 always has it.
+ * is added; isa-debug-exit adds a debug exit port where QEMU's would be
+ * (its defaults: iobase=0x501, iosize=2); the one at 0xf4 is always there.
  */
 static void parse_device(struct machine_options *o, const char *arg)
 {
 	char *copy = strdup(arg), *p = copy, *name, *item;
+	unsigned long base = 0x501, size = 2;
 
 	if (!copy) {
 		mon_error("out of memory");
@@ -356,22 +363,38 @@ static void parse_device(struct machine_options *o, const char *arg)
 		o->pc_testdev = true;
 	} else if (name && strcmp(name, "isa-debug-exit") == 0) {
 		while ((item = next_item(&p))) {
-			if (strcmp(item, "iobase=0xf4") &&
-			    strcmp(item, "iosize=0x4") &&
-			    strcmp(item, "iosize=0x04") &&
-			    strcmp(item, "iosize=4")) {
-				mon_error(
-					"-device isa-debug-exit: '%s': bt386's "
-					"debug exit is always at "
-					"iobase=0xf4,iosize=4",
-					item);
+			unsigned long *v = NULL;
+			char *end = item;
+
+			if (!strncmp(item, "iobase=", 7))
+				v = &base;
+			else if (!strncmp(item, "iosize=", 7))
+				v = &size;
+			if (v) {
+				errno = 0;
+				*v = strtoul(item + 7, &end, 0);
+			}
+			if (!v || errno || *end || item[7] == 0) {
+				mon_error("-device isa-debug-exit: '%s': give "
+					  "iobase=PORT and iosize=1, 2 or 4",
+					  item);
 				exit(MON_EXIT_ERROR);
 			}
 		}
+		if (base > 0xffff || (size != 1 && size != 2 && size != 4) ||
+		    base + size > 0x10000) {
+			mon_error("-device isa-debug-exit: iobase=0x%lx, "
+				  "iosize=%lu: not 1, 2 or 4 I/O ports",
+				  base, size);
+			exit(MON_EXIT_ERROR);
+		}
+		if (base != 0xf4) {
+			o->debug_exit_port = (uint16_t)base;
+			o->debug_exit_size = (uint16_t)size;
+		}
 	} else {
 		mon_error("-device %s: not supported (bt386 has "
-			  "isa-debug-exit at 0xf4 always, and adds "
-			  "pc-testdev on request)",
+			  "isa-debug-exit and pc-testdev)",
 			  arg);
 		exit(MON_EXIT_ERROR);
 	}
@@ -494,6 +517,22 @@ static void parse_args(int argc, char **argv, struct machine_options *o)
 		} else if (opt(argc, argv, &i, "serial", true, &v)) {
 			if (strcmp(v, "stdio") != 0 && strcmp(v, "mon:stdio")) {
 				mon_error("-serial %s: only stdio is supported",
+					  v);
+				exit(MON_EXIT_ERROR);
+			}
+		} else if (opt(argc, argv, &i, "net", true, &v)) {
+			if (strcmp(v, "none") != 0) {
+				mon_error("-net %s: bt386 has no network "
+					  "card; only -net none is accepted",
+					  v);
+				exit(MON_EXIT_ERROR);
+			}
+		} else if (opt(argc, argv, &i, "monitor", true, &v)) {
+			if (strcmp(v, "none") != 0 && strcmp(v, "null") != 0) {
+				mon_error("-monitor %s: bt386 has no monitor "
+					  "console (Ctrl-A h on the serial "
+					  "console lists its keys); -monitor "
+					  "none and null are accepted",
 					  v);
 				exit(MON_EXIT_ERROR);
 			}

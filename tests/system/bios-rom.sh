@@ -41,7 +41,10 @@ _start:				/* at F000:0000, 0xf0000 */
 	movw $0x3f8, %dx
 	outb %al, %dx
 	jmp 1b
-2:	cli
+2:	movb $0x31, %al		/* Pintos's exit: QEMU's default debug */
+	movw $0x501, %dx	/* exit port; nothing there by default */
+	outb %al, %dx
+	cli
 	hlt
 fail:
 	movw $0x3f8, %dx
@@ -78,6 +81,19 @@ for engine in interp bt; do
 		fails=$((fails + 1))
 	fi
 done
+
+# -device isa-debug-exit (QEMU's default port 0x501): the image's write
+# there ends the run with status (0x31 << 1) | 1.
+timeout 60 "$bt386" -m 16 -nographic -no-reboot -device isa-debug-exit \
+	-bios "$tmp/rom.bin" </dev/null >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ $status -eq 99 ] && grep -q "^ROM OK" "$tmp/out"; then
+	echo "ok - -device isa-debug-exit: the write to 0x501 ends the run"
+else
+	echo "not ok - -device isa-debug-exit: status $status"
+	cat "$tmp/out" "$tmp/err"
+	fails=$((fails + 1))
+fi
 
 # gdb: a breakpoint where CS has a base (F000:0000, linear 0xf0000) stops
 # the guest; gdb sees PC = EIP = 0, so the stop is a plain SIGTRAP

@@ -60,6 +60,24 @@ expect_error "bad --kernel-tlb" "give on or off" --kernel-tlb=auto -kernel "$gue
 expect_error "-S without a gdb stub" "-S waits for gdb" -S -kernel "$guests/hello.elf"
 expect_error "-gdb with a device" "give tcp::PORT" -gdb /dev/ttyS0 -kernel "$guests/hello.elf"
 expect_error "-gdb port out of range" "give tcp::PORT" -gdb tcp::70000 -kernel "$guests/hello.elf"
+expect_error "-net user" "only -net none" -net user -kernel "$guests/hello.elf"
+expect_error "-monitor stdio" "no monitor console" -monitor stdio -kernel "$guests/hello.elf"
+expect_error "-device e1000" "not supported" -device e1000 -kernel "$guests/hello.elf"
+expect_error "-device isa-debug-exit with a bad size" "not 1, 2 or 4" \
+	-device isa-debug-exit,iobase=0x501,iosize=3 -kernel "$guests/hello.elf"
+expect_error "-device isa-debug-exit on COM1" "taken by com1" \
+	-device isa-debug-exit,iobase=0x3f8 -kernel "$guests/hello.elf"
+# QEMU's flags that change nothing here are accepted (Pintos passes them).
+timeout -k 5 30 "$bt386" -net none -monitor null -device isa-debug-exit \
+	-m 64M -nographic -no-reboot -kernel "$guests/hello.elf" \
+	-append guest=hello >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+if [ $status -eq 1 ] && grep -q "^PASS" "$tmp/out"; then
+	echo "ok - -net none -monitor null -device isa-debug-exit accepted"
+else
+	echo "not ok - QEMU's no-op flags: status $status"; cat "$tmp/err"
+	fails=$((fails + 1))
+fi
 
 # A Linux setup header with nothing behind it: 2 setup sectors, then no
 # protected-mode code although syssize promises 64 KiB.
