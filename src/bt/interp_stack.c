@@ -41,9 +41,12 @@ static void op_pusha(struct vcpu *cpu, const struct x86_insn *in)
 	unsigned size = in->opsize;
 	uint32_t esp = cpu->regs[X86_ESP];
 
-	/* A fault part-way leaves only dead bytes below the (restored)
+	/* The lowest slot (EDI's) first, so that a page fault reports the
+	 * bottom of the 8 slots, 32 bytes below ESP, as QEMU does and as
+	 * teaching kernels expect (Pintos grows its stack for a fault there).
+	 * A fault part-way leaves only dead bytes below the (restored)
 	 * stack pointer. */
-	for (unsigned r = 0; r < 8; r++) {
+	for (unsigned r = 8; r-- > 0;) {
 		uint32_t v = r == X86_ESP ? esp : cpu->regs[r];
 		interp_write(cpu, X86_SS, sp_off(cpu, -(r + 1) * size), size,
 			     v);

@@ -570,10 +570,11 @@ static bool emit_inline_body(struct xlate *x, const struct x86_insn *in,
 		emit_esp_add(e, 4);
 		return true;
 	case X86_OP_PUSHA:
-		/* EAX ECX EDX EBX (old) ESP EBP ESI EDI, then move ESP. A
-		 * fault part way leaves some slots written: pusha restarts
-		 * and writes them again, as on hardware. */
-		for (unsigned r = 0; r < 8; r++)
+		/* EDI ESI EBP (old) ESP EBX EDX ECX EAX from the bottom up
+		 * (a fault reports the lowest slot, as the interpreter's),
+		 * then move ESP. A fault part way leaves some slots written:
+		 * pusha restarts and writes them again, as on hardware. */
+		for (unsigned r = 8; r-- > 0;)
 			emit_stack_store(e, host_reg_of(r),
 					 -4 * (int32_t)(r + 1));
 		emit_esp_add(e, -32);
