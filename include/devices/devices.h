@@ -179,8 +179,6 @@ const uint64_t *dev_bios_calls(const struct dev_bios *b, uint64_t *ignored);
  * INT 13h shares it with the ATA device). */
 struct disk_image *dev_ata_image(struct dev_ata *a, unsigned index);
 
-/* The last value written to the POST code port (0 if none). */
-uint8_t dev_port80_last(const struct machine *m);
 /* Whether the guest wrote a POST code since power-on, and the last one. */
 bool dev_port80_seen(const struct machine *m, uint8_t *code);
 

@@ -44,12 +44,6 @@ static struct dev_port80 *find(const struct machine *m)
 	return m->bus.pio[idx - 1].opaque;
 }
 
-uint8_t dev_port80_last(const struct machine *m)
-{
-	const struct dev_port80 *p = find(m);
-	return p ? p->last : 0;
-}
-
 bool dev_port80_seen(const struct machine *m, uint8_t *code)
 {
 	const struct dev_port80 *p = find(m);

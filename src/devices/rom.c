@@ -41,12 +41,6 @@ static uint32_t rom_read(void *opaque, uint32_t offset, unsigned size)
 	return v;
 }
 
-static void rom_write(void *opaque, uint32_t offset, unsigned size,
-		      uint32_t value)
-{
-	(void)opaque, (void)offset, (void)size, (void)value;
-}
-
 int dev_rom_load(struct machine *m, char *err, size_t errlen)
 {
 	struct dev_rom *r;
@@ -79,7 +73,7 @@ int dev_rom_load(struct machine *m, char *err, size_t errlen)
 	r->size = (uint32_t)len;
 	m->rom = r;
 	bus_register_mmio(&m->bus, "bios-rom", (uint32_t)(0x100000000ull - len),
-			  r->size, rom_read, rom_write, r);
+			  r->size, rom_read, NULL, r); /* writes ignored */
 	return 0;
 }
 

@@ -66,11 +66,6 @@ static uint32_t zero_read(void *opaque, uint32_t offset, unsigned size)
 	return 0;
 }
 
-static void flush_write(void *opaque, uint32_t offset, unsigned size,
-			uint32_t value)
-{
-}
-
 static void irq_write(void *opaque, uint32_t offset, unsigned size,
 		      uint32_t value)
 {
@@ -116,7 +111,7 @@ int dev_testdev_init(struct machine *m)
 	bus_register_pio(&m->bus, "pc-testdev", TESTDEV_DATA_PORT, 4, data_read,
 			 data_write, t);
 	bus_register_pio(&m->bus, "pc-testdev-flush", TESTDEV_FLUSH_PORT, 4,
-			 zero_read, flush_write, t);
+			 zero_read, NULL, t);
 	bus_register_pio8(&m->bus, "pc-testdev-byte", TESTDEV_DATA_BYTE_PORT, 4,
 			  data_read, data_write, t);
 	bus_register_pio8(&m->bus, "pc-testdev-irq", TESTDEV_IRQ_PORT,

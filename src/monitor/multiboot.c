@@ -195,8 +195,8 @@ static int choose_area(struct loader *l)
 	if (at + MB_AREA_SIZE > l->m->mem.size)
 		return fail(l,
 			    "no room for the boot information: the kernel "
-			    "lies at 0x%x-0x%x and ends at 0x%x, too close "
-			    "to the end of RAM (%u MiB)",
+			    "uses 0x%x-0x%x, its usual place, and ends at "
+			    "0x%x, too close to the end of RAM (%u MiB)",
 			    MB_AREA_START, MB_AREA_START + MB_AREA_SIZE - 1,
 			    l->kernel_end, l->m->mem.size >> 20);
 	l->area = (uint32_t)at;

@@ -144,8 +144,9 @@ USER_FAULT(uf_kcs, "ljmp $0x08, $0");
  * lowest slot, 32 bytes below ESP, under bt386's interpreter and
  * translator and QEMU (Pintos grows its stack for a fault there); the
  * SDM does not say which slot faults first, and under --direct-exec the
- * host CPU decides, so the highest (ESP - 4) passes too. ESP is
- * unchanged either way. */
+ * host CPU decides, so the highest (ESP - 4) passes too; bt386's engines
+ * are held to the lowest by test_bt_diff (test_fault_pusha_lowest_slot).
+ * ESP is unchanged either way. */
 #define PUSHA_ESP 0x100040u
 USER_FAULT(uf_pusha, "movl $0x100040, %esp; 1: pusha");
 

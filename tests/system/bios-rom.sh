@@ -100,15 +100,21 @@ fi
 # (docs/debugging.md) rather than a breakpoint it would not recognise and
 # silently resume.
 if command -v gdb >/dev/null 2>&1; then
-	port=$((20000 + $$ % 20000))
-	timeout 60 "$bt386" --engine=interp -m 16 -nographic -no-reboot \
-		-S -gdb tcp::$port -bios "$tmp/rom.bin" </dev/null \
-		>"$tmp/gout" 2>&1 &
-	pid=$!
-	n=0
-	while ! grep -q "waiting for gdb" "$tmp/gout" && [ $n -lt 100 ]; do
-		n=$((n + 1))
-		sleep 0.1
+	# A port another program holds: try the next one.
+	for try in 0 1 2 3 4; do
+		port=$((20000 + ($$ + 97 * try) % 20000))
+		timeout 60 "$bt386" --engine=interp -m 16 -nographic \
+			-no-reboot -S -gdb tcp::$port -bios "$tmp/rom.bin" \
+			</dev/null >"$tmp/gout" 2>&1 &
+		pid=$!
+		n=0
+		while ! grep -q "waiting for gdb" "$tmp/gout" &&
+			kill -0 $pid 2>/dev/null && [ $n -lt 100 ]; do
+			n=$((n + 1))
+			sleep 0.1
+		done
+		grep -q "waiting for gdb" "$tmp/gout" && break
+		wait $pid
 	done
 	timeout 60 gdb -batch -nx -ex "set architecture i386" \
 		-ex "target remote localhost:$port" -ex "break *0xf0000" \

@@ -579,6 +579,39 @@ START_TEST(test_fault_page_crossing)
 END_TEST
 
 /*
+ * pusha with its lowest slots on a not-present page (NP) and the rest,
+ * and ESP, on the present page above: the fault reports the lowest slot,
+ * ESP - 32, under both engines (as QEMU; Pintos grows its stack for a
+ * fault there), ESP is unchanged and the #PF frame fits above NP.
+ */
+START_TEST(test_fault_pusha_lowest_slot)
+{
+	const uint32_t esp = NP + 0x1000 + 0x10;
+	struct pa a = {P0};
+	struct bd_input in;
+	struct bd_outcome bt;
+	struct bd_btstats st;
+	uint32_t at, eip, err;
+
+	hx(&a, "bc"); /* mov esp, imm32 */
+	d32(&a, esp);
+	at = a.pc;
+	hx(&a, "60 f4");	      /* pusha; hlt */
+	*bd_pte(NP) = NP | X86_PTE_A; /* not present */
+	prog_input(&in, "pusha into a not-present page", P0);
+	in.paging = true;
+	run_both(&in, &bt, &st);
+	ck_assert_int_eq(bt.vector, X86_EXC_PF);
+	ck_assert_uint_eq(bt.cr2, esp - 32);
+	frame_of(&bt, true, &eip, &err);
+	ck_assert_uint_eq(eip, at);
+	ck_assert_uint_eq(err, 2); /* a supervisor write, not present */
+	ck_assert_uint_eq(bt.regs[X86_ESP], esp - 16); /* EFLAGS CS EIP err */
+	*bd_pte(NP) = NP | X86_PTE_P | X86_PTE_W | X86_PTE_A | X86_PTE_D;
+}
+END_TEST
+
+/*
  * KNOWN TRANSLATOR BUG (fails until fixed): the guest's DF lives in the
  * host RFLAGS inside the cache, and neither the exit trampoline nor the
  * callout trampoline clears it before C code runs, which the C ABI
@@ -704,6 +737,7 @@ TCase *bt_progs_tcase(void)
 	tcase_add_test(tc, test_fault_de_mid_block);
 	tcase_add_test(tc, test_fault_long_block);
 	tcase_add_test(tc, test_fault_page_crossing);
+	tcase_add_test(tc, test_fault_pusha_lowest_slot);
 	tcase_add_test(tc, test_df_leak);
 	tcase_add_test(tc, test_fault_limit_wrap);
 	tcase_add_test(tc, test_code_page_accessed);
